@@ -1,0 +1,185 @@
+//! Configuration from the environment (see the README's table). `dev` has embedded defaults for everything;
+//! `prod` refuses to start without its required settings and names every missing one.
+
+use app::domain::ProductCode;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Dev,
+    Prod,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub site_addr: SocketAddr,
+    pub database_url: String,
+    pub smtp_url: Option<String>,
+    /// `None` in prod means AWS's regional endpoint; dev defaults to the built-in simulator.
+    pub aws_endpoint: Option<String>,
+    pub aws_region: String,
+    pub product_code: ProductCode,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("PORTAL_ENV must be `dev` or `prod`, not {0:?}")]
+    UnknownMode(String),
+    #[error("missing required settings for PORTAL_ENV=prod: {}", .0.join(", "))]
+    Missing(Vec<&'static str>),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db?mode=rwc";
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_PRODUCT_CODE: &str = "guance-dev";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get` (a map in tests). Empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mode = match get("PORTAL_ENV").as_deref() {
+            None | Some("dev") => Mode::Dev,
+            Some("prod") => Mode::Prod,
+            Some(other) => return Err(ConfigError::UnknownMode(other.to_owned())),
+        };
+        let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned())
+            .parse()
+            .map_err(|e| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", reason: format!("{e}") })?;
+
+        let database_url = get("DATABASE_URL");
+        let smtp_url = get("SMTP_URL");
+        let product_code = get("AWS_MARKETPLACE_PRODUCT_CODE");
+        if mode == Mode::Prod {
+            let missing: Vec<&'static str> = [
+                ("DATABASE_URL", database_url.is_none()),
+                ("SMTP_URL", smtp_url.is_none()),
+                ("AWS_MARKETPLACE_PRODUCT_CODE", product_code.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(name, missing)| missing.then_some(name))
+            .collect();
+            if !missing.is_empty() {
+                return Err(ConfigError::Missing(missing));
+            }
+        }
+        let product_code =
+            ProductCode::parse(product_code.as_deref().unwrap_or(DEFAULT_PRODUCT_CODE)).map_err(|e| {
+                ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", reason: e.message("the product code") }
+            })?;
+        let aws_endpoint = match (get("AWS_MARKETPLACE_ENDPOINT"), mode) {
+            (Some(url), _) => Some(url),
+            (None, Mode::Dev) => Some(simulator_url(site_addr)),
+            (None, Mode::Prod) => None,
+        };
+        Ok(Config {
+            mode,
+            site_addr,
+            database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            smtp_url,
+            aws_endpoint,
+            aws_region: get("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+            product_code,
+        })
+    }
+
+    pub fn dev_mode(&self) -> bool {
+        self.mode == Mode::Dev
+    }
+}
+
+/// The simulator's endpoint on this very server; an unspecified listen address is reached on loopback.
+pub fn simulator_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        if addr.is_ipv4() {
+            "127.0.0.1".to_owned()
+        } else {
+            "[::1]".to_owned()
+        }
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    format!("http://{host}:{}/_sim/aws/", addr.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn dev_defaults_use_the_embedded_services() {
+        let c = config(&[]).expect("dev config");
+        assert_eq!(c.mode, Mode::Dev);
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://127.0.0.1:3000/_sim/aws/"));
+        assert_eq!(c.aws_region, "us-east-1");
+        assert_eq!(c.product_code.as_str(), "guance-dev");
+        assert_eq!(c.smtp_url, None);
+    }
+
+    #[test]
+    fn dev_simulator_follows_the_listen_address() {
+        let c = config(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).expect("config");
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://127.0.0.1:8080/_sim/aws/"));
+        let c = config(&[("AWS_MARKETPLACE_ENDPOINT", "http://example.test/")]).expect("config");
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://example.test/"));
+    }
+
+    #[test]
+    fn prod_names_every_missing_setting() {
+        let err = config(&[("PORTAL_ENV", "prod")]).expect_err("must refuse");
+        assert_eq!(err, ConfigError::Missing(vec!["DATABASE_URL", "SMTP_URL", "AWS_MARKETPLACE_PRODUCT_CODE"]));
+        assert_eq!(
+            err.to_string(),
+            "missing required settings for PORTAL_ENV=prod: DATABASE_URL, SMTP_URL, AWS_MARKETPLACE_PRODUCT_CODE"
+        );
+        let err = config(&[("PORTAL_ENV", "prod"), ("SMTP_URL", "smtp://x"), ("DATABASE_URL", " ")])
+            .expect_err("blank counts as missing");
+        assert_eq!(err, ConfigError::Missing(vec!["DATABASE_URL", "AWS_MARKETPLACE_PRODUCT_CODE"]));
+    }
+
+    #[test]
+    fn prod_with_settings_uses_the_regional_endpoint() {
+        let c = config(&[
+            ("PORTAL_ENV", "prod"),
+            ("DATABASE_URL", "sqlite://prod.db"),
+            ("SMTP_URL", "smtp://u:p@mail:587"),
+            ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
+        ])
+        .expect("prod config");
+        assert_eq!(c.mode, Mode::Prod);
+        assert_eq!(c.aws_endpoint, None);
+        assert!(!c.dev_mode());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert_eq!(config(&[("PORTAL_ENV", "staging")]).expect_err("mode"), ConfigError::UnknownMode("staging".into()));
+        assert!(matches!(
+            config(&[("LEPTOS_SITE_ADDR", "nowhere")]),
+            Err(ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", .. })
+        ));
+        assert!(matches!(
+            config(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),
+            Err(ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", .. })
+        ));
+    }
+}

@@ -1,0 +1,61 @@
+//! `POST /dev/subscribe` (dev mode only): the form on `/dev` lands here. It mints a token with the simulator
+//! and answers with what AWS Marketplace shows a new subscriber: a **Set Up Your Account** button that posts
+//! the token to `/marketplace/aws` from the browser. Works without JavaScript.
+
+use crate::html::page;
+use crate::simulator::{Simulator, DEFAULT_TTL_SECONDS};
+use app::domain::{AwsAccountId, ProductCode};
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+pub struct SubscribeForm {
+    #[serde(default)]
+    aws_account_id: String,
+    #[serde(default)]
+    product_code: String,
+}
+
+pub async fn subscribe(State(sim): State<Simulator>, Form(form): Form<SubscribeForm>) -> Response {
+    let account = AwsAccountId::parse(&form.aws_account_id).map_err(|e| e.message("AWS account ID"));
+    let product = ProductCode::parse(&form.product_code).map_err(|e| e.message("Product code"));
+    let (account, product) = match (account, product) {
+        (Ok(account), Ok(product)) => (account, product),
+        (account, product) => {
+            let problems: Vec<String> = [account.err(), product.err()].into_iter().flatten().collect();
+            let body = page(
+                "Error: Simulate AWS Marketplace",
+                view! {
+                    <div class="error-summary" role="alert">
+                        <h2>"There is a problem"</h2>
+                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    </div>
+                    <p><a href="/dev">"Back to the simulator"</a></p>
+                },
+            );
+            return (StatusCode::BAD_REQUEST, Html(body)).into_response();
+        }
+    };
+    let grouped = account.display_grouped();
+    let token = sim.mint(account, product.clone(), Duration::from_secs(DEFAULT_TTL_SECONDS));
+    Html(page(
+        "AWS Marketplace (simulated)",
+        view! {
+            <p class="notice">"Simulated AWS Marketplace – dev mode"</p>
+            <h1>"Thank you for subscribing"</h1>
+            <p>
+                "AWS account " <strong>{grouped}</strong> " is subscribed to " <strong>{product.to_string()}</strong>
+                ". Set up your account with the seller to start using the product."
+            </p>
+            <form method="post" action="/marketplace/aws">
+                <input type="hidden" name="x-amzn-marketplace-token" value=token />
+                <button type="submit" class="button">"Set Up Your Account"</button>
+            </form>
+        },
+    ))
+    .into_response()
+}

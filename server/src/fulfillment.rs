@@ -1,0 +1,188 @@
+//! `POST /marketplace/aws`: AWS Marketplace's fulfillment URL. Resolves the registration token with AWS,
+//! records the customer, opens an activation session and sends the buyer to the wizard. Every refusal is a
+//! 4xx page in plain words, and nothing is stored unless everything succeeded.
+
+use crate::aws::ResolveError;
+use crate::html::page;
+use crate::AppState;
+use app::domain::{AwsAccountId, MarketplaceToken, ProductCode};
+use app::ports::{now, ResolvedCustomer};
+use app::session::{SessionId, COOKIE};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use leptos::prelude::*;
+use serde::Deserialize;
+
+/// Largest form body accepted (a token is at most 2 KiB).
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+#[derive(Debug, Deserialize)]
+pub struct FulfillmentForm {
+    #[serde(rename = "x-amzn-marketplace-token")]
+    token: Option<String>,
+}
+
+/// Why a fulfillment was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    MissingToken,
+    InvalidToken,
+    ExpiredToken,
+    ForeignProduct,
+    Unavailable,
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Refusal::MissingToken | Refusal::InvalidToken | Refusal::ExpiredToken => StatusCode::BAD_REQUEST,
+            Refusal::ForeignProduct => StatusCode::FORBIDDEN,
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn outcome(self) -> &'static str {
+        match self {
+            Refusal::MissingToken => "missing_token",
+            Refusal::InvalidToken => "invalid_token",
+            Refusal::ExpiredToken => "expired_token",
+            Refusal::ForeignProduct => "foreign_product",
+            Refusal::Unavailable => "unavailable",
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::MissingToken => "The link from AWS Marketplace did not include a registration token.",
+            Refusal::InvalidToken => "The registration token from AWS Marketplace is not valid.",
+            Refusal::ExpiredToken => {
+                "The registration token from AWS Marketplace has expired. Tokens are valid for a short time only."
+            }
+            Refusal::ForeignProduct => "This registration token is for a different product, not Guance.",
+            Refusal::Unavailable => "We could not reach AWS Marketplace to confirm your subscription.",
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        metrics::counter!("portal_fulfillment_total", "outcome" => self.outcome()).increment(1);
+        let reason = self.reason();
+        let retry_later = self == Refusal::Unavailable;
+        let body = page(
+            "We could not start your activation",
+            view! {
+                <h1>"We could not start your activation"</h1>
+                <p data-testid="reason">{reason}</p>
+                {retry_later.then(|| view! { <p>"This is a problem on our side. Please try again in a few minutes."</p> })}
+                <p>
+                    "Return to AWS Marketplace, open your Guance subscription and click "
+                    <strong>"Set Up Your Account"</strong> " again."
+                </p>
+                <p>
+                    <a href="https://aws.amazon.com/marketplace/library">"Go to your AWS Marketplace subscriptions"</a>
+                </p>
+            },
+        );
+        (self.status(), Html(body)).into_response()
+    }
+}
+
+pub async fn fulfill(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    form: Result<Form<FulfillmentForm>, FormRejection>,
+) -> Result<(CookieJar, Redirect), Refusal> {
+    let token = match form {
+        Ok(Form(FulfillmentForm { token: Some(token) })) => token,
+        Ok(_) => return Err(Refusal::MissingToken),
+        Err(rejection) => {
+            tracing::info!(%rejection, "fulfillment form refused");
+            return Err(Refusal::InvalidToken);
+        }
+    };
+    let token = MarketplaceToken::parse(&token).map_err(|e| match e {
+        app::domain::FieldError::Required => Refusal::MissingToken,
+        _ => Refusal::InvalidToken,
+    })?;
+    let resolved = state.marketplace.resolve_customer(&token).await.map_err(|e| match e {
+        ResolveError::InvalidToken => Refusal::InvalidToken,
+        ResolveError::ExpiredToken => Refusal::ExpiredToken,
+        ResolveError::Unavailable(detail) => {
+            tracing::error!(%detail, "ResolveCustomer failed");
+            Refusal::Unavailable
+        }
+    })?;
+    let customer = accept(resolved, &state.ports.product_code)?;
+
+    let id = SessionId::generate();
+    state.ports.store.record_fulfillment(&customer, &id.key(), now()).await.map_err(|e| {
+        tracing::error!(error = %e, "recording the fulfillment failed");
+        Refusal::Unavailable
+    })?;
+    metrics::counter!("portal_fulfillment_total", "outcome" => "accepted").increment(1);
+    tracing::info!(account = %customer.aws_account_id, "activation session started");
+
+    let cookie = Cookie::build((COOKIE, id.as_str().to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.secure_cookies)
+        .path("/");
+    Ok((jar.add(cookie), Redirect::to("/activate")))
+}
+
+/// Checks what AWS answered: our product, and a well-formed account id.
+fn accept(resolved: crate::aws::Resolved, ours: &ProductCode) -> Result<ResolvedCustomer, Refusal> {
+    let product = resolved.product_code.as_deref().map(ProductCode::parse);
+    match product {
+        Some(Ok(product)) if &product == ours => {}
+        _ => return Err(Refusal::ForeignProduct),
+    }
+    let Some(Ok(account)) = resolved.customer_aws_account_id.as_deref().map(AwsAccountId::parse) else {
+        tracing::error!(?resolved.customer_aws_account_id, "ResolveCustomer returned no usable account id");
+        return Err(Refusal::Unavailable);
+    };
+    Ok(ResolvedCustomer {
+        aws_account_id: account,
+        product_code: ours.clone(),
+        customer_identifier: resolved.customer_identifier,
+        license_arn: resolved.license_arn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Resolved;
+
+    fn resolved(product: Option<&str>, account: Option<&str>) -> Resolved {
+        Resolved {
+            customer_aws_account_id: account.map(str::to_owned),
+            product_code: product.map(str::to_owned),
+            customer_identifier: Some("c".into()),
+            license_arn: None,
+        }
+    }
+
+    #[test]
+    fn only_our_product_with_a_real_account_is_accepted() {
+        let ours = ProductCode::parse("guance-dev").expect("product");
+        let ok = accept(resolved(Some("guance-dev"), Some("123456789012")), &ours).expect("accepted");
+        assert_eq!(ok.aws_account_id.as_str(), "123456789012");
+        assert_eq!(accept(resolved(Some("other"), Some("123456789012")), &ours), Err(Refusal::ForeignProduct));
+        assert_eq!(accept(resolved(None, Some("123456789012")), &ours), Err(Refusal::ForeignProduct));
+        assert_eq!(accept(resolved(Some("guance-dev"), None), &ours), Err(Refusal::Unavailable));
+        assert_eq!(accept(resolved(Some("guance-dev"), Some("12")), &ours), Err(Refusal::Unavailable));
+    }
+
+    #[test]
+    fn buyer_mistakes_are_4xx_and_only_our_outages_are_5xx() {
+        for refusal in [Refusal::MissingToken, Refusal::InvalidToken, Refusal::ExpiredToken, Refusal::ForeignProduct] {
+            assert!(refusal.status().is_client_error(), "{refusal:?}");
+        }
+        assert!(Refusal::Unavailable.status().is_server_error());
+    }
+}

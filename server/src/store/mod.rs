@@ -1,0 +1,20 @@
+//! Store adapters. `DATABASE_URL` chooses one; `app` sees only the [`app::ports::ActivationStore`] port.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use app::ports::{ActivationStore, StoreError};
+use std::sync::Arc;
+
+/// Opens the store named by `database_url` and applies its migrations.
+pub async fn connect(database_url: &str) -> Result<Arc<dyn ActivationStore>, StoreError> {
+    if database_url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+    } else {
+        Err(StoreError::Unavailable(format!(
+            "unsupported DATABASE_URL scheme in {:?}: this build supports sqlite:// only",
+            database_url.split(':').next().unwrap_or_default()
+        )))
+    }
+}
