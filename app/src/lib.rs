@@ -1,7 +1,8 @@
 //! The portal's pages, components, domain types and server-function surface.
 //!
-//! Compiled twice: with `ssr` into the server (server functions run here and call the ports), and with
-//! `hydrate` into the browser bundle (server functions become HTTP calls). Nothing server-only (sqlx, the
+//! Compiled twice: with `ssr` into the server (pages render here; server functions run here and call the
+//! ports), and with `hydrate` into the browser bundle, which holds only the `#[island]` components (Leptos
+//! islands mode keeps the wasm small; forms post to server functions and work without JavaScript). Nothing server-only (sqlx, the
 //! AWS SDK, mail) is reachable from here: the server provides implementations of [`ports`] via context.
 
 pub mod api;
@@ -16,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around every server-rendered page.
@@ -27,8 +28,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -38,12 +40,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Marks `<main>` with `data-hydrated="true"` once the page's islands are live in the browser, so that tests
+/// (and people debugging) know the page is interactive. Effects never run on the server.
+#[island]
+fn HydrationMarker() -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(main) = document().get_element_by_id("main") {
+            let _ = main.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// The application: every page is rendered on the server; `#[island]`s are hydrated in the browser.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: the marker tells tests (and people) that the page is interactive.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/portal.css" />
@@ -53,12 +64,15 @@ pub fn App() -> impl IntoView {
                 <span class="brand">"Guance"</span>
                 <span class="brand-sub">"Commercial Plan on AWS Marketplace"</span>
             </header>
-            <main id="main" data-hydrated=move || hydrated.get().then_some("true")>
+            <HydrationMarker />
+            <main id="main">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/activate") view=pages::ActivatePage />
-                    <Route path=path!("/activate/register") view=pages::RegisterPage />
-                    <Route path=path!("/activate/link") view=pages::LinkPage />
-                    <Route path=path!("/dev") view=pages::DevPage />
+                    // Async: the server waits for the page's data and sends complete HTML, so titles,
+                    // status codes and content are right without JavaScript.
+                    <Route path=path!("/activate") view=pages::ActivatePage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register") view=pages::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -27,18 +27,15 @@ pub fn ActivatePage() -> impl IntoView {
 
 #[component]
 fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
-    let choose = ServerAction::<api::ChooseBranch>::new();
-    let query = use_query_map();
-    let has_error = move || query.read().get("error").as_deref() == Some("branch");
+    // Pages render on the server once per request, so the query is read once.
+    let has_error = use_query_map().with_untracked(|query| query.get("error").as_deref() == Some("branch"));
     let message = "Select whether you already have a Guance billing account";
     let chosen = summary.branch;
+    let title = if has_error { "Error: Activate your subscription" } else { "Activate your subscription" };
+    let action = <api::ChooseBranch as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=move || {
-            if has_error() { "Error: Activate your subscription" } else { "Activate your subscription" }
-        } />
-        <Show when=has_error>
-            <ErrorSummary items=vec![("branch-register", message)] />
-        </Show>
+        <Title text=title />
+        {has_error.then(|| view! { <ErrorSummary items=vec![("branch-register".into(), message.into())] /> })}
         <h1>"Activate your Guance subscription"</h1>
         <dl class="summary-list">
             <div class="summary-row">
@@ -50,16 +47,19 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
                 <dd>{summary.product_code.to_string()}</dd>
             </div>
         </dl>
-        <ActionForm action=choose attr:novalidate=true>
+        <form method="post" action=action novalidate>
             <div class="form-group" class:form-group-error=has_error>
-                <fieldset aria-describedby=move || has_error().then_some("branch-error")>
+                <fieldset aria-describedby=has_error.then_some("branch-error")>
                     <legend class="legend-m">"Do you already have a Guance billing account?"</legend>
-                    <Show when=has_error>
-                        <p class="error-message" id="branch-error">
-                            <span class="visually-hidden">"Error: "</span>
-                            {message}
-                        </p>
-                    </Show>
+                    {has_error
+                        .then(|| {
+                            view! {
+                                <p class="error-message" id="branch-error">
+                                    <span class="visually-hidden">"Error: "</span>
+                                    {message}
+                                </p>
+                            }
+                        })}
                     <BranchOption
                         branch=Branch::Register
                         hint="Register a Guance account and billing account; your first workspace is billed to this AWS account."
@@ -72,10 +72,10 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
                     />
                 </fieldset>
             </div>
-            <button type="submit" class="button" disabled=move || choose.pending().get()>
+            <button type="submit" class="button">
                 "Continue"
             </button>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -99,9 +99,10 @@ fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoV
     }
 }
 
-/// "There is a problem" summary: takes focus when it appears and links to each field.
-#[component]
-fn ErrorSummary(items: Vec<(&'static str, &'static str)>) -> impl IntoView {
+/// "There is a problem" summary: takes focus when it appears (an island, so the browser can move focus) and
+/// links to each field. `items` are (field id, message) pairs.
+#[island]
+fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {

@@ -12,6 +12,7 @@ pub fn page(title: &str, main: impl IntoView + 'static) -> String {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <title>{title}</title>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href="/pkg/portal.css" />
             </head>
             <body>

@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of those two.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Cargo's target directory lives outside the clone so that every clone on this machine (CI's included)
+# reuses one warm build. Override with CARGO_TARGET_DIR=...; with none present everything builds cold.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/guance-portal/target
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# The AWS SDK must never probe the EC2 instance-metadata address from here.
+export AWS_EC2_METADATA_DISABLED := true
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export CHROMIUM_PATH ?= /usr/bin/chromium
+E2E_PORT ?= 3100
+
+.PHONY: help run test tools fmt clippy unit release e2e bench
+
+help:
+	@echo "make run   - install what is missing, build, serve http://127.0.0.1:3000 (dev mode)"
+	@echo "make test  - install what is missing, then fmt, clippy, cargo tests and Playwright"
+	@echo "make bench - release build; print first-load sizes of /activate and request figures"
+
+tools:
+	scripts/install-tools.sh
+
+run: tools
+	cargo leptos watch
+
+test: tools fmt clippy unit e2e
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test -p app -p server
+
+release:
+	cargo leptos build --release
+
+# Playwright starts the release binary itself (see end2end/playwright.config.ts) on a fresh database.
+e2e: release
+	rm -rf target/e2e && mkdir -p target/e2e
+	cd end2end && \
+	  PORTAL_BIN="$(CARGO_TARGET_DIR)/release/server" \
+	  PORTAL_SITE_ROOT="$(CURDIR)/target/site" \
+	  PORTAL_DATABASE_URL="sqlite://$(CURDIR)/target/e2e/portal.db?mode=rwc" \
+	  E2E_PORT=$(E2E_PORT) \
+	  npx playwright test
+
+bench: tools release
+	scripts/bench.sh

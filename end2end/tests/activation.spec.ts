@@ -1,0 +1,96 @@
+import { expect, test } from "@playwright/test";
+import { grouped, jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
+
+// Every test here runs twice: in the "js" project (hydrated, reactive) and the "nojs" project (plain forms).
+
+test("/dev → Set Up Your Account → /activate → No billing account", async ({ page }, testInfo) => {
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await expect(page).toHaveTitle(/^Activate your subscription/);
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page.getByRole("heading", { level: 1, name: "No billing account" })).toBeVisible();
+});
+
+test("/dev → Set Up Your Account → /activate → I have a billing account, and Back keeps the choice", async ({
+  page,
+}, testInfo) => {
+  const account = randomAccount();
+  await subscribeViaDev(page, testInfo, account);
+  await page.getByLabel("I have a billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/link$/);
+  await expect(page.getByRole("heading", { level: 1, name: "I have a billing account" })).toBeVisible();
+  await expect(page.getByText(grouped(account))).toBeVisible();
+
+  await ready(page, testInfo);
+  await page.getByRole("link", { name: "Back" }).click();
+  await expect(page).toHaveURL(/\/activate$/);
+  await ready(page, testInfo);
+  await expect(page.getByLabel("I have a billing account")).toBeChecked();
+});
+
+test("Continue without a choice shows the error summary and changes nothing", async ({ page }, testInfo) => {
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\?error=branch$/);
+  const summary = page.getByRole("alert");
+  await expect(summary.getByRole("heading", { name: "There is a problem" })).toBeVisible();
+  await expect(page).toHaveTitle(/^Error: /);
+  await expect(page.locator("#branch-error")).toContainText("Select whether you already have a Guance billing account");
+  if (jsEnabled(testInfo)) {
+    await ready(page, testInfo);
+    await expect(summary).toBeFocused();
+  }
+  // The summary links to the first option; the buyer can still go on.
+  await summary.getByRole("link").click();
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+});
+
+test("a token posted from AWS's site (another origin) starts the session", async ({ page, request }) => {
+  const account = randomAccount();
+  const minted = await request.post("/_sim/aws/tokens", { data: { aws_account_id: account } });
+  expect(minted.status()).toBe(201);
+  const { token } = await minted.json();
+  const action = new URL("/marketplace/aws", test.info().project.use.baseURL).href;
+  await page.setContent(
+    `<form method="post" action="${action}"><input type="hidden" name="x-amzn-marketplace-token" value="${token}">` +
+      `<button>Set Up Your Account</button></form>`,
+  );
+  await page.getByRole("button", { name: "Set Up Your Account" }).click();
+  await expect(page).toHaveURL(/\/activate$/);
+  await expect(page.getByTestId("aws-account")).toHaveText(grouped(account));
+});
+
+test("a bad token gets a page in plain words that points back to AWS Marketplace", async ({ page }) => {
+  const action = new URL("/marketplace/aws", test.info().project.use.baseURL).href;
+  await page.setContent(
+    `<form method="post" action="${action}"><input type="hidden" name="x-amzn-marketplace-token" value="forged">` +
+      `<button>Set Up Your Account</button></form>`,
+  );
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === action),
+    page.getByRole("button", { name: "Set Up Your Account" }).click(),
+  ]);
+  expect(response.status()).toBe(400);
+  await expect(page.getByRole("heading", { name: "We could not start your activation" })).toBeVisible();
+  await expect(page.getByTestId("reason")).toHaveText("The registration token from AWS Marketplace is not valid.");
+  await expect(page.getByText("click Set Up Your Account again")).toBeVisible();
+});
+
+test("without a session, /activate explains that activation starts from AWS Marketplace", async ({ page }) => {
+  await page.goto("/activate");
+  await expect(page.getByRole("heading", { level: 1, name: "Activation starts from AWS Marketplace" })).toBeVisible();
+  await page.goto("/activate/register");
+  await expect(page.getByRole("heading", { level: 1, name: "Activation starts from AWS Marketplace" })).toBeVisible();
+});
+
+test("/dev refuses a malformed account id in plain words", async ({ page }, testInfo) => {
+  await page.goto("/dev");
+  await ready(page, testInfo);
+  await page.getByLabel("AWS account ID").fill("12345");
+  await page.getByRole("button", { name: "Subscribe" }).click();
+  await expect(page.getByText("AWS account ID must be 12 digits")).toBeVisible();
+});

@@ -1,0 +1,76 @@
+// Figures for the README and issue notes; never assertions. Loopback only, bounded request counts.
+import { brotliCompressSync, constants } from "node:zlib";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+
+const [base, siteRoot] = process.argv.slice(2);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function request(method, path, { body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + path, { method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+const brotli = (buf) =>
+  brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+// A buyer's first load: fulfillment, then /activate with the session cookie.
+const minted = await request("POST", "/_sim/aws/tokens", {
+  body: JSON.stringify({ aws_account_id: "123456789012" }),
+  headers: { "content-type": "application/json" },
+});
+const { token } = JSON.parse(minted.body.toString());
+const fulfilled = await request("POST", "/marketplace/aws", {
+  body: new URLSearchParams({ "x-amzn-marketplace-token": token }).toString(),
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+});
+const cookie = String(fulfilled.headers["set-cookie"]).split(";")[0];
+const page = await request("GET", "/activate", { headers: { cookie } });
+
+const assets = [
+  ["HTML (/activate)", page.body],
+  ["JS (pkg/portal.js)", readFileSync(`${siteRoot}/pkg/portal.js`)],
+  ["WASM (pkg/portal.wasm)", readFileSync(`${siteRoot}/pkg/portal.wasm`)],
+  ["CSS (pkg/portal.css)", readFileSync(`${siteRoot}/pkg/portal.css`)],
+];
+const kb = (n) => (n / 1024).toFixed(1).padStart(8);
+console.log("\nFirst load of /activate (release build)");
+console.log(`${"asset".padEnd(26)}${"raw KB".padStart(8)}${"brotli KB".padStart(11)}`);
+let raw = 0, br = 0;
+for (const [name, buf] of assets) {
+  const b = brotli(buf);
+  raw += buf.length; br += b;
+  console.log(`${name.padEnd(26)}${kb(buf.length)}${kb(b).padStart(11)}`);
+}
+console.log(`${"total".padEnd(26)}${kb(raw)}${kb(br).padStart(11)}   budget 120.0 KB brotli: ${((br / (120 * 1024)) * 100).toFixed(0)}% used`);
+
+async function load(name, path, headers, total = 2000, concurrency = 8) {
+  const latencies = [];
+  let next = 0, failures = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      next++;
+      const t0 = process.hrtime.bigint();
+      const res = await request("GET", path, { headers });
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (res.status !== 200) failures++;
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
+  console.log(`${name.padEnd(34)}${(total / seconds).toFixed(0).padStart(8)} req/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   non-200: ${failures}`);
+}
+console.log(`\nLoopback load (2000 requests, 8 concurrent, keep-alive)`);
+await load("GET /healthz", "/healthz", {});
+await load("GET /activate (SSR, with session)", "/activate", { cookie });
+agent.destroy();
