@@ -6,13 +6,27 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod codes;
+mod fields;
+pub use fields::{CompanyName, Email, Password, Phone, Username, VerificationCode, WorkspaceName};
+
 /// Why a field's text was refused. The variant is a stable code; [`FieldError::message`] is the buyer's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum FieldError {
     #[error("required")]
     Required,
+    #[error("too_short")]
+    TooShort { min: usize },
     #[error("too_long")]
     TooLong { max: usize },
+    #[error("must_start_with_letter")]
+    MustStartWithLetter,
+    #[error("invalid_email")]
+    InvalidEmail,
+    #[error("invalid_phone")]
+    InvalidPhone,
+    #[error("mismatch")]
+    Mismatch,
     #[error("invalid_characters")]
     InvalidCharacters,
     #[error("wrong_length")]
@@ -26,7 +40,12 @@ impl FieldError {
     pub fn code(&self) -> &'static str {
         match self {
             FieldError::Required => "required",
+            FieldError::TooShort { .. } => "too_short",
             FieldError::TooLong { .. } => "too_long",
+            FieldError::MustStartWithLetter => "must_start_with_letter",
+            FieldError::InvalidEmail => "invalid_email",
+            FieldError::InvalidPhone => "invalid_phone",
+            FieldError::Mismatch => "mismatch",
             FieldError::InvalidCharacters => "invalid_characters",
             FieldError::WrongLength { .. } => "wrong_length",
             FieldError::UnknownChoice => "unknown_choice",
@@ -37,7 +56,14 @@ impl FieldError {
     pub fn message(&self, field: &str) -> String {
         match self {
             FieldError::Required => format!("Enter {field}"),
+            FieldError::TooShort { min } => format!("{field} must be {min} characters or more"),
             FieldError::TooLong { max } => format!("{field} must be {max} characters or fewer"),
+            FieldError::MustStartWithLetter => format!("{field} must start with a letter (a to z)"),
+            FieldError::InvalidEmail => {
+                format!("Enter {field} in the correct format, like name@example.com")
+            }
+            FieldError::InvalidPhone => format!("Enter {field} like +1 541 754 3010 or 138 0013 8000"),
+            FieldError::Mismatch => format!("{field} does not match"),
             FieldError::InvalidCharacters => format!("{field} contains characters that are not allowed"),
             FieldError::WrongLength { expected } => format!("{field} must be {expected} digits"),
             FieldError::UnknownChoice => format!("Select {field}"),

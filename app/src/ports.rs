@@ -1,6 +1,7 @@
 //! Ports: what the pages and server functions need from the outside world. The `server` crate implements
 //! them (SQLite today, PostgreSQL later) and provides them through Leptos context.
 
+use crate::domain::codes::{CodePurpose, CodeRejection, SendRefusal};
 use crate::domain::{AwsAccountId, Branch, ProductCode};
 use crate::session::SessionKey;
 use async_trait::async_trait;
@@ -68,6 +69,8 @@ pub trait ActivationStore: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Ports {
     pub store: Arc<dyn ActivationStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub codes: Arc<dyn Codes>,
     /// The product code of this listing (for the dev simulator's form defaults).
     pub product_code: ProductCode,
     /// Whether the dev tools (simulator, mailbox, `/dev`) are mounted.
@@ -78,3 +81,88 @@ pub struct Ports {
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
+
+/// An email to send: plain text, one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The message itself is unacceptable (e.g. the address); retrying will not help.
+    #[error("the message was refused: {0}")]
+    Rejected(String),
+    /// The mail service failed; a later retry may work.
+    #[error("the mail service is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Sends email (SMTP, or the embedded dev mailbox).
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, mail: OutgoingMail) -> Result<(), MailError>;
+}
+
+/// Storage of emailed verification codes; each method is one transaction that enforces the rules of
+/// [`crate::domain::codes`]. Only a MAC of each code is stored.
+#[async_trait]
+pub trait VerificationCodes: Send + Sync + 'static {
+    /// Records a code just generated for `address` (voiding older ones for the same session, purpose and
+    /// address), unless the resend delay or the hourly limit refuses it.
+    async fn record_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        code_mac: &[u8],
+        now: i64,
+    ) -> Result<Result<(), SendRefusal>, StoreError>;
+
+    /// Checks a code typed by the buyer; a correct one is used up, a wrong one counts as a try.
+    async fn check_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        code_mac: &[u8],
+        now: i64,
+    ) -> Result<Result<(), CodeRejection>, StoreError>;
+}
+
+/// Emailed verification codes as the wizard uses them: generate, remember (as a MAC), mail, check.
+#[async_trait]
+pub trait Codes: Send + Sync + 'static {
+    /// Sends a fresh code to `email` unless a limit refuses; the message after Send code is the same
+    /// whatever the address, so the caller decides what to say.
+    async fn send_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        email: &crate::domain::Email,
+        now: i64,
+    ) -> Result<Result<(), SendRefusal>, CodeError>;
+
+    async fn check_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        email: &crate::domain::Email,
+        code: &crate::domain::VerificationCode,
+        now: i64,
+    ) -> Result<Result<(), CodeRejection>, CodeError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+/// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
+pub trait Store: ActivationStore + VerificationCodes {}
+impl<T: ActivationStore + VerificationCodes> Store for T {}

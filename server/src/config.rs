@@ -20,7 +20,30 @@ pub struct Config {
     pub aws_endpoint: Option<String>,
     pub aws_region: String,
     pub product_code: ProductCode,
+    /// The From: of every email.
+    pub mail_from: lettre::message::Mailbox,
+    /// Key of the HMAC that protects stored verification codes. Dev: random at each start.
+    pub secret_key: SecretKey,
 }
+
+/// Key material: usable, never printed.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+/// The shortest `PORTAL_SECRET_KEY` accepted.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -36,6 +59,7 @@ pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db?mode=rwc";
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_PRODUCT_CODE: &str = "guance-dev";
+pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
 
 impl Config {
     /// Reads the process environment.
@@ -59,11 +83,13 @@ impl Config {
         let database_url = get("DATABASE_URL");
         let smtp_url = get("SMTP_URL");
         let product_code = get("AWS_MARKETPLACE_PRODUCT_CODE");
+        let secret_key = get("PORTAL_SECRET_KEY");
         if mode == Mode::Prod {
             let missing: Vec<&'static str> = [
                 ("DATABASE_URL", database_url.is_none()),
                 ("SMTP_URL", smtp_url.is_none()),
                 ("AWS_MARKETPLACE_PRODUCT_CODE", product_code.is_none()),
+                ("PORTAL_SECRET_KEY", secret_key.is_none()),
             ]
             .into_iter()
             .filter_map(|(name, missing)| missing.then_some(name))
@@ -81,8 +107,28 @@ impl Config {
             (None, Mode::Dev) => Some(simulator_url(site_addr)),
             (None, Mode::Prod) => None,
         };
+        let mail_from = get("PORTAL_MAIL_FROM")
+            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned())
+            .parse()
+            .map_err(|e| ConfigError::Invalid { name: "PORTAL_MAIL_FROM", reason: format!("{e}") })?;
+        let secret_key = match secret_key {
+            Some(key) if key.len() < MIN_SECRET_KEY_LEN => {
+                return Err(ConfigError::Invalid {
+                    name: "PORTAL_SECRET_KEY",
+                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
+                })
+            }
+            Some(key) => SecretKey(key.into_bytes()),
+            None => {
+                let mut key = vec![0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                SecretKey(key)
+            }
+        };
         Ok(Config {
             mode,
+            mail_from,
+            secret_key,
             site_addr,
             database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             smtp_url,
@@ -133,6 +179,7 @@ mod tests {
         assert_eq!(c.aws_region, "us-east-1");
         assert_eq!(c.product_code.as_str(), "guance-dev");
         assert_eq!(c.smtp_url, None);
+        assert_eq!(c.mail_from.to_string(), DEFAULT_MAIL_FROM);
     }
 
     #[test]
@@ -146,14 +193,21 @@ mod tests {
     #[test]
     fn prod_names_every_missing_setting() {
         let err = config(&[("PORTAL_ENV", "prod")]).expect_err("must refuse");
-        assert_eq!(err, ConfigError::Missing(vec!["DATABASE_URL", "SMTP_URL", "AWS_MARKETPLACE_PRODUCT_CODE"]));
+        assert_eq!(
+            err,
+            ConfigError::Missing(vec!["DATABASE_URL", "SMTP_URL", "AWS_MARKETPLACE_PRODUCT_CODE", "PORTAL_SECRET_KEY"])
+        );
         assert_eq!(
             err.to_string(),
-            "missing required settings for PORTAL_ENV=prod: DATABASE_URL, SMTP_URL, AWS_MARKETPLACE_PRODUCT_CODE"
+            "missing required settings for PORTAL_ENV=prod: DATABASE_URL, SMTP_URL, AWS_MARKETPLACE_PRODUCT_CODE, \
+             PORTAL_SECRET_KEY"
         );
         let err = config(&[("PORTAL_ENV", "prod"), ("SMTP_URL", "smtp://x"), ("DATABASE_URL", " ")])
             .expect_err("blank counts as missing");
-        assert_eq!(err, ConfigError::Missing(vec!["DATABASE_URL", "AWS_MARKETPLACE_PRODUCT_CODE"]));
+        assert_eq!(
+            err,
+            ConfigError::Missing(vec!["DATABASE_URL", "AWS_MARKETPLACE_PRODUCT_CODE", "PORTAL_SECRET_KEY"])
+        );
     }
 
     #[test]
@@ -163,6 +217,7 @@ mod tests {
             ("DATABASE_URL", "sqlite://prod.db"),
             ("SMTP_URL", "smtp://u:p@mail:587"),
             ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
+            ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
         ])
         .expect("prod config");
         assert_eq!(c.mode, Mode::Prod);
@@ -176,6 +231,14 @@ mod tests {
         assert!(matches!(
             config(&[("LEPTOS_SITE_ADDR", "nowhere")]),
             Err(ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", .. })
+        ));
+        assert!(matches!(
+            config(&[("PORTAL_SECRET_KEY", "short")]),
+            Err(ConfigError::Invalid { name: "PORTAL_SECRET_KEY", .. })
+        ));
+        assert!(matches!(
+            config(&[("PORTAL_MAIL_FROM", "not an address")]),
+            Err(ConfigError::Invalid { name: "PORTAL_MAIL_FROM", .. })
         ));
         assert!(matches!(
             config(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),

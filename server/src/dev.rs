@@ -1,13 +1,18 @@
-//! `POST /dev/subscribe` (dev mode only): the form on `/dev` lands here. It mints a token with the simulator
+//! Dev-mode routes outside the Leptos router: the simulator's subscribe step and the mailbox.
+//!
+//! `POST /dev/subscribe`: the form on `/dev` lands here. It mints a token with the simulator
 //! and answers with what AWS Marketplace shows a new subscriber: a **Set Up Your Account** button that posts
 //! the token to `/marketplace/aws` from the browser. Works without JavaScript.
 
 use crate::html::page;
+use crate::mail::Mailbox;
 use crate::simulator::{Simulator, DEFAULT_TTL_SECONDS};
 use app::domain::{AwsAccountId, ProductCode};
+use axum::extract::Query;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::time::Duration;
@@ -55,6 +60,46 @@ pub async fn subscribe(State(sim): State<Simulator>, Form(form): Form<SubscribeF
                 <input type="hidden" name="x-amzn-marketplace-token" value=token />
                 <button type="submit" class="button">"Set Up Your Account"</button>
             </form>
+        },
+    ))
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MailboxQuery {
+    to: Option<String>,
+}
+
+/// `GET /_dev/mailbox.json?to=ADDR`: every email sent (to ADDR), newest first.
+pub async fn mailbox_json(State(mailbox): State<Mailbox>, Query(query): Query<MailboxQuery>) -> Response {
+    Json(mailbox.list(query.to.as_deref())).into_response()
+}
+
+/// `GET /_dev/mailbox`: the same as a page.
+pub async fn mailbox_page(State(mailbox): State<Mailbox>) -> Response {
+    let messages = mailbox.list(None);
+    let empty = messages.is_empty();
+    Html(page(
+        "Mailbox",
+        view! {
+            <p class="notice">"Dev mode: email the portal sent (when SMTP_URL is unset), newest first"</p>
+            <h1>"Mailbox"</h1>
+            {empty.then(|| view! { <p>"No email has been sent yet."</p> })}
+            {messages
+                .into_iter()
+                .map(|m| {
+                    view! {
+                        <article class="mail">
+                            <h2>{m.subject}</h2>
+                            <dl class="summary-list">
+                                <div class="summary-row"><dt>"To"</dt><dd>{m.to}</dd></div>
+                                <div class="summary-row"><dt>"Sent"</dt><dd>{m.sent_at}</dd></div>
+                            </dl>
+                            <pre class="mail-text">{m.text}</pre>
+                        </article>
+                    }
+                })
+                .collect_view()}
         },
     ))
     .into_response()

@@ -1,15 +1,17 @@
 //! The portal's server: axum wiring, configuration and the adapters behind `app`'s ports.
 
 pub mod aws;
+pub mod codes;
 pub mod config;
 mod dev;
 pub mod fulfillment;
 mod html;
+pub mod mail;
 pub mod observability;
 pub mod simulator;
 pub mod store;
 
-use app::ports::{ActivationStore, Ports, StoreError};
+use app::ports::{MailError, Mailer, Ports, Store, StoreError};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
@@ -36,22 +38,42 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
 /// Opens the store and builds the whole application for `config`.
-pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Router, StoreError> {
+pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Router, StartError> {
     let store = store::connect(&config.database_url).await?;
-    Ok(router(config, leptos_options, store).await)
+    router(config, leptos_options, store).await
 }
 
 /// Builds the application around an already opened store.
-pub async fn router(config: &Config, leptos_options: LeptosOptions, store: Arc<dyn ActivationStore>) -> Router {
+pub async fn router(
+    config: &Config,
+    leptos_options: LeptosOptions,
+    store: Arc<dyn Store>,
+) -> Result<Router, StartError> {
     let dev = config.dev_mode();
+    // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
+    let mailbox = mail::Mailbox::new(config.mail_from.clone());
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => Arc::new(mail::SmtpMailer::new(url, config.mail_from.clone())?),
+        None => Arc::new(mailbox.clone()),
+    };
     let marketplace = aws::Marketplace::new(&aws::AwsSettings {
         region: config.aws_region.clone(),
         endpoint: config.aws_endpoint.clone(),
         static_credentials: dev,
     })
     .await;
-    let ports = Ports { store, product_code: config.product_code.clone(), dev_mode: dev };
+    let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
+    let ports = Ports { store, mailer, codes, product_code: config.product_code.clone(), dev_mode: dev };
     let state =
         AppState { leptos_options: leptos_options.clone(), ports: ports.clone(), marketplace, secure_cookies: !dev };
 
@@ -75,11 +97,17 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, store: Arc<d
     if dev {
         let sim = simulator::Simulator::new(config.product_code.clone());
         let subscribe = Router::new().route("/dev/subscribe", post(dev::subscribe)).with_state(sim.clone());
-        router = router.merge(simulator::routes(sim)).merge(subscribe);
+        let mailbox = Router::new()
+            .route("/_dev/mailbox", get(dev::mailbox_page))
+            .route("/_dev/mailbox.json", get(dev::mailbox_json))
+            .with_state(mailbox);
+        router = router.merge(simulator::routes(sim)).merge(subscribe).merge(mailbox);
     }
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();
-    router.layer(axum::middleware::from_fn(observability::track)).layer(tower_http::trace::TraceLayer::new_for_http())
+    Ok(router
+        .layer(axum::middleware::from_fn(observability::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

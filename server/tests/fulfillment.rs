@@ -31,7 +31,7 @@ async fn start(extra: &[(&str, &str)]) -> Portal {
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
     let store = SqliteStore::connect(&config.database_url).await.expect("store");
     let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await;
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
     tokio::spawn(async move { axum::serve(listener, app).await });
     let http = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
     Portal { base: format!("http://{addr}"), http, store, _dir: dir }
@@ -225,12 +225,25 @@ async fn prod_mounts_no_dev_routes() {
         ("SMTP_URL", "smtp://user:pass@127.0.0.1:2525"),
         ("AWS_MARKETPLACE_PRODUCT_CODE", "guance-dev"),
         ("AWS_MARKETPLACE_ENDPOINT", "http://127.0.0.1:9/"),
+        ("PORTAL_SECRET_KEY", "an-e2e-secret-key-of-32-characters!"),
     ])
     .await;
-    let (status, _) = portal.get("/dev", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in ["/dev", "/_dev/mailbox", "/_dev/mailbox.json"] {
+        let (status, _) = portal.get(path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
     let res = portal.http.post(format!("{}/_sim/aws/tokens", portal.base)).json(&json!({})).send().await;
     assert_eq!(res.expect("post").status(), StatusCode::NOT_FOUND);
     let (status, _) = portal.get("/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_answers_as_json_and_html() {
+    let portal = start(&[]).await;
+    let (status, body) = portal.get("/_dev/mailbox.json?to=nobody@example.com", None).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "[]"));
+    let (status, body) = portal.get("/_dev/mailbox", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("No email has been sent yet."), "{body}");
 }

@@ -1,14 +1,15 @@
 //! Store adapters. `DATABASE_URL` chooses one; `app` sees only the [`app::ports::ActivationStore`] port.
 
+mod codes;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-use app::ports::{ActivationStore, StoreError};
+use app::ports::{Store, StoreError};
 use std::sync::Arc;
 
 /// Opens the store named by `database_url` and applies its migrations.
-pub async fn connect(database_url: &str) -> Result<Arc<dyn ActivationStore>, StoreError> {
+pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if database_url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(database_url).await?))
     } else {

@@ -18,7 +18,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
-fn unavailable(err: impl std::fmt::Display) -> StoreError {
+pub(super) fn unavailable(err: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(err.to_string())
 }
 

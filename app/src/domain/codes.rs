@@ -1,0 +1,93 @@
+//! The rules of emailed verification codes. The store enforces them in one transaction each; these are the
+//! numbers and the outcomes the wizard shows.
+
+use serde::{Deserialize, Serialize};
+
+/// A code is valid for 10 minutes.
+pub const CODE_TTL_SECS: i64 = 10 * 60;
+/// Five wrong tries void a code.
+pub const MAX_ATTEMPTS: i64 = 5;
+/// A new code can be asked for 60 seconds after the last one.
+pub const RESEND_AFTER_SECS: i64 = 60;
+/// At most five codes per address per hour.
+pub const SENDS_PER_HOUR: i64 = 5;
+
+/// What a code proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CodePurpose {
+    /// The email of a new Guance account (register branch, or a new account when creating a workspace).
+    Register,
+    /// Ownership of an existing billing account (code sent to the email on file).
+    LinkBillingAccount,
+    /// Ownership of an existing Guance account (creating a workspace with it).
+    GuanceAccount,
+}
+
+impl CodePurpose {
+    pub fn code(self) -> &'static str {
+        match self {
+            CodePurpose::Register => "register",
+            CodePurpose::LinkBillingAccount => "link_billing_account",
+            CodePurpose::GuanceAccount => "guance_account",
+        }
+    }
+}
+
+/// Why no code was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SendRefusal {
+    /// Asked again within [`RESEND_AFTER_SECS`]; the countdown says when.
+    TooSoon { retry_after_secs: i64 },
+    /// [`SENDS_PER_HOUR`] reached for this address.
+    HourlyLimit { retry_after_secs: i64 },
+}
+
+/// Why a code was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CodeRejection {
+    /// No code was sent for this address in this session (or it was replaced by a newer one).
+    NoCode,
+    Wrong {
+        remaining_attempts: i64,
+    },
+    Expired,
+    /// Too many wrong tries: ask for a new code.
+    Locked,
+    /// Already used.
+    Used,
+}
+
+impl CodeRejection {
+    pub fn message(self) -> String {
+        match self {
+            CodeRejection::NoCode => "Select Send code to get a verification code by email".to_owned(),
+            CodeRejection::Wrong { remaining_attempts: 1 } => {
+                "The verification code is not correct. You have 1 more try".to_owned()
+            }
+            CodeRejection::Wrong { remaining_attempts } => {
+                format!("The verification code is not correct. You have {remaining_attempts} more tries")
+            }
+            CodeRejection::Expired => "The verification code has expired. Select Send code to get a new one".to_owned(),
+            CodeRejection::Locked => {
+                "You entered a wrong code too many times. Select Send code to get a new one".to_owned()
+            }
+            CodeRejection::Used => {
+                "This verification code has already been used. Select Send code to get a new one".to_owned()
+            }
+        }
+    }
+}
+
+impl SendRefusal {
+    pub fn message(self) -> String {
+        match self {
+            SendRefusal::TooSoon { retry_after_secs } => {
+                format!("You can ask for a new code in {retry_after_secs} seconds")
+            }
+            SendRefusal::HourlyLimit { retry_after_secs } => format!(
+                "Too many codes were sent to this address. Try again in {} minutes",
+                (retry_after_secs + 59) / 60
+            ),
+        }
+    }
+}

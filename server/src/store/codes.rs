@@ -1,0 +1,279 @@
+//! Verification codes in SQLite: each operation is one `BEGIN IMMEDIATE` transaction, so concurrent sends
+//! and checks for one address are serialised by the database.
+
+use super::sqlite::{unavailable, SqliteStore};
+use app::domain::codes::{
+    CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ATTEMPTS, RESEND_AFTER_SECS, SENDS_PER_HOUR,
+};
+use app::ports::{StoreError, VerificationCodes};
+use app::session::SessionKey;
+use async_trait::async_trait;
+use sqlx::Row;
+
+/// Compares two MACs in time independent of where they differ.
+fn same_mac(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[async_trait]
+impl VerificationCodes for SqliteStore {
+    async fn record_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        code_mac: &[u8],
+        now: i64,
+    ) -> Result<Result<(), SendRefusal>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(created_at) FROM verification_codes WHERE session_hash = ? AND purpose = ? AND address = ?",
+        )
+        .bind(session.as_bytes())
+        .bind(purpose.code())
+        .bind(address)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if let Some(last) = last.filter(|last| now - last < RESEND_AFTER_SECS) {
+            return Ok(Err(SendRefusal::TooSoon { retry_after_secs: RESEND_AFTER_SECS - (now - last) }));
+        }
+        let window = sqlx::query(
+            "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM verification_codes
+              WHERE address = ? AND created_at > ?",
+        )
+        .bind(address)
+        .bind(now - 3600)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let sent: i64 = window.try_get("sent").map_err(unavailable)?;
+        let oldest: Option<i64> = window.try_get("oldest").map_err(unavailable)?;
+        if sent >= SENDS_PER_HOUR {
+            let retry_after_secs = oldest.map_or(3600, |oldest| oldest + 3600 - now).max(1);
+            return Ok(Err(SendRefusal::HourlyLimit { retry_after_secs }));
+        }
+        sqlx::query(
+            "UPDATE verification_codes SET voided_at = ?
+              WHERE session_hash = ? AND purpose = ? AND address = ? AND voided_at IS NULL",
+        )
+        .bind(now)
+        .bind(session.as_bytes())
+        .bind(purpose.code())
+        .bind(address)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO verification_codes (session_hash, purpose, address, code_mac, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.as_bytes())
+        .bind(purpose.code())
+        .bind(address)
+        .bind(code_mac)
+        .bind(now)
+        .bind(now + CODE_TTL_SECS)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Ok(()))
+    }
+
+    async fn check_code(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        code_mac: &[u8],
+        now: i64,
+    ) -> Result<Result<(), CodeRejection>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let row = sqlx::query(
+            "SELECT id, code_mac, expires_at, attempts, consumed_at FROM verification_codes
+              WHERE session_hash = ? AND purpose = ? AND address = ? AND voided_at IS NULL
+              ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(session.as_bytes())
+        .bind(purpose.code())
+        .bind(address)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(Err(CodeRejection::NoCode));
+        };
+        let id: i64 = row.try_get("id").map_err(unavailable)?;
+        let stored: Vec<u8> = row.try_get("code_mac").map_err(unavailable)?;
+        let expires_at: i64 = row.try_get("expires_at").map_err(unavailable)?;
+        let attempts: i64 = row.try_get("attempts").map_err(unavailable)?;
+        let consumed_at: Option<i64> = row.try_get("consumed_at").map_err(unavailable)?;
+        let verdict = if consumed_at.is_some() {
+            Err(CodeRejection::Used)
+        } else if attempts >= MAX_ATTEMPTS {
+            Err(CodeRejection::Locked)
+        } else if now >= expires_at {
+            Err(CodeRejection::Expired)
+        } else if same_mac(&stored, code_mac) {
+            sqlx::query("UPDATE verification_codes SET consumed_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        } else {
+            sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            let remaining_attempts = MAX_ATTEMPTS - attempts - 1;
+            Err(if remaining_attempts == 0 {
+                CodeRejection::Locked
+            } else {
+                CodeRejection::Wrong { remaining_attempts }
+            })
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(verdict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::{AwsAccountId, ProductCode};
+    use app::ports::{ActivationStore, ResolvedCustomer};
+    use app::session::SessionId;
+    use std::sync::Arc;
+
+    const ADDR: &str = "buyer@example.com";
+    const P: CodePurpose = CodePurpose::Register;
+
+    async fn setup() -> (SqliteStore, SessionKey, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/codes.db?mode=rwc", dir.path().display());
+        let store = SqliteStore::connect(&url).await.expect("connect");
+        let session = new_session(&store).await;
+        (store, session, dir)
+    }
+
+    async fn new_session(store: &SqliteStore) -> SessionKey {
+        let key = SessionId::generate().key();
+        let customer = ResolvedCustomer {
+            aws_account_id: AwsAccountId::parse("123456789012").expect("account"),
+            product_code: ProductCode::parse("guance-dev").expect("product"),
+            customer_identifier: None,
+            license_arn: None,
+        };
+        store.record_fulfillment(&customer, &key, 0).await.expect("session");
+        key
+    }
+
+    #[tokio::test]
+    async fn a_code_is_single_use_and_valid_ten_minutes() {
+        let (store, s, _dir) = setup().await;
+        assert_eq!(store.record_code(&s, P, ADDR, b"mac-1", 1000).await.expect("db"), Ok(()));
+        assert_eq!(store.check_code(&s, P, ADDR, b"mac-1", 1000 + CODE_TTL_SECS - 1).await.expect("db"), Ok(()));
+        assert_eq!(store.check_code(&s, P, ADDR, b"mac-1", 1001).await.expect("db"), Err(CodeRejection::Used));
+
+        let later = 5000;
+        store.record_code(&s, P, ADDR, b"mac-2", later).await.expect("db").expect("sent");
+        assert_eq!(
+            store.check_code(&s, P, ADDR, b"mac-2", later + CODE_TTL_SECS).await.expect("db"),
+            Err(CodeRejection::Expired)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_code_is_bound_to_session_purpose_and_address() {
+        let (store, s, _dir) = setup().await;
+        let other = new_session(&store).await;
+        store.record_code(&s, P, ADDR, b"mac", 0).await.expect("db").expect("sent");
+        assert_eq!(store.check_code(&other, P, ADDR, b"mac", 1).await.expect("db"), Err(CodeRejection::NoCode));
+        assert_eq!(
+            store.check_code(&s, CodePurpose::LinkBillingAccount, ADDR, b"mac", 1).await.expect("db"),
+            Err(CodeRejection::NoCode)
+        );
+        assert_eq!(
+            store.check_code(&s, P, "other@example.com", b"mac", 1).await.expect("db"),
+            Err(CodeRejection::NoCode)
+        );
+        assert_eq!(store.check_code(&s, P, ADDR, b"mac", 1).await.expect("db"), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn five_wrong_tries_void_the_code() {
+        let (store, s, _dir) = setup().await;
+        store.record_code(&s, P, ADDR, b"right", 0).await.expect("db").expect("sent");
+        for remaining in (1..MAX_ATTEMPTS).rev() {
+            assert_eq!(
+                store.check_code(&s, P, ADDR, b"wrong", 1).await.expect("db"),
+                Err(CodeRejection::Wrong { remaining_attempts: remaining })
+            );
+        }
+        assert_eq!(store.check_code(&s, P, ADDR, b"wrong", 1).await.expect("db"), Err(CodeRejection::Locked));
+        assert_eq!(store.check_code(&s, P, ADDR, b"right", 2).await.expect("db"), Err(CodeRejection::Locked));
+    }
+
+    #[tokio::test]
+    async fn a_newer_code_voids_the_older_and_resend_waits_sixty_seconds() {
+        let (store, s, _dir) = setup().await;
+        store.record_code(&s, P, ADDR, b"old", 0).await.expect("db").expect("sent");
+        assert_eq!(
+            store.record_code(&s, P, ADDR, b"new", RESEND_AFTER_SECS - 15).await.expect("db"),
+            Err(SendRefusal::TooSoon { retry_after_secs: 15 })
+        );
+        store.record_code(&s, P, ADDR, b"new", RESEND_AFTER_SECS).await.expect("db").expect("sent");
+        assert_eq!(
+            store.check_code(&s, P, ADDR, b"old", RESEND_AFTER_SECS + 1).await.expect("db"),
+            Err(CodeRejection::Wrong { remaining_attempts: MAX_ATTEMPTS - 1 })
+        );
+        assert_eq!(store.check_code(&s, P, ADDR, b"new", RESEND_AFTER_SECS + 2).await.expect("db"), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn at_most_five_sends_per_address_per_hour_across_sessions() {
+        let (store, s, _dir) = setup().await;
+        let mut t = 0;
+        for _ in 0..SENDS_PER_HOUR {
+            let session = new_session(&store).await;
+            store.record_code(&session, P, ADDR, b"m", t).await.expect("db").expect("sent");
+            t += 10;
+        }
+        assert_eq!(
+            store.record_code(&s, P, ADDR, b"m", t).await.expect("db"),
+            Err(SendRefusal::HourlyLimit { retry_after_secs: 3600 - t })
+        );
+        // Another address is not affected; an hour after the first send, the address may be sent to again.
+        store.record_code(&s, P, "other@example.com", b"m", t).await.expect("db").expect("sent");
+        store.record_code(&s, P, ADDR, b"m", 3601).await.expect("db").expect("sent");
+    }
+
+    #[tokio::test]
+    async fn concurrent_checks_of_the_right_code_succeed_once() {
+        let (store, s, _dir) = setup().await;
+        store.record_code(&s, P, ADDR, b"right", 0).await.expect("db").expect("sent");
+        let store = Arc::new(store);
+        let barrier = Arc::new(tokio::sync::Barrier::new(8));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, barrier, s) = (store.clone(), barrier.clone(), s.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.check_code(&s, P, ADDR, b"right", 1).await.expect("db")
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.expect("join") {
+                Ok(()) => ok += 1,
+                Err(rejection) => assert_eq!(rejection, CodeRejection::Used),
+            }
+        }
+        assert_eq!(ok, 1);
+    }
+}
