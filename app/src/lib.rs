@@ -11,6 +11,8 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 #[cfg(feature = "ssr")]
+pub mod server_checks;
+#[cfg(feature = "ssr")]
 pub mod session;
 
 use leptos::prelude::*;

@@ -164,5 +164,64 @@ pub enum CodeError {
 }
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
-pub trait Store: ActivationStore + VerificationCodes {}
-impl<T: ActivationStore + VerificationCodes> Store for T {}
+pub trait Store: ActivationStore + VerificationCodes + Accounts {}
+impl<T: ActivationStore + VerificationCodes + Accounts> Store for T {}
+
+/// A new Guance account (and its billing account, of the same username), as the register branch collects it.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: crate::domain::Username,
+    pub email: crate::domain::Email,
+    pub phone: Option<crate::domain::Phone>,
+    /// argon2id PHC string; the password itself never reaches the store.
+    pub password_hash: String,
+    pub company_name: crate::domain::CompanyName,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+}
+
+/// A workspace to create.
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub name: crate::domain::WorkspaceName,
+    pub site: crate::domain::Site,
+    pub language: crate::domain::WorkspaceLanguage,
+}
+
+/// What Activate created (or, on a repeat, had created).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activated {
+    pub account_id: i64,
+    pub billing_account_id: i64,
+    pub workspace_id: i64,
+    pub username: String,
+    pub workspace_name: String,
+    pub site_code: String,
+    pub aws_account_id: AwsAccountId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivateRefusal {
+    /// Someone registered this username (case-insensitively) first.
+    UsernameTaken,
+    /// The activation session is unknown or has ended.
+    SessionGone,
+}
+
+/// Accounts, billing accounts, workspaces and their settlements.
+#[async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    /// Whether a username is free (for early feedback; Activate is what decides, through the database).
+    async fn username_available(&self, username: &crate::domain::Username) -> Result<bool, StoreError>;
+
+    /// The register branch's Activate, in one transaction: the Guance account, the billing account of the
+    /// same username, the workspace, and its settlement by the session's AWS customer. Idempotent per
+    /// session: a repeat (double click, retry, second tab) returns what the first created.
+    async fn activate_register(
+        &self,
+        session: &SessionKey,
+        account: &NewAccount,
+        workspace: &NewWorkspace,
+        now: i64,
+    ) -> Result<Result<Activated, ActivateRefusal>, StoreError>;
+}

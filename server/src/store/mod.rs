@@ -1,5 +1,6 @@
 //! Store adapters. `DATABASE_URL` chooses one; `app` sees only the [`app::ports::ActivationStore`] port.
 
+mod accounts;
 mod codes;
 mod sqlite;
 

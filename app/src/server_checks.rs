@@ -1,0 +1,133 @@
+//! Server-only rules that need libraries too large for the browser bundle: password strength (zxcvbn),
+//! password hashing (argon2id) and phone numbering plans (phonenumber). The browser shows the same
+//! messages after the server answers.
+
+use crate::domain::{FieldError, Password, Phone};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+/// zxcvbn's score (0–4) a password needs: 3 is "safely unguessable: moderate protection from offline
+/// slow-hash scenario".
+pub const MIN_STRENGTH: u8 = 3;
+
+/// Why a long-enough password is still refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeakPassword {
+    /// zxcvbn's warning, in plain words ("This is a very common password."), when it has one.
+    pub reason: String,
+}
+
+impl WeakPassword {
+    pub fn message(&self) -> String {
+        if self.reason.is_empty() {
+            "Choose a password that is harder to guess, for example three or four unrelated words".to_owned()
+        } else {
+            format!(
+                "{} Choose a password that is harder to guess, for example three or four unrelated words",
+                self.reason
+            )
+        }
+    }
+}
+
+/// Checks a password against zxcvbn's dictionaries and patterns, also penalising the buyer's own username
+/// and email (`user_inputs`).
+pub fn check_strength(password: &Password, user_inputs: &[&str]) -> Result<(), WeakPassword> {
+    let estimate = zxcvbn::zxcvbn(password.expose(), user_inputs);
+    if u8::from(estimate.score()) >= MIN_STRENGTH {
+        return Ok(());
+    }
+    let reason = estimate
+        .feedback()
+        .and_then(|feedback| feedback.warning())
+        .map(|warning| warning.to_string())
+        .unwrap_or_default();
+    Err(WeakPassword { reason })
+}
+
+/// argon2id with OWASP's minimum: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Result<Argon2<'static>, argon2::Error> {
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None)?))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) to store. CPU-heavy: call it off the async runtime
+/// (`tokio::task::spawn_blocking`).
+pub fn hash_password(password: &Password) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hasher = argon2().map_err(|e| HashError(e.to_string()))?;
+    hasher
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Whether `password` matches a stored PHC string. A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    argon2().is_ok_and(|hasher| hasher.verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Checks a phone number against the numbering plans (libphonenumber's data). Numbers without a `+`
+/// country code are read as Chinese or US numbers, the portal's two AWS sites.
+pub fn check_phone(phone: &Phone) -> Result<(), FieldError> {
+    let candidates: &[Option<phonenumber::country::Id>] = if phone.as_str().starts_with('+') {
+        &[None]
+    } else {
+        &[Some(phonenumber::country::Id::CN), Some(phonenumber::country::Id::US)]
+    };
+    let valid = candidates
+        .iter()
+        .any(|country| phonenumber::parse(*country, phone.as_str()).is_ok_and(|number| phonenumber::is_valid(&number)));
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldError::InvalidPhone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> Password {
+        Password::parse(s).expect("long enough")
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused_with_a_reason() {
+        let weak = check_strength(&pw("passwordpassword"), &[]).expect_err("common");
+        assert!(weak.message().contains("harder to guess"), "{weak:?}");
+        assert!(check_strength(&pw("aaaaaaaaaaaaaaaaaaaa"), &[]).is_err(), "repeats");
+        assert!(check_strength(&pw("buyer2026buyer2026"), &["buyer2026"]).is_err(), "the username itself");
+        assert!(check_strength(&pw("correct horse battery staple"), &[]).is_ok());
+        assert!(check_strength(&pw("观测云 很好用 我们 一起 上云吧"), &[]).is_ok(), "any script");
+    }
+
+    #[test]
+    fn passwords_are_stored_as_argon2id_phc_strings() {
+        let password = pw("correct horse battery staple");
+        let phc = hash_password(&password).expect("hash");
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(!phc.contains("horse"));
+        assert!(verify_password("correct horse battery staple", &phc));
+        assert!(!verify_password("correct horse battery stapler", &phc));
+        assert!(!verify_password("correct horse battery staple", "not a hash"));
+        assert_ne!(phc, hash_password(&password).expect("hash"), "salted");
+    }
+
+    #[test]
+    fn phone_numbers_follow_numbering_plans() {
+        let phone = |s: &str| Phone::parse_optional(s).expect("shape").expect("present");
+        assert_eq!(check_phone(&phone("+86 138 0013 8000")), Ok(()));
+        assert_eq!(check_phone(&phone("+1 541 754 3010")), Ok(()));
+        assert_eq!(check_phone(&phone("138 0013 8000")), Ok(()), "national Chinese mobile");
+        assert_eq!(check_phone(&phone("+86 000 0000 0000")), Err(FieldError::InvalidPhone));
+        assert_eq!(check_phone(&phone("123456")), Err(FieldError::InvalidPhone));
+    }
+}
