@@ -87,10 +87,7 @@ impl Codes for CodeService {
 mod tests {
     use super::*;
     use crate::mail::Mailbox;
-    use crate::store::SqliteStore;
-    use app::domain::{AwsAccountId, ProductCode};
-    use app::ports::{ActivationStore, ResolvedCustomer};
-    use app::session::SessionId;
+    use crate::store::test_support::{new_session, temp_store};
 
     #[test]
     fn codes_are_six_digits_and_vary() {
@@ -101,17 +98,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_mailed_code_verifies_and_only_a_mac_is_stored() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store =
-            SqliteStore::connect(&format!("sqlite://{}/c.db?mode=rwc", dir.path().display())).await.expect("store");
-        let session = SessionId::generate().key();
-        let customer = ResolvedCustomer {
-            aws_account_id: AwsAccountId::parse("123456789012").expect("account"),
-            product_code: ProductCode::parse("guance-dev").expect("product"),
-            customer_identifier: None,
-            license_arn: None,
-        };
-        store.record_fulfillment(&customer, &session, 0).await.expect("session");
+        let (store, _dir) = temp_store().await;
+        let session = new_session(&store, "123456789012").await;
         let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
         let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
         let email = Email::parse("Buyer@Example.com").expect("email");

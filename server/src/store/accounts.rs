@@ -165,28 +165,10 @@ impl Accounts for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{CompanyName, Email, ProductCode, Site, Username, WorkspaceLanguage, WorkspaceName};
-    use app::ports::{ActivationStore, ResolvedCustomer};
+    use crate::store::test_support::{count, new_session as session, temp_store as setup};
+    use app::domain::{CompanyName, Email, Site, Username, WorkspaceLanguage, WorkspaceName};
     use app::session::SessionId;
     use std::sync::Arc;
-
-    async fn setup() -> (SqliteStore, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}/accounts.db?mode=rwc", dir.path().display());
-        (SqliteStore::connect(&url).await.expect("connect"), dir)
-    }
-
-    async fn session(store: &SqliteStore, account: &str) -> SessionKey {
-        let key = SessionId::generate().key();
-        let customer = ResolvedCustomer {
-            aws_account_id: AwsAccountId::parse(account).expect("account"),
-            product_code: ProductCode::parse("guance-dev").expect("product"),
-            customer_identifier: None,
-            license_arn: None,
-        };
-        store.record_fulfillment(&customer, &key, 0).await.expect("session");
-        key
-    }
 
     fn account(username: &str) -> NewAccount {
         NewAccount {
@@ -206,10 +188,6 @@ mod tests {
             site: Site::Us1,
             language: WorkspaceLanguage::English,
         }
-    }
-
-    async fn count(store: &SqliteStore, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(store.pool()).await.expect("count")
     }
 
     #[tokio::test]

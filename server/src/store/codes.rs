@@ -144,32 +144,20 @@ impl VerificationCodes for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{AwsAccountId, ProductCode};
-    use app::ports::{ActivationStore, ResolvedCustomer};
-    use app::session::SessionId;
+    use crate::store::test_support::{new_session as open_session, temp_store};
     use std::sync::Arc;
 
     const ADDR: &str = "buyer@example.com";
     const P: CodePurpose = CodePurpose::Register;
 
     async fn setup() -> (SqliteStore, SessionKey, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}/codes.db?mode=rwc", dir.path().display());
-        let store = SqliteStore::connect(&url).await.expect("connect");
+        let (store, dir) = temp_store().await;
         let session = new_session(&store).await;
         (store, session, dir)
     }
 
     async fn new_session(store: &SqliteStore) -> SessionKey {
-        let key = SessionId::generate().key();
-        let customer = ResolvedCustomer {
-            aws_account_id: AwsAccountId::parse("123456789012").expect("account"),
-            product_code: ProductCode::parse("guance-dev").expect("product"),
-            customer_identifier: None,
-            license_arn: None,
-        };
-        store.record_fulfillment(&customer, &key, 0).await.expect("session");
-        key
+        open_session(store, "123456789012").await
     }
 
     #[tokio::test]

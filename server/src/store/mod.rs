@@ -3,6 +3,8 @@
 mod accounts;
 mod codes;
 mod sqlite;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use sqlite::SqliteStore;
 
