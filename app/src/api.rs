@@ -77,6 +77,9 @@ mod server {
     }
 }
 
+#[cfg(feature = "ssr")]
+pub(crate) use server::{ports, session_id};
+
 /// The visitor's activation session, if any.
 #[server(endpoint = "get_activation")]
 pub async fn get_activation() -> Result<ActivationState, AppError> {

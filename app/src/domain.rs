@@ -52,6 +52,15 @@ impl FieldError {
         }
     }
 
+    /// The message for a field whose empty or unchosen state reads `enter` ("Enter a username"); any other
+    /// error is said of `subject` ("Username must be 3 characters or more").
+    pub fn describe(&self, subject: &str, enter: &str) -> String {
+        match self {
+            FieldError::Required | FieldError::UnknownChoice => enter.to_owned(),
+            other => other.message(subject),
+        }
+    }
+
     /// The message shown beside a field, in plain words; `field` is the field's label.
     pub fn message(&self, field: &str) -> String {
         match self {
@@ -60,9 +69,9 @@ impl FieldError {
             FieldError::TooLong { max } => format!("{field} must be {max} characters or fewer"),
             FieldError::MustStartWithLetter => format!("{field} must start with a letter (a to z)"),
             FieldError::InvalidEmail => {
-                format!("Enter {field} in the correct format, like name@example.com")
+                "Enter an email address in the correct format, like name@example.com".to_owned()
             }
-            FieldError::InvalidPhone => format!("Enter {field} like +1 541 754 3010 or 138 0013 8000"),
+            FieldError::InvalidPhone => "Enter a phone number like +1 541 754 3010 or +86 138 0013 8000".to_owned(),
             FieldError::Mismatch => format!("{field} does not match"),
             FieldError::InvalidCharacters => format!("{field} contains characters that are not allowed"),
             FieldError::WrongLength { expected } => format!("{field} must be {expected} digits"),

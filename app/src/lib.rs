@@ -7,9 +7,12 @@
 
 pub mod api;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod draft;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+mod register;
 #[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
@@ -72,7 +75,8 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the page's data and sends complete HTML, so titles,
                     // status codes and content are right without JavaScript.
                     <Route path=path!("/activate") view=pages::ActivatePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register") view=pages::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register") view=register::RegisterBasicPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/company") view=register::RegisterCompanyPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>

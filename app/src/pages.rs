@@ -102,7 +102,7 @@ fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoV
 /// "There is a problem" summary: takes focus when it appears (an island, so the browser can move focus) and
 /// links to each field. `items` are (field id, message) pairs.
 #[island]
-fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
+pub(crate) fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -123,7 +123,7 @@ fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
 }
 
 #[component]
-fn StartFromMarketplace(ended: bool) -> impl IntoView {
+pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
     let heading = if ended { "Your activation session has ended" } else { "Activation starts from AWS Marketplace" };
     view! {
         <Title text=heading />
@@ -137,7 +137,7 @@ fn StartFromMarketplace(ended: bool) -> impl IntoView {
 }
 
 #[component]
-fn ServiceProblem(err: AppError) -> impl IntoView {
+pub(crate) fn ServiceProblem(err: AppError) -> impl IntoView {
     view! {
         <Title text="Error: Sorry, there is a problem with the service" />
         <h1>"Sorry, there is a problem with the service"</h1>
@@ -146,7 +146,7 @@ fn ServiceProblem(err: AppError) -> impl IntoView {
 }
 
 #[component]
-fn Loading() -> impl IntoView {
+pub(crate) fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
 
@@ -179,11 +179,6 @@ fn BranchStart(branch: Branch) -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-#[component]
-pub fn RegisterPage() -> impl IntoView {
-    view! { <BranchStart branch=Branch::Register /> }
 }
 
 #[component]

@@ -61,6 +61,12 @@ pub trait ActivationStore: Send + Sync + 'static {
     /// Records the buyer's branch choice on an active session.
     async fn choose_branch(&self, session: &SessionKey, branch: Branch, now: i64) -> Result<SessionLookup, StoreError>;
 
+    /// The wizard's draft of the session (JSON, `{}` when nothing was saved); `None` for no session.
+    async fn draft(&self, session: &SessionKey) -> Result<Option<String>, StoreError>;
+
+    /// Replaces the wizard's draft; false when the session does not exist.
+    async fn save_draft(&self, session: &SessionKey, draft: &str) -> Result<bool, StoreError>;
+
     /// Answers when the database does.
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -68,7 +74,7 @@ pub trait ActivationStore: Send + Sync + 'static {
 /// What the server puts in Leptos context for server functions.
 #[derive(Clone)]
 pub struct Ports {
-    pub store: Arc<dyn ActivationStore>,
+    pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     pub codes: Arc<dyn Codes>,
     /// The product code of this listing (for the dev simulator's form defaults).

@@ -31,7 +31,13 @@ test("every page of the slice has no WCAG 2.2 A/AA violations", async ({ page },
   await page.getByLabel("No billing account").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register$/);
-  await expectNoViolations(page, "/activate/register");
+  await ready(page, testInfo);
+  await expectNoViolations(page, "/activate/register (step 1)");
+
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await ready(page, testInfo);
+  await expectNoViolations(page, "/activate/register (step 1) in its error state");
 
   await page.goto("/no-such-page");
   await expectNoViolations(page, "the 404 page");

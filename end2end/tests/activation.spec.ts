@@ -9,7 +9,7 @@ test("/dev → Set Up Your Account → /activate → No billing account", async 
   await page.getByLabel("No billing account").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register$/);
-  await expect(page.getByRole("heading", { level: 1, name: "No billing account" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Basic information" })).toBeVisible();
 });
 
 test("/dev → Set Up Your Account → /activate → I have a billing account, and Back keeps the choice", async ({

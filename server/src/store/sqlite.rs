@@ -156,6 +156,24 @@ impl ActivationStore for SqliteStore {
         self.touch(session, now, Some(branch)).await
     }
 
+    async fn draft(&self, session: &SessionKey) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT draft FROM activation_sessions WHERE id_hash = ?")
+            .bind(session.as_bytes())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn save_draft(&self, session: &SessionKey, draft: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE activation_sessions SET draft = ? WHERE id_hash = ?")
+            .bind(draft)
+            .bind(session.as_bytes())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(unavailable)?;
         Ok(())
@@ -259,6 +277,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn drafts_are_kept_per_session() {
+        let (store, _dir) = store().await;
+        let session = SessionId::generate().key();
+        store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
+        assert_eq!(store.draft(&session).await.expect("db").as_deref(), Some("{}"));
+        assert!(store.save_draft(&session, r#"{"username":"alice"}"#).await.expect("db"));
+        assert_eq!(store.draft(&session).await.expect("db").as_deref(), Some(r#"{"username":"alice"}"#));
+    }
+
+    #[tokio::test]
     async fn branch_choice_is_kept_and_unknown_sessions_change_nothing() {
         let (store, _dir) = store().await;
         let session = SessionId::generate().key();
@@ -270,6 +298,8 @@ mod tests {
         }
         let stranger = SessionId::generate().key();
         assert!(matches!(store.choose_branch(&stranger, Branch::Register, 3).await, Ok(SessionLookup::Unknown)));
+        assert_eq!(store.draft(&stranger).await.expect("db"), None);
+        assert!(!store.save_draft(&stranger, "{}").await.expect("db"));
         assert_eq!(count(&store, "activation_sessions").await, 1);
     }
 }

@@ -1,0 +1,85 @@
+//! The wizard's draft: what the buyer typed so far (kept across reloads, Back and tabs; never a password,
+//! only its argon2id hash) and the outcome of the last submission, shown once (post/redirect/get).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    #[serde(default)]
+    pub register: RegisterDraft,
+    #[serde(default)]
+    pub flash: Flash,
+}
+
+/// The register branch's answers, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterDraft {
+    #[serde(default)]
+    pub site: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// The address (key) a code was last sent to.
+    #[serde(default)]
+    pub code_sent_to: Option<String>,
+    /// The address (key) proven by a code.
+    #[serde(default)]
+    pub email_verified: Option<String>,
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// Step 1 (basic information) is complete.
+    #[serde(default)]
+    pub basic_done: bool,
+}
+
+/// Shown by the next render of the page, then cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// (field id, message), in the order of the form.
+    #[serde(default)]
+    pub errors: Vec<(String, String)>,
+    #[serde(default)]
+    pub notice: Option<String>,
+}
+
+impl Flash {
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.notice.is_none()
+    }
+}
+
+impl Draft {
+    /// Reads a stored draft; anything unreadable starts afresh rather than failing the page.
+    pub fn from_json(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_round_trip_and_tolerate_old_or_broken_json() {
+        let mut draft = Draft::default();
+        draft.register.username = "alice".into();
+        draft.flash.errors.push(("username".into(), "Enter a username".into()));
+        assert_eq!(Draft::from_json(&draft.to_json()), draft);
+        assert_eq!(Draft::from_json("{}"), Draft::default());
+        assert_eq!(Draft::from_json("not json"), Draft::default());
+        assert_eq!(Draft::from_json(r#"{"register":{"username":"bob"}}"#).register.username, "bob");
+    }
+
+    #[test]
+    fn a_draft_never_holds_a_password_field() {
+        let json = Draft::default().to_json();
+        assert!(!json.contains("\"password\""), "{json}");
+    }
+}

@@ -1,0 +1,454 @@
+//! Register branch, step 1 of 4: basic information (site, username, password, email with an emailed code,
+//! optional phone). The form posts to [`register_basic`], which saves what was typed (never the password),
+//! and either sends a code, or checks everything and moves on; errors come back through the draft's flash.
+
+// The form's server function takes one argument per field (the `#[server]` macro's generated code too).
+#![allow(clippy::too_many_arguments)]
+
+use crate::api::{ActivationSummary, AppError};
+use crate::domain::Site;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// What step 1's page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BasicPage {
+    /// No usable session: activation starts from AWS Marketplace.
+    NoSession {
+        ended: bool,
+    },
+    Form(Box<BasicForm>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasicForm {
+    pub summary: ActivationSummary,
+    pub site: String,
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+    pub email_verified: bool,
+    pub errors: Vec<(String, String)>,
+    pub notice: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::domain::codes::CodePurpose;
+    use crate::domain::{Email, FieldError, Password, Phone, Username, VerificationCode};
+    use crate::draft::{Draft, Flash};
+    use crate::ports::{now, Ports, SessionLookup};
+    use crate::session::SessionKey;
+
+    pub fn unavailable(err: impl std::fmt::Display) -> AppError {
+        leptos::logging::error!("register: {err}");
+        AppError::Unavailable
+    }
+
+    /// The session's key and summary when it is active.
+    pub async fn active(ports: &Ports) -> Result<Result<(SessionKey, ActivationSummary), bool>, AppError> {
+        let Some(id) = crate::api::session_id().await else {
+            return Ok(Err(false));
+        };
+        let key = id.key();
+        match ports.store.activation(&key, now()).await.map_err(unavailable)? {
+            SessionLookup::Active(summary) => Ok(Ok((key, summary))),
+            SessionLookup::Ended => Ok(Err(true)),
+            SessionLookup::Unknown => Ok(Err(false)),
+        }
+    }
+
+    pub async fn load(ports: &Ports, key: &SessionKey) -> Result<Draft, AppError> {
+        let json = ports.store.draft(key).await.map_err(unavailable)?;
+        Ok(json.as_deref().map(Draft::from_json).unwrap_or_default())
+    }
+
+    pub async fn save(ports: &Ports, key: &SessionKey, draft: &Draft) -> Result<(), AppError> {
+        ports.store.save_draft(key, &draft.to_json()).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The typed answers of step 1, checked field by field in the form's order.
+    pub struct Submitted {
+        pub site: String,
+        pub username: String,
+        pub password: String,
+        pub confirm_password: String,
+        pub email: String,
+        pub code: String,
+        pub phone: String,
+    }
+
+    fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
+        errors.push((field.to_owned(), message));
+    }
+
+    /// Sends a code to the typed email (when it parses), remembering the other answers.
+    pub async fn send_code(
+        ports: &Ports,
+        key: &SessionKey,
+        form: &Submitted,
+        draft: &mut Draft,
+    ) -> Result<(), AppError> {
+        let mut flash = Flash::default();
+        match Email::parse(&form.email) {
+            Err(e) => push(&mut flash.errors, "email", e.describe("Email address", "Enter your email address")),
+            Ok(email) => match ports.codes.send_code(key, CodePurpose::Register, &email, now()).await {
+                Err(e) => return Err(unavailable(e)),
+                Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
+                Ok(Ok(())) => {
+                    draft.register.code_sent_to = Some(email.key());
+                    flash.notice = Some(format!(
+                        "We sent a 6-digit code to {}. It expires in 10 minutes. Check your spam folder if it has not arrived.",
+                        email.as_str()
+                    ));
+                }
+            },
+        }
+        draft.flash = flash;
+        Ok(())
+    }
+
+    /// Checks every answer; on success stores the password's hash and marks the step done.
+    pub async fn submit(
+        ports: &Ports,
+        key: &SessionKey,
+        form: &Submitted,
+        draft: &mut Draft,
+    ) -> Result<bool, AppError> {
+        let mut errors = Vec::new();
+        if let Err(e) = Site::parse_aws(&form.site) {
+            push(&mut errors, "site-cn2", e.describe("Site", "Select where your workspace will be"));
+        }
+        let username = match Username::parse(&form.username) {
+            Ok(username) if !ports.store.username_available(&username).await.map_err(unavailable)? => {
+                push(&mut errors, "username", "This username is taken. Choose another one".to_owned());
+                None
+            }
+            Ok(username) => Some(username),
+            Err(e) => {
+                push(&mut errors, "username", e.describe("Username", "Enter a username"));
+                None
+            }
+        };
+        let email = Email::parse(&form.email)
+            .map_err(|e| push(&mut errors, "email", e.describe("Email address", "Enter your email address")))
+            .ok();
+        let password = match Password::parse(&form.password) {
+            Ok(password) => {
+                let inputs: Vec<&str> = [form.username.as_str(), form.email.as_str()].into_iter().collect();
+                match crate::server_checks::check_strength(&password, &inputs) {
+                    Ok(()) => Some(password),
+                    Err(weak) => {
+                        push(&mut errors, "password", weak.message());
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                push(&mut errors, "password", e.describe("Password", "Enter a password"));
+                None
+            }
+        };
+        if let Some(password) = &password {
+            if let Err(e) = password.confirm(&form.confirm_password) {
+                let message = match e {
+                    FieldError::Mismatch => "The passwords do not match".to_owned(),
+                    other => other.describe("Password", "Enter your password again"),
+                };
+                push(&mut errors, "confirm_password", message);
+            }
+        }
+        let verified = email.as_ref().is_some_and(|e| draft.register.email_verified.as_deref() == Some(&e.key()));
+        if !verified {
+            if let Some(email) = &email {
+                match VerificationCode::parse(&form.code) {
+                    Err(FieldError::Required) => push(
+                        &mut errors,
+                        "code",
+                        "Enter the verification code we sent to your email. Select Send code to get one".to_owned(),
+                    ),
+                    Err(e) => push(&mut errors, "code", e.message("The verification code")),
+                    Ok(code) => match ports.codes.check_code(key, CodePurpose::Register, email, &code, now()).await {
+                        Err(e) => return Err(unavailable(e)),
+                        Ok(Err(rejection)) => push(&mut errors, "code", rejection.message()),
+                        Ok(Ok(())) => draft.register.email_verified = Some(email.key()),
+                    },
+                }
+            }
+        }
+        match Phone::parse_optional(&form.phone) {
+            Ok(Some(phone)) => {
+                if let Err(e) = crate::server_checks::check_phone(&phone) {
+                    push(&mut errors, "phone", e.describe("Phone number", "Enter a phone number"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => push(&mut errors, "phone", e.describe("Phone number", "Enter a phone number")),
+        }
+
+        if !errors.is_empty() || username.is_none() {
+            draft.flash = Flash { errors, notice: None };
+            return Ok(false);
+        }
+        let Some(password) = password else {
+            return Ok(false);
+        };
+        let hash = tokio::task::spawn_blocking(move || crate::server_checks::hash_password(&password))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
+        draft.register.password_hash = Some(hash);
+        draft.register.basic_done = true;
+        draft.flash = Flash::default();
+        Ok(true)
+    }
+}
+
+/// Step 1's page data; shows the last submission's errors once.
+#[server(endpoint = "register_basic_page")]
+pub async fn register_basic_page() -> Result<BasicPage, AppError> {
+    let ports = crate::api::ports()?;
+    let (key, summary) = match server::active(&ports).await? {
+        Ok(active) => active,
+        Err(ended) => return Ok(BasicPage::NoSession { ended }),
+    };
+    let mut draft = server::load(&ports, &key).await?;
+    let flash = std::mem::take(&mut draft.flash);
+    if !flash.is_empty() {
+        server::save(&ports, &key, &draft).await?;
+    }
+    let r = &draft.register;
+    let email_verified =
+        r.email_verified.is_some() && r.email_verified.as_deref() == Some(&r.email.trim().to_lowercase());
+    Ok(BasicPage::Form(Box::new(BasicForm {
+        summary,
+        site: r.site.clone(),
+        username: r.username.clone(),
+        email: r.email.clone(),
+        phone: r.phone.clone(),
+        email_verified,
+        errors: flash.errors,
+        notice: flash.notice,
+    })))
+}
+
+/// The step 1 form. `intent` is `send_code` (the Send code button) or anything else (Continue).
+#[server(endpoint = "register_basic")]
+pub async fn register_basic(
+    site: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    confirm_password: Option<String>,
+    email: Option<String>,
+    code: Option<String>,
+    phone: Option<String>,
+    intent: Option<String>,
+) -> Result<(), AppError> {
+    let ports = crate::api::ports()?;
+    let Ok((key, _summary)) = server::active(&ports).await? else {
+        leptos_axum::redirect("/activate/register");
+        return Ok(());
+    };
+    let form = server::Submitted {
+        site: site.unwrap_or_default(),
+        username: username.unwrap_or_default(),
+        password: password.unwrap_or_default(),
+        confirm_password: confirm_password.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+        code: code.unwrap_or_default(),
+        phone: phone.unwrap_or_default(),
+    };
+    let mut draft = server::load(&ports, &key).await?;
+    draft.register.site = form.site.trim().to_owned();
+    draft.register.username = form.username.trim().to_owned();
+    draft.register.email = form.email.trim().to_owned();
+    draft.register.phone = form.phone.trim().to_owned();
+    let next = if intent.as_deref() == Some("send_code") {
+        server::send_code(&ports, &key, &form, &mut draft).await?;
+        "/activate/register#code"
+    } else if server::submit(&ports, &key, &form, &mut draft).await? {
+        "/activate/register/company"
+    } else {
+        "/activate/register"
+    };
+    server::save(&ports, &key, &draft).await?;
+    leptos_axum::redirect(next);
+    Ok(())
+}
+
+/// "Step N of 4".
+#[component]
+pub fn StepIndicator(step: u8) -> impl IntoView {
+    view! { <p class="step-indicator" aria-current="step">{format!("Step {step} of 4")}</p> }
+}
+
+/// `/activate/register`.
+#[component]
+pub fn RegisterBasicPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| register_basic_page());
+    view! {
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(BasicPage::Form(form)) => view! { <BasicFormView form=*form /> }.into_any(),
+                    Ok(BasicPage::NoSession { ended }) => {
+                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
+                    }
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
+    errors.iter().find(|(f, _)| f == field || (field == "site" && f.starts_with("site"))).map(|(_, m)| m.clone())
+}
+
+#[component]
+fn TextField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] value: String,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    error: Option<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let has_error = error.is_some();
+    view! {
+        <div class="form-group" class:form-group-error=has_error>
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {error
+                .map(|message| {
+                    view! {
+                        <p class="error-message" id=error_id.clone()>
+                            <span class="visually-hidden">"Error: "</span>
+                            {message}
+                        </p>
+                    }
+                })}
+            <input
+                class="input"
+                id=id
+                name=id
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                aria-invalid=has_error.then_some("true")
+                aria-describedby=(!described.is_empty()).then_some(described)
+            />
+        </div>
+    }
+}
+
+#[component]
+fn BasicFormView(form: BasicForm) -> impl IntoView {
+    let has_errors = !form.errors.is_empty();
+    let title = if has_errors { "Error: Basic information" } else { "Basic information" };
+    let errors = form.errors.clone();
+    let e = move |field: &str| error_for(&errors, field);
+    let action = <RegisterBasic as leptos::server_fn::ServerFn>::url();
+    let site_error = e("site");
+    view! {
+        <Title text=title />
+        <a class="back-link" href="/activate">"Back"</a>
+        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
+        <StepIndicator step=1 />
+        <h1>"Basic information"</h1>
+        <p>
+            "You are activating AWS account "
+            <strong>{form.summary.aws_account_id.display_grouped()}</strong> "."
+        </p>
+        {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+        <form method="post" action=action novalidate>
+            // Enter in any field continues (the first submit button in a form is its default).
+            <button type="submit" name="intent" value="continue" class="implicit-submit" tabindex="-1" aria-hidden="true">
+                "Continue"
+            </button>
+            <div class="form-group" class:form-group-error=site_error.is_some()>
+                <fieldset aria-describedby=site_error.as_ref().map(|_| "site-error")>
+                    <legend class="legend-s">"Site"</legend>
+                    <p class="hint">"Where your workspace's data is kept. It cannot be changed once the workspace exists."</p>
+                    {site_error
+                        .clone()
+                        .map(|message| {
+                            view! {
+                                <p class="error-message" id="site-error">
+                                    <span class="visually-hidden">"Error: "</span>
+                                    {message}
+                                </p>
+                            }
+                        })}
+                    {Site::AWS
+                        .into_iter()
+                        .map(|site| {
+                            let id = format!("site-{}", site.code());
+                            view! {
+                                <div class="radio">
+                                    <input type="radio" id=id.clone() name="site" value=site.code() checked=form.site == site.code() />
+                                    <label for=id>{site.name()}</label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+            </div>
+            <TextField id="username" label="Username" value=form.username.clone() autocomplete="username"
+                hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
+                error=e("username") />
+            <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
+                hint="At least 15 characters. A few unrelated words make a strong password"
+                error=e("password") />
+            <TextField id="confirm_password" label="Confirm password" kind="password" value="" autocomplete="new-password"
+                error=e("confirm_password") />
+            <TextField id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
+                hint="We send a verification code to this address" error=e("email") />
+            <div class="form-group">
+                <button type="submit" name="intent" value="send_code" class="button button-secondary">"Send code"</button>
+            </div>
+            {if form.email_verified {
+                view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="form-group" class:form-group-error=e("code").is_some()>
+                        <label for="code">"Verification code"</label>
+                        <p class="hint" id="code-hint">"The 6 digits from the email we sent you"</p>
+                        {e("code").map(|message| view! {
+                            <p class="error-message" id="code-error"><span class="visually-hidden">"Error: "</span>{message}</p>
+                        })}
+                        <input class="input input-code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
+                            aria-describedby=if e("code").is_some() { "code-hint code-error" } else { "code-hint" }
+                            aria-invalid=e("code").map(|_| "true") />
+                    </div>
+                }.into_any()
+            }}
+            <TextField id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
+                hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
+            <button type="submit" name="intent" value="continue" class="button">"Continue"</button>
+        </form>
+    }
+}
+
+/// `/activate/register/company`: step 2 arrives with the next part of the wizard.
+#[component]
+pub fn RegisterCompanyPage() -> impl IntoView {
+    view! {
+        <Title text="Company information" />
+        <a class="back-link" href="/activate/register">"Back"</a>
+        <StepIndicator step=2 />
+        <h1>"Company information"</h1>
+        <p class="notice">"The next steps of activation are not open yet."</p>
+    }
+}

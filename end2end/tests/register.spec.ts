@@ -1,0 +1,101 @@
+import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
+
+// Register branch, step 1 (basic information). Runs with and without JavaScript.
+
+const PASSWORD = "correct horse battery staple";
+
+function unique(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+async function startRegister(page: Page, testInfo: TestInfo) {
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Basic information" })).toBeVisible();
+  await expect(page.getByText("Step 1 of 4")).toBeVisible();
+  await ready(page, testInfo);
+}
+
+async function latestCode(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(email)}`);
+  expect(res.status()).toBe(200);
+  const mails: { subject: string; text: string }[] = await res.json();
+  expect(mails.length).toBeGreaterThan(0);
+  const match = mails[0].text.match(/\b(\d{6})\b/);
+  expect(match, mails[0].text).not.toBeNull();
+  return match![1];
+}
+
+async function fillPasswords(page: Page) {
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+}
+
+test("step 1: send a code, enter it with spaces, continue to step 2", async ({ page, request }, testInfo) => {
+  await startRegister(page, testInfo);
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  await page.getByLabel("Username").fill(username);
+  await fillPasswords(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
+  await ready(page, testInfo);
+  // What was typed is kept, except the passwords, which are never stored.
+  await expect(page.getByLabel("Username")).toHaveValue(username);
+  await expect(page.getByLabel("International Region 1 (Oregon)")).toBeChecked();
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+
+  const code = await latestCode(request, email);
+  await page.getByLabel("Verification code").fill(`${code.slice(0, 3)} ${code.slice(3)}`);
+  await fillPasswords(page);
+  await page.getByLabel("Phone (optional)").fill("+1 541 754 3010");
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await expect(page.getByText("Step 2 of 4")).toBeVisible();
+});
+
+test("step 1: missing and invalid answers are listed, kept and nothing moves on", async ({ page }, testInfo) => {
+  await startRegister(page, testInfo);
+  await page.getByLabel("Username").fill("ab");
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page).toHaveTitle(/^Error: /);
+  const summary = page.getByRole("alert");
+  await expect(summary.getByRole("heading", { name: "There is a problem" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Select where your workspace will be" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Username must be 3 characters or more" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Enter a password" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Enter your email address" })).toBeVisible();
+  await expect(page.getByLabel("Username")).toHaveValue("ab");
+  if (jsEnabled(testInfo)) {
+    await ready(page, testInfo);
+    await expect(summary).toBeFocused();
+  }
+});
+
+test("step 1: a wrong code is refused with the tries left; a weak password is explained", async ({
+  page,
+  request,
+}, testInfo) => {
+  await startRegister(page, testInfo);
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("China Region 2 (Ningxia)").check();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText("We sent a 6-digit code");
+  await ready(page, testInfo);
+  const code = await latestCode(request, email);
+  await page.getByLabel("Verification code").fill(code === "000000" ? "111111" : "000000");
+  await page.getByLabel("Password", { exact: true }).fill("passwordpassword");
+  await page.getByLabel("Confirm password").fill("passwordpassword");
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.locator("#code-error")).toContainText("You have 4 more tries");
+  await expect(page.locator("#password-error")).toContainText("harder to guess");
+});
