@@ -13,7 +13,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export CHROMIUM_PATH ?= /usr/bin/chromium
 E2E_PORT ?= 3100
 
-.PHONY: help run test tools fmt clippy unit release e2e bench
+.PHONY: help run test tools target-guard fmt clippy unit release e2e bench
 
 help:
 	@echo "make run   - install what is missing, build, serve http://127.0.0.1:3000 (dev mode)"
@@ -23,22 +23,32 @@ help:
 tools:
 	scripts/install-tools.sh
 
-run: tools
+run: tools target-guard
 	cargo leptos watch
 
 test: tools fmt clippy unit e2e
 
+# The target directory is shared by every clone on the machine, and cargo decides freshness by file times:
+# after another clone built, this clone's older sources could look fresh and its tests would run the other
+# clone's binaries. So when the last build came from elsewhere, this clone's workspace sources are touched.
+target-guard:
+	@mkdir -p "$(CARGO_TARGET_DIR)"
+	@if [ "$$(cat "$(CARGO_TARGET_DIR)/.portal-clone" 2>/dev/null)" != "$(CURDIR)" ]; then \
+	  find app frontend server -type f \( -name '*.rs' -o -name '*.sql' \) -exec touch {} + ; \
+	  echo "$(CURDIR)" > "$(CARGO_TARGET_DIR)/.portal-clone"; \
+	fi
+
 fmt:
 	cargo fmt --all -- --check
 
-clippy:
+clippy: target-guard
 	cargo clippy -p app -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-unit:
+unit: target-guard
 	cargo test -p app -p server
 
-release:
+release: target-guard
 	cargo leptos build --release
 
 # Playwright starts the release binary itself (see end2end/playwright.config.ts) on a fresh database.

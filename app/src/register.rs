@@ -441,14 +441,43 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
     }
 }
 
+/// Step 2's gate: the server owns progress, so step 2 cannot be reached by URL before step 1 is complete
+/// (the page redirects to step 1), nor without an activation session.
+#[server(endpoint = "register_company_page")]
+pub async fn register_company_page() -> Result<Option<bool>, AppError> {
+    let ports = crate::api::ports()?;
+    let Ok((key, _summary)) = server::active(&ports).await? else {
+        return Ok(None);
+    };
+    let done = server::load(&ports, &key).await?.register.basic_done;
+    if !done {
+        leptos_axum::redirect("/activate/register");
+    }
+    Ok(Some(done))
+}
+
 /// `/activate/register/company`: step 2 arrives with the next part of the wizard.
 #[component]
 pub fn RegisterCompanyPage() -> impl IntoView {
+    let gate = Resource::new(|| (), |_| register_company_page());
     view! {
-        <Title text="Company information" />
-        <a class="back-link" href="/activate/register">"Back"</a>
-        <StepIndicator step=2 />
-        <h1>"Company information"</h1>
-        <p class="notice">"The next steps of activation are not open yet."</p>
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match gate.await {
+                    Ok(Some(_)) => {
+                        view! {
+                            <Title text="Company information" />
+                            <a class="back-link" href="/activate/register">"Back"</a>
+                            <StepIndicator step=2 />
+                            <h1>"Company information"</h1>
+                            <p class="notice">"The next steps of activation are not open yet."</p>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -59,6 +59,13 @@ test("step 1: send a code, enter it with spaces, continue to step 2", async ({ p
   await expect(page.getByText("Step 2 of 4")).toBeVisible();
 });
 
+test("step 2 cannot be reached by URL before step 1 is complete", async ({ page }, testInfo) => {
+  await startRegister(page, testInfo);
+  await page.goto("/activate/register/company");
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Basic information" })).toBeVisible();
+});
+
 test("step 1: missing and invalid answers are listed, kept and nothing moves on", async ({ page }, testInfo) => {
   await startRegister(page, testInfo);
   await page.getByLabel("Username").fill("ab");
