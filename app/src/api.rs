@@ -72,13 +72,13 @@ mod server {
     }
 
     pub fn unavailable(err: impl std::fmt::Display) -> AppError {
-        leptos::logging::error!("store: {err}");
+        leptos::logging::error!("{err}");
         AppError::Unavailable
     }
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{ports, session_id};
+pub(crate) use server::{ports, session_id, unavailable};
 
 /// The visitor's activation session, if any.
 #[server(endpoint = "get_activation")]

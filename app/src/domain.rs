@@ -80,6 +80,21 @@ impl FieldError {
     }
 }
 
+/// Exactly `len` ASCII digits, once the separators people type (`separator`) are dropped.
+pub(crate) fn digits(input: &str, separator: impl Fn(char) -> bool, len: usize) -> Result<String, FieldError> {
+    let compact: String = input.chars().filter(|&c| !separator(c)).collect();
+    if compact.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if !compact.chars().all(|c| c.is_ascii_digit()) {
+        return Err(FieldError::InvalidCharacters);
+    }
+    if compact.len() != len {
+        return Err(FieldError::WrongLength { expected: len });
+    }
+    Ok(compact)
+}
+
 /// A 12-digit AWS account id. People copy it from the console as `1234-5678-9012`; spaces and hyphens are
 /// ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,17 +104,7 @@ impl AwsAccountId {
     pub const LEN: usize = 12;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        if compact.is_empty() {
-            return Err(FieldError::Required);
-        }
-        if !compact.chars().all(|c| c.is_ascii_digit()) {
-            return Err(FieldError::InvalidCharacters);
-        }
-        if compact.len() != Self::LEN {
-            return Err(FieldError::WrongLength { expected: Self::LEN });
-        }
-        Ok(Self(compact))
+        digits(input, |c| matches!(c, ' ' | '-'), Self::LEN).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -36,16 +36,12 @@ pub struct BasicForm {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
+    use crate::api::unavailable;
     use crate::domain::codes::CodePurpose;
     use crate::domain::{Email, FieldError, Password, Phone, Username, VerificationCode};
     use crate::draft::{Draft, Flash};
     use crate::ports::{now, Ports, SessionLookup};
     use crate::session::SessionKey;
-
-    pub fn unavailable(err: impl std::fmt::Display) -> AppError {
-        leptos::logging::error!("register: {err}");
-        AppError::Unavailable
-    }
 
     /// The session's key and summary when it is active.
     pub async fn active(ports: &Ports) -> Result<Result<(SessionKey, ActivationSummary), bool>, AppError> {

@@ -245,17 +245,7 @@ impl VerificationCode {
     pub const LEN: usize = 6;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact.is_empty() {
-            return Err(FieldError::Required);
-        }
-        if !compact.chars().all(|c| c.is_ascii_digit()) {
-            return Err(FieldError::InvalidCharacters);
-        }
-        if compact.len() != Self::LEN {
-            return Err(FieldError::WrongLength { expected: Self::LEN });
-        }
-        Ok(Self(compact))
+        super::digits(input, char::is_whitespace, Self::LEN).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
