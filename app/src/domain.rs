@@ -8,7 +8,9 @@ use std::fmt;
 
 pub mod codes;
 mod fields;
-pub use fields::{CompanyName, Email, Password, Phone, Username, VerificationCode, WorkspaceName};
+pub use fields::{
+    CompanyName, CompanySize, Email, Industry, Password, Phone, Username, VerificationCode, WorkspaceName,
+};
 
 /// Why a field's text was refused. The variant is a stable code; [`FieldError::message`] is the buyer's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

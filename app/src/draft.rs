@@ -33,6 +33,15 @@ pub struct RegisterDraft {
     /// Step 1 (basic information) is complete.
     #[serde(default)]
     pub basic_done: bool,
+    #[serde(default)]
+    pub company_name: String,
+    #[serde(default)]
+    pub industry: String,
+    #[serde(default)]
+    pub company_size: String,
+    /// Step 2 (company information) is complete.
+    #[serde(default)]
+    pub company_done: bool,
 }
 
 /// Shown by the next render of the page, then cleared.

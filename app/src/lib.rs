@@ -13,6 +13,7 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod register;
+mod register_company;
 #[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
@@ -76,7 +77,8 @@ pub fn App() -> impl IntoView {
                     // status codes and content are right without JavaScript.
                     <Route path=path!("/activate") view=pages::ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register") view=register::RegisterBasicPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/company") view=register::RegisterCompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/company") view=register_company::RegisterCompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/workspace") view=register_company::RegisterWorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>

@@ -34,7 +34,7 @@ pub struct BasicForm {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::api::unavailable;
     use crate::domain::codes::CodePurpose;
@@ -434,46 +434,5 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
             <button type="submit" name="intent" value="continue" class="button">"Continue"</button>
         </form>
-    }
-}
-
-/// Step 2's gate: the server owns progress, so step 2 cannot be reached by URL before step 1 is complete
-/// (the page redirects to step 1), nor without an activation session.
-#[server(endpoint = "register_company_page")]
-pub async fn register_company_page() -> Result<Option<bool>, AppError> {
-    let ports = crate::api::ports()?;
-    let Ok((key, _summary)) = server::active(&ports).await? else {
-        return Ok(None);
-    };
-    let done = server::load(&ports, &key).await?.register.basic_done;
-    if !done {
-        leptos_axum::redirect("/activate/register");
-    }
-    Ok(Some(done))
-}
-
-/// `/activate/register/company`: step 2 arrives with the next part of the wizard.
-#[component]
-pub fn RegisterCompanyPage() -> impl IntoView {
-    let gate = Resource::new(|| (), |_| register_company_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match gate.await {
-                    Ok(Some(_)) => {
-                        view! {
-                            <Title text="Company information" />
-                            <a class="back-link" href="/activate/register">"Back"</a>
-                            <StepIndicator step=2 />
-                            <h1>"Company information"</h1>
-                            <p class="notice">"The next steps of activation are not open yet."</p>
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }

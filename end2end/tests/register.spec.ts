@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 import { jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
 
@@ -29,12 +30,22 @@ async function latestCode(request: APIRequestContext, email: string): Promise<st
   return match![1];
 }
 
+/** axe WCAG 2.2 A/AA scan (JavaScript only: axe cannot run without it). */
+async function expectAccessible(page: Page, testInfo: TestInfo, what: string) {
+  if (!jsEnabled(testInfo)) return;
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  expect(results.violations.map((v) => v.id), `axe violations on ${what}`).toEqual([]);
+}
+
 async function fillPasswords(page: Page) {
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Confirm password").fill(PASSWORD);
 }
 
-test("step 1: send a code, enter it with spaces, continue to step 2", async ({ page, request }, testInfo) => {
+/** Completes step 1 as a buyer would (code read from the dev mailbox, typed with a space); ends on step 2. */
+async function completeStep1(page: Page, request: APIRequestContext, testInfo: TestInfo) {
   await startRegister(page, testInfo);
   const username = unique("buyer");
   const email = `${username}@example.com`;
@@ -57,6 +68,40 @@ test("step 1: send a code, enter it with spaces, continue to step 2", async ({ p
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await expect(page).toHaveURL(/\/activate\/register\/company$/);
   await expect(page.getByText("Step 2 of 4")).toBeVisible();
+  await ready(page, testInfo);
+  return { username, email };
+}
+
+test("steps 1 and 2: basic information with an emailed code, then company information", async ({
+  page,
+  request,
+}, testInfo) => {
+  const { username } = await completeStep1(page, request, testInfo);
+  // Step 3 cannot be skipped to.
+  await page.goto("/activate/register/workspace");
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 2");
+
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("alert").getByRole("link", { name: "Enter your company name" })).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 2 in its error state");
+  await page.getByLabel("Company name").fill("Acme Observability Ltd");
+  await page.getByLabel("Industry (optional)").selectOption("finance");
+  await page.getByLabel("Company size (optional)").selectOption("50-199");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
+  await expect(page.getByText("Step 3 of 4")).toBeVisible();
+
+  // Back keeps every answer (but the password).
+  await ready(page, testInfo);
+  await page.getByRole("link", { name: "Back" }).click();
+  await expect(page.getByLabel("Company name")).toHaveValue("Acme Observability Ltd");
+  await expect(page.getByLabel("Industry (optional)")).toHaveValue("finance");
+  await page.goto("/activate/register");
+  await expect(page.getByLabel("Username")).toHaveValue(username);
+  await expect(page.getByText("Your email address is verified.")).toBeVisible();
 });
 
 test("step 2 cannot be reached by URL before step 1 is complete", async ({ page }, testInfo) => {

@@ -208,6 +208,108 @@ impl CompanyName {
     }
 }
 
+/// The optional industry a company gives in step 2; the codes are what the form posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Industry {
+    Internet,
+    Finance,
+    Manufacturing,
+    Retail,
+    Education,
+    Healthcare,
+    Government,
+    Other,
+}
+
+impl Industry {
+    pub const ALL: [Industry; 8] = [
+        Industry::Internet,
+        Industry::Finance,
+        Industry::Manufacturing,
+        Industry::Retail,
+        Industry::Education,
+        Industry::Healthcare,
+        Industry::Government,
+        Industry::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Industry::Internet => "internet",
+            Industry::Finance => "finance",
+            Industry::Manufacturing => "manufacturing",
+            Industry::Retail => "retail",
+            Industry::Education => "education",
+            Industry::Healthcare => "healthcare",
+            Industry::Government => "government",
+            Industry::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Industry::Internet => "Internet and software",
+            Industry::Finance => "Finance and insurance",
+            Industry::Manufacturing => "Manufacturing",
+            Industry::Retail => "Retail and e-commerce",
+            Industry::Education => "Education",
+            Industry::Healthcare => "Healthcare",
+            Industry::Government => "Government and public sector",
+            Industry::Other => "Other",
+        }
+    }
+
+    /// Empty is "not given".
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, FieldError> {
+        choose(&Self::ALL, input, Self::code)
+    }
+}
+
+/// The optional company size a company gives in step 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CompanySize {
+    Small,
+    Medium,
+    Large,
+    Enterprise,
+}
+
+impl CompanySize {
+    pub const ALL: [CompanySize; 4] =
+        [CompanySize::Small, CompanySize::Medium, CompanySize::Large, CompanySize::Enterprise];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CompanySize::Small => "1-49",
+            CompanySize::Medium => "50-199",
+            CompanySize::Large => "200-999",
+            CompanySize::Enterprise => "1000+",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CompanySize::Small => "1 to 49 employees",
+            CompanySize::Medium => "50 to 199 employees",
+            CompanySize::Large => "200 to 999 employees",
+            CompanySize::Enterprise => "1,000 employees or more",
+        }
+    }
+
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, FieldError> {
+        choose(&Self::ALL, input, Self::code)
+    }
+}
+
+/// An optional choice from a fixed list, by code.
+fn choose<T: Copy>(all: &[T], input: &str, code: fn(T) -> &'static str) -> Result<Option<T>, FieldError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    all.iter().copied().find(|&item| code(item) == s).map(Some).ok_or(FieldError::UnknownChoice)
+}
+
 /// A workspace's name: 1–50 characters after trimming, no control characters; unique per billing account
 /// and site, case-insensitively ([`WorkspaceName::key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -336,6 +438,15 @@ mod tests {
             WorkspaceName::parse("PROD").expect("valid").key()
         );
         assert_eq!(WorkspaceName::parse("a\u{202E}b"), Err(FieldError::InvalidCharacters));
+    }
+
+    #[test]
+    fn industry_and_size_are_optional_choices_from_the_list() {
+        assert_eq!(Industry::parse_optional(""), Ok(None));
+        assert_eq!(Industry::parse_optional("finance"), Ok(Some(Industry::Finance)));
+        assert_eq!(Industry::parse_optional("crypto"), Err(FieldError::UnknownChoice));
+        assert_eq!(CompanySize::parse_optional(" 1000+ "), Ok(Some(CompanySize::Enterprise)));
+        assert_eq!(CompanySize::parse_optional("huge"), Err(FieldError::UnknownChoice));
     }
 
     #[test]

@@ -1,0 +1,256 @@
+//! Register branch, step 2 of 4: company information (company name, and the optional industry and size a
+//! B2B form asks). Reachable only after step 1; the answers are kept in the session's draft.
+
+use crate::api::AppError;
+use crate::domain::{CompanySize, Industry};
+use crate::register::StepIndicator;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CompanyPage {
+    NoSession {
+        ended: bool,
+    },
+    /// An earlier step is not complete; the response redirects there.
+    EarlierStep,
+    Form(Box<CompanyForm>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyForm {
+    pub company_name: String,
+    pub industry: String,
+    pub company_size: String,
+    pub errors: Vec<(String, String)>,
+}
+
+/// Which steps of the register branch are complete, or `None` without an active session.
+#[cfg(feature = "ssr")]
+pub(crate) async fn progress(
+    ports: &crate::ports::Ports,
+) -> Result<Result<(crate::session::SessionKey, crate::draft::Draft), bool>, AppError> {
+    use crate::register::server::{active, load};
+    let (key, _summary) = match active(ports).await? {
+        Ok(active) => active,
+        Err(ended) => return Ok(Err(ended)),
+    };
+    let draft = load(ports, &key).await?;
+    Ok(Ok((key, draft)))
+}
+
+/// Step 2's page data; redirects to step 1 when it is not complete.
+#[server(endpoint = "register_company_page")]
+pub async fn register_company_page() -> Result<CompanyPage, AppError> {
+    let ports = crate::api::ports()?;
+    let (key, mut draft) = match progress(&ports).await? {
+        Ok(found) => found,
+        Err(ended) => return Ok(CompanyPage::NoSession { ended }),
+    };
+    if !draft.register.basic_done {
+        leptos_axum::redirect("/activate/register");
+        return Ok(CompanyPage::EarlierStep);
+    }
+    let flash = std::mem::take(&mut draft.flash);
+    if !flash.is_empty() {
+        crate::register::server::save(&ports, &key, &draft).await?;
+    }
+    let r = draft.register;
+    Ok(CompanyPage::Form(Box::new(CompanyForm {
+        company_name: r.company_name,
+        industry: r.industry,
+        company_size: r.company_size,
+        errors: flash.errors,
+    })))
+}
+
+/// The step 2 form.
+#[server(endpoint = "register_company")]
+pub async fn register_company(
+    company_name: Option<String>,
+    industry: Option<String>,
+    company_size: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::CompanyName;
+    use crate::draft::Flash;
+    let ports = crate::api::ports()?;
+    let Ok((key, mut draft)) = progress(&ports).await? else {
+        leptos_axum::redirect("/activate");
+        return Ok(());
+    };
+    if !draft.register.basic_done {
+        leptos_axum::redirect("/activate/register");
+        return Ok(());
+    }
+    let (company_name, industry, company_size) =
+        (company_name.unwrap_or_default(), industry.unwrap_or_default(), company_size.unwrap_or_default());
+    let mut errors = Vec::new();
+    if let Err(e) = CompanyName::parse(&company_name) {
+        errors.push(("company_name".to_owned(), e.describe("Company name", "Enter your company name")));
+    }
+    if Industry::parse_optional(&industry).is_err() {
+        errors.push(("industry".to_owned(), "Select an industry from the list".to_owned()));
+    }
+    if CompanySize::parse_optional(&company_size).is_err() {
+        errors.push(("company_size".to_owned(), "Select a company size from the list".to_owned()));
+    }
+    let r = &mut draft.register;
+    r.company_name = company_name.trim().to_owned();
+    r.industry = industry.trim().to_owned();
+    r.company_size = company_size.trim().to_owned();
+    r.company_done = errors.is_empty();
+    let next = if errors.is_empty() { "/activate/register/workspace" } else { "/activate/register/company" };
+    draft.flash = Flash { errors, notice: None };
+    crate::register::server::save(&ports, &key, &draft).await?;
+    leptos_axum::redirect(next);
+    Ok(())
+}
+
+/// `/activate/register/company`.
+#[component]
+pub fn RegisterCompanyPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| register_company_page());
+    view! {
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(CompanyPage::Form(form)) => view! { <CompanyFormView form=*form /> }.into_any(),
+                    Ok(CompanyPage::EarlierStep) => view! { <crate::pages::Loading /> }.into_any(),
+                    Ok(CompanyPage::NoSession { ended }) => {
+                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
+                    }
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Select(
+    id: &'static str,
+    label: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    selected: String,
+    error: Option<String>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let has_error = error.is_some();
+    view! {
+        <div class="form-group" class:form-group-error=has_error>
+            <label for=id>{label}</label>
+            {error
+                .map(|message| {
+                    view! {
+                        <p class="error-message" id=error_id.clone()>
+                            <span class="visually-hidden">"Error: "</span>
+                            {message}
+                        </p>
+                    }
+                })}
+            <select class="select" id=id name=id aria-describedby=has_error.then(|| error_id.clone())>
+                <option value="" selected=selected.is_empty()>"Not given"</option>
+                {options
+                    .into_iter()
+                    .map(|(code, text)| view! { <option value=code selected=selected == code>{text}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn CompanyFormView(form: CompanyForm) -> impl IntoView {
+    let has_errors = !form.errors.is_empty();
+    let error = |field: &str| form.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let name_error = error("company_name");
+    let action = <RegisterCompany as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=if has_errors { "Error: Company information" } else { "Company information" } />
+        <a class="back-link" href="/activate/register">"Back"</a>
+        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
+        <StepIndicator step=2 />
+        <h1>"Company information"</h1>
+        <form method="post" action=action novalidate>
+            <div class="form-group" class:form-group-error=name_error.is_some()>
+                <label for="company_name">"Company name"</label>
+                {name_error
+                    .clone()
+                    .map(|message| {
+                        view! {
+                            <p class="error-message" id="company_name-error">
+                                <span class="visually-hidden">"Error: "</span>
+                                {message}
+                            </p>
+                        }
+                    })}
+                <input
+                    class="input"
+                    id="company_name"
+                    name="company_name"
+                    value=form.company_name.clone()
+                    autocomplete="organization"
+                    aria-describedby=name_error.as_ref().map(|_| "company_name-error")
+                    aria-invalid=name_error.as_ref().map(|_| "true")
+                />
+            </div>
+            <Select
+                id="industry"
+                label="Industry (optional)"
+                options=Industry::ALL.iter().map(|i| (i.code(), i.label())).collect()
+                selected=form.industry.clone()
+                error=error("industry")
+            />
+            <Select
+                id="company_size"
+                label="Company size (optional)"
+                options=CompanySize::ALL.iter().map(|s| (s.code(), s.label())).collect()
+                selected=form.company_size.clone()
+                error=error("company_size")
+            />
+            <button type="submit" class="button">"Continue"</button>
+        </form>
+    }
+}
+
+/// `/activate/register/workspace`: step 3 arrives with the next part of the wizard; it is reachable only
+/// after steps 1 and 2.
+#[server(endpoint = "register_workspace_page")]
+pub async fn register_workspace_page() -> Result<Option<bool>, AppError> {
+    let ports = crate::api::ports()?;
+    let Ok((_key, draft)) = progress(&ports).await? else {
+        return Ok(None);
+    };
+    if !draft.register.basic_done {
+        leptos_axum::redirect("/activate/register");
+    } else if !draft.register.company_done {
+        leptos_axum::redirect("/activate/register/company");
+    }
+    Ok(Some(draft.register.company_done))
+}
+
+#[component]
+pub fn RegisterWorkspacePage() -> impl IntoView {
+    let gate = Resource::new(|| (), |_| register_workspace_page());
+    view! {
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match gate.await {
+                    Ok(Some(_)) => {
+                        view! {
+                            <Title text="Workspace" />
+                            <a class="back-link" href="/activate/register/company">"Back"</a>
+                            <StepIndicator step=3 />
+                            <h1>"Workspace"</h1>
+                            <p class="notice">"The next steps of activation are not open yet."</p>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
