@@ -51,15 +51,7 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
             <div class="form-group" class:form-group-error=has_error>
                 <fieldset aria-describedby=has_error.then_some("branch-error")>
                     <legend class="legend-m">"Do you already have a Guance billing account?"</legend>
-                    {has_error
-                        .then(|| {
-                            view! {
-                                <p class="error-message" id="branch-error">
-                                    <span class="visually-hidden">"Error: "</span>
-                                    {message}
-                                </p>
-                            }
-                        })}
+                    {has_error.then(|| view! { <ErrorMessage id="branch-error" message=message.to_owned() /> })}
                     <BranchOption
                         branch=Branch::Register
                         hint="Register a Guance account and billing account; your first workspace is billed to this AWS account."
@@ -96,6 +88,17 @@ fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoV
             <label for=id>{branch.label()}</label>
             <p class="hint" id=hint_id>{hint}</p>
         </div>
+    }
+}
+
+/// The message beside a field in error; `id` is what the field's `aria-describedby` names.
+#[component]
+pub(crate) fn ErrorMessage(#[prop(into)] id: String, message: String) -> impl IntoView {
+    view! {
+        <p class="error-message" id=id>
+            <span class="visually-hidden">"Error: "</span>
+            {message}
+        </p>
     }
 }
 

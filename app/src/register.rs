@@ -7,6 +7,7 @@
 
 use crate::api::{ActivationSummary, AppError};
 use crate::domain::Site;
+use crate::pages::ErrorMessage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -305,7 +306,7 @@ fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
 }
 
 #[component]
-fn TextField(
+pub(crate) fn TextField(
     id: &'static str,
     label: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
@@ -326,15 +327,7 @@ fn TextField(
         <div class="form-group" class:form-group-error=has_error>
             <label for=id>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            {error
-                .map(|message| {
-                    view! {
-                        <p class="error-message" id=error_id.clone()>
-                            <span class="visually-hidden">"Error: "</span>
-                            {message}
-                        </p>
-                    }
-                })}
+            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <input
                 class="input"
                 id=id
@@ -377,16 +370,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 <fieldset aria-describedby=site_error.as_ref().map(|_| "site-error")>
                     <legend class="legend-s">"Site"</legend>
                     <p class="hint">"Where your workspace's data is kept. It cannot be changed once the workspace exists."</p>
-                    {site_error
-                        .clone()
-                        .map(|message| {
-                            view! {
-                                <p class="error-message" id="site-error">
-                                    <span class="visually-hidden">"Error: "</span>
-                                    {message}
-                                </p>
-                            }
-                        })}
+                    {site_error.clone().map(|message| view! { <ErrorMessage id="site-error" message /> })}
                     {Site::AWS
                         .into_iter()
                         .map(|site| {
@@ -421,9 +405,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                     <div class="form-group" class:form-group-error=e("code").is_some()>
                         <label for="code">"Verification code"</label>
                         <p class="hint" id="code-hint">"The 6 digits from the email we sent you"</p>
-                        {e("code").map(|message| view! {
-                            <p class="error-message" id="code-error"><span class="visually-hidden">"Error: "</span>{message}</p>
-                        })}
+                        {e("code").map(|message| view! { <ErrorMessage id="code-error" message /> })}
                         <input class="input input-code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
                             aria-describedby=if e("code").is_some() { "code-hint code-error" } else { "code-hint" }
                             aria-invalid=e("code").map(|_| "true") />

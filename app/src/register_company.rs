@@ -3,7 +3,8 @@
 
 use crate::api::AppError;
 use crate::domain::{CompanySize, Industry};
-use crate::register::StepIndicator;
+use crate::pages::ErrorMessage;
+use crate::register::{StepIndicator, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -140,15 +141,7 @@ fn Select(
     view! {
         <div class="form-group" class:form-group-error=has_error>
             <label for=id>{label}</label>
-            {error
-                .map(|message| {
-                    view! {
-                        <p class="error-message" id=error_id.clone()>
-                            <span class="visually-hidden">"Error: "</span>
-                            {message}
-                        </p>
-                    }
-                })}
+            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <select class="select" id=id name=id aria-describedby=has_error.then(|| error_id.clone())>
                 <option value="" selected=selected.is_empty()>"Not given"</option>
                 {options
@@ -164,7 +157,6 @@ fn Select(
 fn CompanyFormView(form: CompanyForm) -> impl IntoView {
     let has_errors = !form.errors.is_empty();
     let error = |field: &str| form.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
-    let name_error = error("company_name");
     let action = <RegisterCompany as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=if has_errors { "Error: Company information" } else { "Company information" } />
@@ -173,28 +165,13 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
         <StepIndicator step=2 />
         <h1>"Company information"</h1>
         <form method="post" action=action novalidate>
-            <div class="form-group" class:form-group-error=name_error.is_some()>
-                <label for="company_name">"Company name"</label>
-                {name_error
-                    .clone()
-                    .map(|message| {
-                        view! {
-                            <p class="error-message" id="company_name-error">
-                                <span class="visually-hidden">"Error: "</span>
-                                {message}
-                            </p>
-                        }
-                    })}
-                <input
-                    class="input"
-                    id="company_name"
-                    name="company_name"
-                    value=form.company_name.clone()
-                    autocomplete="organization"
-                    aria-describedby=name_error.as_ref().map(|_| "company_name-error")
-                    aria-invalid=name_error.as_ref().map(|_| "true")
-                />
-            </div>
+            <TextField
+                id="company_name"
+                label="Company name"
+                value=form.company_name.clone()
+                autocomplete="organization"
+                error=error("company_name")
+            />
             <Select
                 id="industry"
                 label="Industry (optional)"
