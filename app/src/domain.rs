@@ -82,6 +82,18 @@ impl FieldError {
     }
 }
 
+/// The trimmed input, when present and at most `max` bytes long.
+pub(crate) fn trimmed(input: &str, max: usize) -> Result<&str, FieldError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if s.len() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    Ok(s)
+}
+
 /// Exactly `len` ASCII digits, once the separators people type (`separator`) are dropped.
 pub(crate) fn digits(input: &str, separator: impl Fn(char) -> bool, len: usize) -> Result<String, FieldError> {
     let compact: String = input.chars().filter(|&c| !separator(c)).collect();
@@ -133,13 +145,7 @@ impl ProductCode {
     pub const MAX: usize = 255;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(FieldError::Required);
-        }
-        if s.len() > Self::MAX {
-            return Err(FieldError::TooLong { max: Self::MAX });
-        }
+        let s = trimmed(input, Self::MAX)?;
         if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(FieldError::InvalidCharacters);
         }
@@ -166,13 +172,7 @@ impl MarketplaceToken {
     pub const MAX: usize = 2048;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(FieldError::Required);
-        }
-        if s.len() > Self::MAX {
-            return Err(FieldError::TooLong { max: Self::MAX });
-        }
+        let s = trimmed(input, Self::MAX)?;
         if !s.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(FieldError::InvalidCharacters);
         }

@@ -119,13 +119,7 @@ impl Email {
     pub const MAX: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(FieldError::Required);
-        }
-        if s.len() > Self::MAX {
-            return Err(FieldError::TooLong { max: Self::MAX });
-        }
+        let s = super::trimmed(input, Self::MAX)?;
         let parsed: email_address::EmailAddress = s.parse().map_err(|_| FieldError::InvalidEmail)?;
         let domain = parsed.domain();
         let dotted = domain.contains('.') && !domain.starts_with('[') && !domain.ends_with('.');
