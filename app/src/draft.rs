@@ -42,6 +42,15 @@ pub struct RegisterDraft {
     /// Step 2 (company information) is complete.
     #[serde(default)]
     pub company_done: bool,
+    #[serde(default)]
+    pub workspace_name: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub terms: bool,
+    /// Step 3 (workspace) is complete.
+    #[serde(default)]
+    pub workspace_done: bool,
 }
 
 /// Shown by the next render of the page, then cleared.

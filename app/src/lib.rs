@@ -14,6 +14,7 @@ mod pages;
 pub mod ports;
 mod register;
 mod register_company;
+mod register_workspace;
 #[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
@@ -78,7 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate") view=pages::ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register") view=register::RegisterBasicPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register/company") view=register_company::RegisterCompanyPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/workspace") view=register_company::RegisterWorkspacePage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/workspace") view=register_workspace::RegisterWorkspacePage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/check") view=register_workspace::RegisterCheckPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>

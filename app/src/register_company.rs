@@ -41,6 +41,20 @@ pub(crate) async fn progress(
     Ok(Ok((key, draft)))
 }
 
+/// Where an unfinished earlier step sends the buyer, if anywhere.
+#[cfg(feature = "ssr")]
+pub(crate) fn earlier_step(draft: &crate::draft::RegisterDraft, this_step: u8) -> Option<&'static str> {
+    if !draft.basic_done {
+        Some("/activate/register")
+    } else if this_step > 2 && !draft.company_done {
+        Some("/activate/register/company")
+    } else if this_step > 3 && !draft.workspace_done {
+        Some("/activate/register/workspace")
+    } else {
+        None
+    }
+}
+
 /// Step 2's page data; redirects to step 1 when it is not complete.
 #[server(endpoint = "register_company_page")]
 pub async fn register_company_page() -> Result<CompanyPage, AppError> {
@@ -49,8 +63,8 @@ pub async fn register_company_page() -> Result<CompanyPage, AppError> {
         Ok(found) => found,
         Err(ended) => return Ok(CompanyPage::NoSession { ended }),
     };
-    if !draft.register.basic_done {
-        leptos_axum::redirect("/activate/register");
+    if let Some(step) = earlier_step(&draft.register, 2) {
+        leptos_axum::redirect(step);
         return Ok(CompanyPage::EarlierStep);
     }
     let flash = std::mem::take(&mut draft.flash);
@@ -80,8 +94,8 @@ pub async fn register_company(
         leptos_axum::redirect("/activate");
         return Ok(());
     };
-    if !draft.register.basic_done {
-        leptos_axum::redirect("/activate/register");
+    if let Some(step) = earlier_step(&draft.register, 2) {
+        leptos_axum::redirect(step);
         return Ok(());
     }
     let (company_name, industry, company_size) =
@@ -191,43 +205,23 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
     }
 }
 
-/// `/activate/register/workspace`: step 3 arrives with the next part of the wizard; it is reachable only
-/// after steps 1 and 2.
-#[server(endpoint = "register_workspace_page")]
-pub async fn register_workspace_page() -> Result<Option<bool>, AppError> {
-    let ports = crate::api::ports()?;
-    let Ok((_key, draft)) = progress(&ports).await? else {
-        return Ok(None);
-    };
-    if !draft.register.basic_done {
-        leptos_axum::redirect("/activate/register");
-    } else if !draft.register.company_done {
-        leptos_axum::redirect("/activate/register/company");
-    }
-    Ok(Some(draft.register.company_done))
-}
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::earlier_step;
+    use crate::draft::RegisterDraft;
 
-#[component]
-pub fn RegisterWorkspacePage() -> impl IntoView {
-    let gate = Resource::new(|| (), |_| register_workspace_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match gate.await {
-                    Ok(Some(_)) => {
-                        view! {
-                            <Title text="Workspace" />
-                            <a class="back-link" href="/activate/register/company">"Back"</a>
-                            <StepIndicator step=3 />
-                            <h1>"Workspace"</h1>
-                            <p class="notice">"The next steps of activation are not open yet."</p>
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
+    #[test]
+    fn each_step_sends_the_buyer_to_the_first_unfinished_one() {
+        let mut d = RegisterDraft::default();
+        assert_eq!(earlier_step(&d, 2), Some("/activate/register"));
+        assert_eq!(earlier_step(&d, 4), Some("/activate/register"));
+        d.basic_done = true;
+        assert_eq!(earlier_step(&d, 2), None);
+        assert_eq!(earlier_step(&d, 3), Some("/activate/register/company"));
+        d.company_done = true;
+        assert_eq!(earlier_step(&d, 3), None);
+        assert_eq!(earlier_step(&d, 4), Some("/activate/register/workspace"));
+        d.workspace_done = true;
+        assert_eq!(earlier_step(&d, 4), None);
     }
 }

@@ -72,7 +72,7 @@ async function completeStep1(page: Page, request: APIRequestContext, testInfo: T
   return { username, email };
 }
 
-test("steps 1 and 2: basic information with an emailed code, then company information", async ({
+test("steps 1 to 3: basic information with an emailed code, company, workspace", async ({
   page,
   request,
 }, testInfo) => {
@@ -93,8 +93,35 @@ test("steps 1 and 2: basic information with an emailed code, then company inform
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
   await expect(page.getByText("Step 3 of 4")).toBeVisible();
+  await expect(page.getByText("It cannot be changed later.")).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 3");
+
+  // Step 4 cannot be skipped to.
+  await page.goto("/activate/register/check");
+  await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
+  await ready(page, testInfo);
+
+  await page.getByRole("button", { name: "Continue" }).click();
+  const summary = page.getByRole("alert");
+  await expect(summary.getByRole("link", { name: "Enter a workspace name" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Select the workspace language" })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "Agree to the terms to continue" })).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 3 in its error state");
+  await page.getByLabel("Workspace name").fill("  Production  ");
+  await page.getByLabel("中文").check();
+  await page.getByLabel("I agree to the terms").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/check$/);
+  await expect(page.getByText("Step 4 of 4")).toBeVisible();
 
   // Back keeps every answer (but the password).
+  await ready(page, testInfo);
+  await page.getByRole("link", { name: "Back" }).click();
+  await expect(page.getByLabel("Workspace name")).toHaveValue("Production");
+  await expect(page.getByLabel("中文")).toBeChecked();
+  await expect(page.getByLabel("I agree to the terms")).toBeChecked();
   await ready(page, testInfo);
   await page.getByRole("link", { name: "Back" }).click();
   await expect(page.getByLabel("Company name")).toHaveValue("Acme Observability Ltd");

@@ -1,0 +1,233 @@
+//! Register branch, step 3 of 4: the workspace (name, language — fixed at creation — and the terms).
+//! Reachable only after steps 1 and 2; the answers are kept in the session's draft.
+
+use crate::api::AppError;
+use crate::domain::WorkspaceLanguage;
+use crate::pages::ErrorMessage;
+use crate::register::{StepIndicator, TextField};
+#[cfg(feature = "ssr")]
+use crate::register_company::{earlier_step, progress};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkspacePage {
+    NoSession {
+        ended: bool,
+    },
+    /// An earlier step is not complete; the response redirects there.
+    EarlierStep,
+    Form(Box<WorkspaceForm>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceForm {
+    pub workspace_name: String,
+    pub language: String,
+    pub terms: bool,
+    pub errors: Vec<(String, String)>,
+}
+
+/// Step 3's page data; redirects to the first unfinished step.
+#[server(endpoint = "register_workspace_page")]
+pub async fn register_workspace_page() -> Result<WorkspacePage, AppError> {
+    let ports = crate::api::ports()?;
+    let (key, mut draft) = match progress(&ports).await? {
+        Ok(found) => found,
+        Err(ended) => return Ok(WorkspacePage::NoSession { ended }),
+    };
+    if let Some(step) = earlier_step(&draft.register, 3) {
+        leptos_axum::redirect(step);
+        return Ok(WorkspacePage::EarlierStep);
+    }
+    let flash = std::mem::take(&mut draft.flash);
+    if !flash.is_empty() {
+        crate::register::server::save(&ports, &key, &draft).await?;
+    }
+    let r = draft.register;
+    Ok(WorkspacePage::Form(Box::new(WorkspaceForm {
+        workspace_name: r.workspace_name,
+        language: r.language,
+        terms: r.terms,
+        errors: flash.errors,
+    })))
+}
+
+/// The step 3 form.
+#[server(endpoint = "register_workspace")]
+pub async fn register_workspace(
+    workspace_name: Option<String>,
+    language: Option<String>,
+    terms: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::WorkspaceName;
+    use crate::draft::Flash;
+    let ports = crate::api::ports()?;
+    let Ok((key, mut draft)) = progress(&ports).await? else {
+        leptos_axum::redirect("/activate");
+        return Ok(());
+    };
+    if let Some(step) = earlier_step(&draft.register, 3) {
+        leptos_axum::redirect(step);
+        return Ok(());
+    }
+    let (workspace_name, language) = (workspace_name.unwrap_or_default(), language.unwrap_or_default());
+    let terms = terms.is_some_and(|t| !t.is_empty());
+    let mut errors = Vec::new();
+    if let Err(e) = WorkspaceName::parse(&workspace_name) {
+        errors.push(("workspace_name".to_owned(), e.describe("Workspace name", "Enter a workspace name")));
+    }
+    if WorkspaceLanguage::parse(&language).is_err() {
+        errors.push(("language-en".to_owned(), "Select the workspace language".to_owned()));
+    }
+    if !terms {
+        errors.push(("terms".to_owned(), "Agree to the terms to continue".to_owned()));
+    }
+    let r = &mut draft.register;
+    r.workspace_name = workspace_name.trim().to_owned();
+    r.language = language.trim().to_owned();
+    r.terms = terms;
+    r.workspace_done = errors.is_empty();
+    let next = if errors.is_empty() { "/activate/register/check" } else { "/activate/register/workspace" };
+    draft.flash = Flash { errors, notice: None };
+    crate::register::server::save(&ports, &key, &draft).await?;
+    leptos_axum::redirect(next);
+    Ok(())
+}
+
+/// `/activate/register/workspace`.
+#[component]
+pub fn RegisterWorkspacePage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| register_workspace_page());
+    view! {
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(WorkspacePage::Form(form)) => view! { <WorkspaceFormView form=*form /> }.into_any(),
+                    Ok(WorkspacePage::EarlierStep) => view! { <crate::pages::Loading /> }.into_any(),
+                    Ok(WorkspacePage::NoSession { ended }) => {
+                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
+                    }
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
+    let has_errors = !form.errors.is_empty();
+    let error = |field: &str| form.errors.iter().find(|(f, _)| f.starts_with(field)).map(|(_, m)| m.clone());
+    let language_error = error("language");
+    let terms_error = error("terms");
+    let action = <RegisterWorkspace as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=if has_errors { "Error: Workspace" } else { "Workspace" } />
+        <a class="back-link" href="/activate/register/company">"Back"</a>
+        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
+        <StepIndicator step=3 />
+        <h1>"Workspace"</h1>
+        <form method="post" action=action novalidate>
+            <TextField
+                id="workspace_name"
+                label="Workspace name"
+                hint="Up to 50 characters. You can add more workspaces later"
+                value=form.workspace_name.clone()
+                autocomplete="off"
+                error=error("workspace_name")
+            />
+            <div class="form-group" class:form-group-error=language_error.is_some()>
+                <fieldset aria-describedby=if language_error.is_some() {
+                    "language-warning language-error"
+                } else {
+                    "language-warning"
+                }>
+                    <legend class="legend-s">"Workspace language"</legend>
+                    <p class="warning" id="language-warning">
+                        <strong>
+                            "The language is used for the workspace's event, alert and SMS templates. It cannot be changed later."
+                        </strong>
+                    </p>
+                    {language_error.clone().map(|message| view! { <ErrorMessage id="language-error" message /> })}
+                    {[WorkspaceLanguage::English, WorkspaceLanguage::Chinese]
+                        .into_iter()
+                        .map(|language| {
+                            let id = format!("language-{}", language.code());
+                            let lang = language.code();
+                            view! {
+                                <div class="radio">
+                                    <input
+                                        type="radio"
+                                        id=id.clone()
+                                        name="language"
+                                        value=language.code()
+                                        checked=form.language == language.code()
+                                    />
+                                    <label for=id lang=lang>{language.name()}</label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+            </div>
+            <div class="form-group" class:form-group-error=terms_error.is_some()>
+                {terms_error.clone().map(|message| view! { <ErrorMessage id="terms-error" message /> })}
+                <div class="checkbox">
+                    <input
+                        type="checkbox"
+                        id="terms"
+                        name="terms"
+                        value="yes"
+                        checked=form.terms
+                        aria-describedby=terms_error.as_ref().map(|_| "terms-error")
+                    />
+                    <label for="terms">"I agree to the terms"</label>
+                </div>
+            </div>
+            <button type="submit" class="button">"Continue"</button>
+        </form>
+    }
+}
+
+/// `/activate/register/check`: step 4 (check your answers, Activate) arrives next; reachable only after
+/// steps 1 to 3.
+#[server(endpoint = "register_check_page")]
+pub async fn register_check_page() -> Result<Option<bool>, AppError> {
+    let ports = crate::api::ports()?;
+    let Ok((_key, draft)) = progress(&ports).await? else {
+        return Ok(None);
+    };
+    if let Some(step) = earlier_step(&draft.register, 4) {
+        leptos_axum::redirect(step);
+        return Ok(Some(false));
+    }
+    Ok(Some(true))
+}
+
+#[component]
+pub fn RegisterCheckPage() -> impl IntoView {
+    let gate = Resource::new(|| (), |_| register_check_page());
+    view! {
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                match gate.await {
+                    Ok(Some(true)) => {
+                        view! {
+                            <Title text="Check your answers" />
+                            <a class="back-link" href="/activate/register/workspace">"Back"</a>
+                            <StepIndicator step=4 />
+                            <h1>"Check your answers"</h1>
+                            <p class="notice">"The next steps of activation are not open yet."</p>
+                        }
+                            .into_any()
+                    }
+                    Ok(Some(false)) => view! { <crate::pages::Loading /> }.into_any(),
+                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
