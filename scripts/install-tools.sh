@@ -13,7 +13,13 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 say() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. Rust: the toolchain of rust-toolchain.toml with the wasm32 target.
+# 1. Rust: the toolchain of rust-toolchain.toml (machines of this kind provide it; rustup may be told not to
+#    auto-install it) with the wasm32 target.
+CHANNEL=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^$CHANNEL"; then
+  say "installing the Rust $CHANNEL toolchain"
+  rustup toolchain install "$CHANNEL" --profile minimal --component rustfmt,clippy --target wasm32-unknown-unknown
+fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
