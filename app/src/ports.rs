@@ -75,7 +75,6 @@ pub trait ActivationStore: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Ports {
     pub store: Arc<dyn Store>,
-    pub mailer: Arc<dyn Mailer>,
     pub codes: Arc<dyn Codes>,
     /// The product code of this listing (for the dev simulator's form defaults).
     pub product_code: ProductCode,
