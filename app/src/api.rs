@@ -13,6 +13,8 @@ pub struct ActivationSummary {
     pub aws_account_id: AwsAccountId,
     pub product_code: ProductCode,
     pub branch: Option<Branch>,
+    /// The billing account this AWS account is linked to, once it is.
+    pub billing_username: Option<String>,
 }
 
 /// Whether the visitor has an activation session.

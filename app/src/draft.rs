@@ -51,6 +51,9 @@ pub struct RegisterDraft {
     /// Step 3 (workspace) is complete.
     #[serde(default)]
     pub workspace_done: bool,
+    /// Activate succeeded: every step now shows the outcome.
+    #[serde(default)]
+    pub activated: bool,
 }
 
 /// Shown by the next render of the page, then cleared.

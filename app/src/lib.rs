@@ -13,12 +13,14 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod register;
+mod register_check;
 mod register_company;
 mod register_workspace;
 #[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod workspaces;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -80,7 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/register") view=register::RegisterBasicPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register/company") view=register_company::RegisterCompanyPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register/workspace") view=register_workspace::RegisterWorkspacePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/check") view=register_workspace::RegisterCheckPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/check") view=register_check::RegisterCheckPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/register/done") view=register_check::RegisterDonePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>

@@ -153,6 +153,40 @@ pub(crate) fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
 
+/// What a wizard page's server function answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Step<T> {
+    /// No usable activation session: activation starts from AWS Marketplace (`ended`: it timed out).
+    NoSession { ended: bool },
+    /// The response redirects (an unfinished earlier step, or a page further on).
+    Redirected,
+    /// The page's own data.
+    Show(T),
+}
+
+/// A wizard page: loads its data with `load` (a server function; the server waits for it, so the HTML is
+/// complete without JavaScript) and renders it with `render`; the other outcomes look the same everywhere.
+pub(crate) fn wizard_page<T, F, Fut>(load: F, render: fn(T) -> AnyView) -> impl IntoView
+where
+    T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Step<T>, AppError>> + Send + 'static,
+{
+    let page = Resource::new(|| (), move |_| load());
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Step::Show(data)) => render(data),
+                    Ok(Step::Redirected) => view! { <Loading /> }.into_any(),
+                    Ok(Step::NoSession { ended }) => view! { <StartFromMarketplace ended /> }.into_any(),
+                    Err(err) => view! { <ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// The first step of a branch. The steps themselves are built by the wizard issue; until then this page
 /// confirms the choice and offers the way back.
 #[component]

@@ -76,6 +76,10 @@ pub trait ActivationStore: Send + Sync + 'static {
 pub struct Ports {
     pub store: Arc<dyn Store>,
     pub codes: Arc<dyn Codes>,
+    /// Notices that are not codes (e.g. "activated").
+    pub mailer: Arc<dyn Mailer>,
+    /// Where buyers reach the portal (`PORTAL_PUBLIC_URL`), for links in emails; no trailing slash.
+    pub public_url: String,
     /// The product code of this listing (for the dev simulator's form defaults).
     pub product_code: ProductCode,
     /// Whether the dev tools (simulator, mailbox, `/dev`) are mounted.
@@ -202,7 +206,15 @@ pub struct Activated {
     pub username: String,
     pub workspace_name: String,
     pub site_code: String,
+    pub language_code: String,
     pub aws_account_id: AwsAccountId,
+}
+
+/// Activate's answer: what exists, and whether this call created it (a repeat did not, and sends no mail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivateOutcome {
+    pub activated: Activated,
+    pub first: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,5 +240,8 @@ pub trait Accounts: Send + Sync + 'static {
         account: &NewAccount,
         workspace: &NewWorkspace,
         now: i64,
-    ) -> Result<Result<Activated, ActivateRefusal>, StoreError>;
+    ) -> Result<Result<ActivateOutcome, ActivateRefusal>, StoreError>;
+
+    /// What the session's Activate created, once it has.
+    async fn activated(&self, session: &SessionKey) -> Result<Option<Activated>, StoreError>;
 }

@@ -7,20 +7,10 @@
 
 use crate::api::{ActivationSummary, AppError};
 use crate::domain::Site;
-use crate::pages::ErrorMessage;
+use crate::pages::{wizard_page, ErrorMessage, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-
-/// What step 1's page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BasicPage {
-    /// No usable session: activation starts from AWS Marketplace.
-    NoSession {
-        ended: bool,
-    },
-    Form(Box<BasicForm>),
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasicForm {
@@ -30,6 +20,8 @@ pub struct BasicForm {
     pub email: String,
     pub phone: String,
     pub email_verified: bool,
+    /// A password was chosen already: leaving both password fields blank keeps it.
+    pub password_kept: bool,
     pub errors: Vec<(String, String)>,
     pub notice: Option<String>,
 }
@@ -133,20 +125,29 @@ pub(crate) mod server {
         let email = Email::parse(&form.email)
             .map_err(|e| push(&mut errors, "email", e.describe("Email address", "Enter your email address")))
             .ok();
-        let password = match Password::parse(&form.password) {
-            Ok(password) => {
-                let inputs: Vec<&str> = [form.username.as_str(), form.email.as_str()].into_iter().collect();
-                match crate::server_checks::check_strength(&password, &inputs) {
-                    Ok(()) => Some(password),
-                    Err(weak) => {
-                        push(&mut errors, "password", weak.message());
-                        None
+        // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
+        let keep_password = form.password.is_empty()
+            && form.confirm_password.is_empty()
+            && draft.register.password_hash.is_some()
+            && draft.register.basic_done;
+        let password = if keep_password {
+            None
+        } else {
+            match Password::parse(&form.password) {
+                Ok(password) => {
+                    let inputs: Vec<&str> = [form.username.as_str(), form.email.as_str()].into_iter().collect();
+                    match crate::server_checks::check_strength(&password, &inputs) {
+                        Ok(()) => Some(password),
+                        Err(weak) => {
+                            push(&mut errors, "password", weak.message());
+                            None
+                        }
                     }
                 }
-            }
-            Err(e) => {
-                push(&mut errors, "password", e.describe("Password", "Enter a password"));
-                None
+                Err(e) => {
+                    push(&mut errors, "password", e.describe("Password", "Enter a password"));
+                    None
+                }
             }
         };
         if let Some(password) = &password {
@@ -191,6 +192,11 @@ pub(crate) mod server {
             return Ok(false);
         }
         let Some(password) = password else {
+            if keep_password {
+                draft.register.basic_done = true;
+                draft.flash = Flash::default();
+                return Ok(true);
+            }
             return Ok(false);
         };
         let hash = tokio::task::spawn_blocking(move || crate::server_checks::hash_password(&password))
@@ -206,13 +212,16 @@ pub(crate) mod server {
 
 /// Step 1's page data; shows the last submission's errors once.
 #[server(endpoint = "register_basic_page")]
-pub async fn register_basic_page() -> Result<BasicPage, AppError> {
+pub async fn register_basic_page() -> Result<Step<Box<BasicForm>>, AppError> {
     let ports = crate::api::ports()?;
     let (key, summary) = match server::active(&ports).await? {
         Ok(active) => active,
-        Err(ended) => return Ok(BasicPage::NoSession { ended }),
+        Err(ended) => return Ok(Step::NoSession { ended }),
     };
     let mut draft = server::load(&ports, &key).await?;
+    if draft.register.activated {
+        leptos_axum::redirect(crate::register_company::DONE);
+    }
     let flash = std::mem::take(&mut draft.flash);
     if !flash.is_empty() {
         server::save(&ports, &key, &draft).await?;
@@ -220,13 +229,14 @@ pub async fn register_basic_page() -> Result<BasicPage, AppError> {
     let r = &draft.register;
     let email_verified =
         r.email_verified.is_some() && r.email_verified.as_deref() == Some(&r.email.trim().to_lowercase());
-    Ok(BasicPage::Form(Box::new(BasicForm {
+    Ok(Step::Show(Box::new(BasicForm {
         summary,
         site: r.site.clone(),
         username: r.username.clone(),
         email: r.email.clone(),
         phone: r.phone.clone(),
         email_verified,
+        password_kept: r.basic_done && r.password_hash.is_some(),
         errors: flash.errors,
         notice: flash.notice,
     })))
@@ -259,6 +269,10 @@ pub async fn register_basic(
         phone: phone.unwrap_or_default(),
     };
     let mut draft = server::load(&ports, &key).await?;
+    if draft.register.activated {
+        leptos_axum::redirect(crate::register_company::DONE);
+        return Ok(());
+    }
     draft.register.site = form.site.trim().to_owned();
     draft.register.username = form.username.trim().to_owned();
     draft.register.email = form.email.trim().to_owned();
@@ -267,7 +281,7 @@ pub async fn register_basic(
         server::send_code(&ports, &key, &form, &mut draft).await?;
         "/activate/register#code"
     } else if server::submit(&ports, &key, &form, &mut draft).await? {
-        "/activate/register/company"
+        crate::register_company::next_step(&draft.register)
     } else {
         "/activate/register"
     };
@@ -285,20 +299,7 @@ pub fn StepIndicator(step: u8) -> impl IntoView {
 /// `/activate/register`.
 #[component]
 pub fn RegisterBasicPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| register_basic_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(BasicPage::Form(form)) => view! { <BasicFormView form=*form /> }.into_any(),
-                    Ok(BasicPage::NoSession { ended }) => {
-                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
-                    }
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    wizard_page(register_basic_page, |form| view! { <BasicFormView form=*form /> }.into_any())
 }
 
 fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
@@ -389,7 +390,11 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
                 error=e("username") />
             <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
-                hint="At least 15 characters. A few unrelated words make a strong password"
+                hint=if form.password_kept {
+                    "You have chosen a password. Leave both password fields blank to keep it"
+                } else {
+                    "At least 15 characters. A few unrelated words make a strong password"
+                }
                 error=e("password") />
             <TextField id="confirm_password" label="Confirm password" kind="password" value="" autocomplete="new-password"
                 error=e("confirm_password") />

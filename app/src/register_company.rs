@@ -3,21 +3,11 @@
 
 use crate::api::AppError;
 use crate::domain::{CompanySize, Industry};
-use crate::pages::ErrorMessage;
+use crate::pages::{wizard_page, ErrorMessage, Step};
 use crate::register::{StepIndicator, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CompanyPage {
-    NoSession {
-        ended: bool,
-    },
-    /// An earlier step is not complete; the response redirects there.
-    EarlierStep,
-    Form(Box<CompanyForm>),
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyForm {
@@ -44,7 +34,9 @@ pub(crate) async fn progress(
 /// Where an unfinished earlier step sends the buyer, if anywhere.
 #[cfg(feature = "ssr")]
 pub(crate) fn earlier_step(draft: &crate::draft::RegisterDraft, this_step: u8) -> Option<&'static str> {
-    if !draft.basic_done {
+    if draft.activated {
+        Some(DONE)
+    } else if !draft.basic_done {
         Some("/activate/register")
     } else if this_step > 2 && !draft.company_done {
         Some("/activate/register/company")
@@ -55,29 +47,40 @@ pub(crate) fn earlier_step(draft: &crate::draft::RegisterDraft, this_step: u8) -
     }
 }
 
+/// The completion page, where every step sends the buyer once Activate has succeeded.
+#[cfg(feature = "ssr")]
+pub(crate) const DONE: &str = "/activate/register/done";
+
+/// Where a completed step continues: the first unfinished step, or (every step done, e.g. after a Change
+/// link on the check page) straight back to the check page.
+#[cfg(feature = "ssr")]
+pub(crate) fn next_step(draft: &crate::draft::RegisterDraft) -> &'static str {
+    earlier_step(draft, 4).unwrap_or("/activate/register/check")
+}
+
 /// Step 2's page data; redirects to step 1 when it is not complete.
 #[server(endpoint = "register_company_page")]
-pub async fn register_company_page() -> Result<CompanyPage, AppError> {
+pub async fn register_company_page() -> Result<Step<CompanyForm>, AppError> {
     let ports = crate::api::ports()?;
     let (key, mut draft) = match progress(&ports).await? {
         Ok(found) => found,
-        Err(ended) => return Ok(CompanyPage::NoSession { ended }),
+        Err(ended) => return Ok(Step::NoSession { ended }),
     };
     if let Some(step) = earlier_step(&draft.register, 2) {
         leptos_axum::redirect(step);
-        return Ok(CompanyPage::EarlierStep);
+        return Ok(Step::Redirected);
     }
     let flash = std::mem::take(&mut draft.flash);
     if !flash.is_empty() {
         crate::register::server::save(&ports, &key, &draft).await?;
     }
     let r = draft.register;
-    Ok(CompanyPage::Form(Box::new(CompanyForm {
+    Ok(Step::Show(CompanyForm {
         company_name: r.company_name,
         industry: r.industry,
         company_size: r.company_size,
         errors: flash.errors,
-    })))
+    }))
 }
 
 /// The step 2 form.
@@ -115,7 +118,7 @@ pub async fn register_company(
     r.industry = industry.trim().to_owned();
     r.company_size = company_size.trim().to_owned();
     r.company_done = errors.is_empty();
-    let next = if errors.is_empty() { "/activate/register/workspace" } else { "/activate/register/company" };
+    let next = if errors.is_empty() { next_step(r) } else { "/activate/register/company" };
     draft.flash = Flash { errors, notice: None };
     crate::register::server::save(&ports, &key, &draft).await?;
     leptos_axum::redirect(next);
@@ -125,21 +128,7 @@ pub async fn register_company(
 /// `/activate/register/company`.
 #[component]
 pub fn RegisterCompanyPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| register_company_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(CompanyPage::Form(form)) => view! { <CompanyFormView form=*form /> }.into_any(),
-                    Ok(CompanyPage::EarlierStep) => view! { <crate::pages::Loading /> }.into_any(),
-                    Ok(CompanyPage::NoSession { ended }) => {
-                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
-                    }
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    wizard_page(register_company_page, |form| view! { <CompanyFormView form /> }.into_any())
 }
 
 #[component]
@@ -223,5 +212,17 @@ mod tests {
         assert_eq!(earlier_step(&d, 4), Some("/activate/register/workspace"));
         d.workspace_done = true;
         assert_eq!(earlier_step(&d, 4), None);
+        d.activated = true;
+        assert_eq!(earlier_step(&d, 2), Some(super::DONE), "after Activate every step shows the outcome");
+    }
+
+    #[test]
+    fn a_completed_step_continues_to_the_first_unfinished_one_or_back_to_the_check_page() {
+        let mut d = RegisterDraft { basic_done: true, ..Default::default() };
+        assert_eq!(super::next_step(&d), "/activate/register/company");
+        d.company_done = true;
+        assert_eq!(super::next_step(&d), "/activate/register/workspace");
+        d.workspace_done = true;
+        assert_eq!(super::next_step(&d), "/activate/register/check", "a Change link returns to the check page");
     }
 }

@@ -3,23 +3,13 @@
 
 use crate::api::AppError;
 use crate::domain::WorkspaceLanguage;
-use crate::pages::ErrorMessage;
+use crate::pages::{wizard_page, ErrorMessage, Step};
 use crate::register::{StepIndicator, TextField};
 #[cfg(feature = "ssr")]
-use crate::register_company::{earlier_step, progress};
+use crate::register_company::{earlier_step, next_step, progress};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum WorkspacePage {
-    NoSession {
-        ended: bool,
-    },
-    /// An earlier step is not complete; the response redirects there.
-    EarlierStep,
-    Form(Box<WorkspaceForm>),
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceForm {
@@ -31,27 +21,27 @@ pub struct WorkspaceForm {
 
 /// Step 3's page data; redirects to the first unfinished step.
 #[server(endpoint = "register_workspace_page")]
-pub async fn register_workspace_page() -> Result<WorkspacePage, AppError> {
+pub async fn register_workspace_page() -> Result<Step<WorkspaceForm>, AppError> {
     let ports = crate::api::ports()?;
     let (key, mut draft) = match progress(&ports).await? {
         Ok(found) => found,
-        Err(ended) => return Ok(WorkspacePage::NoSession { ended }),
+        Err(ended) => return Ok(Step::NoSession { ended }),
     };
     if let Some(step) = earlier_step(&draft.register, 3) {
         leptos_axum::redirect(step);
-        return Ok(WorkspacePage::EarlierStep);
+        return Ok(Step::Redirected);
     }
     let flash = std::mem::take(&mut draft.flash);
     if !flash.is_empty() {
         crate::register::server::save(&ports, &key, &draft).await?;
     }
     let r = draft.register;
-    Ok(WorkspacePage::Form(Box::new(WorkspaceForm {
+    Ok(Step::Show(WorkspaceForm {
         workspace_name: r.workspace_name,
         language: r.language,
         terms: r.terms,
         errors: flash.errors,
-    })))
+    }))
 }
 
 /// The step 3 form.
@@ -89,7 +79,7 @@ pub async fn register_workspace(
     r.language = language.trim().to_owned();
     r.terms = terms;
     r.workspace_done = errors.is_empty();
-    let next = if errors.is_empty() { "/activate/register/check" } else { "/activate/register/workspace" };
+    let next = if errors.is_empty() { next_step(r) } else { "/activate/register/workspace" };
     draft.flash = Flash { errors, notice: None };
     crate::register::server::save(&ports, &key, &draft).await?;
     leptos_axum::redirect(next);
@@ -99,21 +89,7 @@ pub async fn register_workspace(
 /// `/activate/register/workspace`.
 #[component]
 pub fn RegisterWorkspacePage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| register_workspace_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(WorkspacePage::Form(form)) => view! { <WorkspaceFormView form=*form /> }.into_any(),
-                    Ok(WorkspacePage::EarlierStep) => view! { <crate::pages::Loading /> }.into_any(),
-                    Ok(WorkspacePage::NoSession { ended }) => {
-                        view! { <crate::pages::StartFromMarketplace ended /> }.into_any()
-                    }
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    wizard_page(register_workspace_page, |form| view! { <WorkspaceFormView form /> }.into_any())
 }
 
 #[component]
@@ -188,46 +164,5 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
             </div>
             <button type="submit" class="button">"Continue"</button>
         </form>
-    }
-}
-
-/// `/activate/register/check`: step 4 (check your answers, Activate) arrives next; reachable only after
-/// steps 1 to 3.
-#[server(endpoint = "register_check_page")]
-pub async fn register_check_page() -> Result<Option<bool>, AppError> {
-    let ports = crate::api::ports()?;
-    let Ok((_key, draft)) = progress(&ports).await? else {
-        return Ok(None);
-    };
-    if let Some(step) = earlier_step(&draft.register, 4) {
-        leptos_axum::redirect(step);
-        return Ok(Some(false));
-    }
-    Ok(Some(true))
-}
-
-#[component]
-pub fn RegisterCheckPage() -> impl IntoView {
-    let gate = Resource::new(|| (), |_| register_check_page());
-    view! {
-        <Suspense fallback=crate::pages::Loading>
-            {move || Suspend::new(async move {
-                match gate.await {
-                    Ok(Some(true)) => {
-                        view! {
-                            <Title text="Check your answers" />
-                            <a class="back-link" href="/activate/register/workspace">"Back"</a>
-                            <StepIndicator step=4 />
-                            <h1>"Check your answers"</h1>
-                            <p class="notice">"The next steps of activation are not open yet."</p>
-                        }
-                            .into_any()
-                    }
-                    Ok(Some(false)) => view! { <crate::pages::Loading /> }.into_any(),
-                    Ok(None) => view! { <crate::pages::StartFromMarketplace ended=false /> }.into_any(),
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }

@@ -72,11 +72,11 @@ async function completeStep1(page: Page, request: APIRequestContext, testInfo: T
   return { username, email };
 }
 
-test("steps 1 to 3: basic information with an emailed code, company, workspace", async ({
+test("the register path: basic information with an emailed code, company, workspace, check, Activate", async ({
   page,
   request,
 }, testInfo) => {
-  const { username } = await completeStep1(page, request, testInfo);
+  const { username, email } = await completeStep1(page, request, testInfo);
   // Step 3 cannot be skipped to.
   await page.goto("/activate/register/workspace");
   await expect(page).toHaveURL(/\/activate\/register\/company$/);
@@ -129,7 +129,80 @@ test("steps 1 to 3: basic information with an emailed code, company, workspace",
   await page.goto("/activate/register");
   await expect(page.getByLabel("Username")).toHaveValue(username);
   await expect(page.getByText("Your email address is verified.")).toBeVisible();
+  await expect(page.getByText("Leave both password fields blank to keep it")).toBeVisible();
+  // Continuing with the password fields blank keeps the password, and returns to the check page.
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/check$/);
+  await checkAndActivate(page, request, testInfo, { username, email });
 });
+
+/** Step 4: every answer with a Change link that returns here; Activate; the completion page. */
+async function checkAndActivate(
+  page: Page,
+  request: APIRequestContext,
+  testInfo: TestInfo,
+  who: { username: string; email: string },
+) {
+  await expect(page.getByText("Step 4 of 4")).toBeVisible();
+  const answers = page.locator(".summary-list");
+  await expect(answers).toContainText("International Region 1 (Oregon)");
+  await expect(answers).toContainText(who.username);
+  await expect(answers).toContainText(`${who.email} (verified)`);
+  await expect(answers).toContainText("+1 541 754 3010");
+  await expect(answers).toContainText("Acme Observability Ltd");
+  await expect(answers).toContainText("Finance and insurance");
+  await expect(answers).toContainText("Production");
+  await expect(answers).toContainText("中文");
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 4");
+
+  // A Change link goes to the answer and Continue comes straight back here.
+  await page.getByRole("link", { name: "Change workspace name" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/workspace#workspace_name$/);
+  await page.getByLabel("Workspace name").fill("Production EU");
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/check$/);
+  await expect(answers).toContainText("Production EU");
+
+  // A second tab on the same page: its Activate after the first sees the finished state, not an error.
+  const second = await page.context().newPage();
+  await second.goto("/activate/register/check");
+  await ready(second, testInfo);
+
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Activate" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/done$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Activation complete" })).toBeVisible();
+  const workspace = page.getByTestId("activated-workspace");
+  await expect(workspace).toContainText("Production EU");
+  await expect(workspace).toContainText("International Region 1 (Oregon)");
+  await expect(workspace.getByText("Linked", { exact: true })).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "the completion page");
+
+  await second.getByRole("button", { name: "Activate" }).click();
+  await expect(second).toHaveURL(/\/activate\/register\/done$/);
+  await expect(second.getByTestId("activated-workspace")).toContainText("Production EU");
+  await second.close();
+
+  // One "activated" email, with the next steps and the login link.
+  const res = await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(who.email)}`);
+  const mails: { subject: string; text: string }[] = await res.json();
+  const activated = mails.filter((m) => m.subject.includes("is activated"));
+  expect(activated).toHaveLength(1);
+  expect(activated[0].subject).toContain("Production EU");
+  expect(activated[0].text).toContain("/login");
+  expect(activated[0].text).toContain(who.username);
+
+  // The steps now show the outcome rather than a form that would create a second account.
+  await page.goto("/activate/register");
+  await expect(page).toHaveURL(/\/activate\/register\/done$/);
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
 
 test("step 2 cannot be reached by URL before step 1 is complete", async ({ page }, testInfo) => {
   await startRegister(page, testInfo);

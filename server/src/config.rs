@@ -24,6 +24,8 @@ pub struct Config {
     pub mail_from: lettre::message::Mailbox,
     /// Key of the HMAC that protects stored verification codes. Dev: random at each start.
     pub secret_key: SecretKey,
+    /// Where buyers reach the portal, for links in emails (`PORTAL_PUBLIC_URL`); no trailing slash.
+    pub public_url: String,
 }
 
 /// Key material: usable, never printed.
@@ -84,12 +86,14 @@ impl Config {
         let smtp_url = get("SMTP_URL");
         let product_code = get("AWS_MARKETPLACE_PRODUCT_CODE");
         let secret_key = get("PORTAL_SECRET_KEY");
+        let public_url = get("PORTAL_PUBLIC_URL");
         if mode == Mode::Prod {
             let missing: Vec<&'static str> = [
                 ("DATABASE_URL", database_url.is_none()),
                 ("SMTP_URL", smtp_url.is_none()),
                 ("AWS_MARKETPLACE_PRODUCT_CODE", product_code.is_none()),
                 ("PORTAL_SECRET_KEY", secret_key.is_none()),
+                ("PORTAL_PUBLIC_URL", public_url.is_none()),
             ]
             .into_iter()
             .filter_map(|(name, missing)| missing.then_some(name))
@@ -125,7 +129,20 @@ impl Config {
                 SecretKey(key)
             }
         };
+        let public_url = match public_url {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "PORTAL_PUBLIC_URL",
+                    reason: "it must start with https:// or http://".to_owned(),
+                })
+            }
+            None => format!("http://{}", loopback_authority(site_addr)),
+        };
         Ok(Config {
+            public_url,
             mode,
             mail_from,
             secret_key,
@@ -145,6 +162,11 @@ impl Config {
 
 /// The simulator's endpoint on this very server; an unspecified listen address is reached on loopback.
 pub fn simulator_url(addr: SocketAddr) -> String {
+    format!("http://{}/_sim/aws/", loopback_authority(addr))
+}
+
+/// `host:port` for reaching `addr` from this machine.
+fn loopback_authority(addr: SocketAddr) -> String {
     let host = if addr.ip().is_unspecified() {
         if addr.is_ipv4() {
             "127.0.0.1".to_owned()
@@ -156,7 +178,7 @@ pub fn simulator_url(addr: SocketAddr) -> String {
     } else {
         addr.ip().to_string()
     };
-    format!("http://{host}:{}/_sim/aws/", addr.port())
+    format!("{host}:{}", addr.port())
 }
 
 #[cfg(test)]
@@ -195,18 +217,29 @@ mod tests {
         let err = config(&[("PORTAL_ENV", "prod")]).expect_err("must refuse");
         assert_eq!(
             err,
-            ConfigError::Missing(vec!["DATABASE_URL", "SMTP_URL", "AWS_MARKETPLACE_PRODUCT_CODE", "PORTAL_SECRET_KEY"])
+            ConfigError::Missing(vec![
+                "DATABASE_URL",
+                "SMTP_URL",
+                "AWS_MARKETPLACE_PRODUCT_CODE",
+                "PORTAL_SECRET_KEY",
+                "PORTAL_PUBLIC_URL"
+            ])
         );
         assert_eq!(
             err.to_string(),
             "missing required settings for PORTAL_ENV=prod: DATABASE_URL, SMTP_URL, AWS_MARKETPLACE_PRODUCT_CODE, \
-             PORTAL_SECRET_KEY"
+             PORTAL_SECRET_KEY, PORTAL_PUBLIC_URL"
         );
         let err = config(&[("PORTAL_ENV", "prod"), ("SMTP_URL", "smtp://x"), ("DATABASE_URL", " ")])
             .expect_err("blank counts as missing");
         assert_eq!(
             err,
-            ConfigError::Missing(vec!["DATABASE_URL", "AWS_MARKETPLACE_PRODUCT_CODE", "PORTAL_SECRET_KEY"])
+            ConfigError::Missing(vec![
+                "DATABASE_URL",
+                "AWS_MARKETPLACE_PRODUCT_CODE",
+                "PORTAL_SECRET_KEY",
+                "PORTAL_PUBLIC_URL"
+            ])
         );
     }
 
@@ -218,9 +251,11 @@ mod tests {
             ("SMTP_URL", "smtp://u:p@mail:587"),
             ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
             ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("PORTAL_PUBLIC_URL", "https://activate.example.com/"),
         ])
         .expect("prod config");
         assert_eq!(c.mode, Mode::Prod);
+        assert_eq!(c.public_url, "https://activate.example.com");
         assert_eq!(c.aws_endpoint, None);
         assert!(!c.dev_mode());
     }

@@ -72,8 +72,15 @@ pub async fn router(
         static_credentials: dev,
     })
     .await;
-    let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer));
-    let ports = Ports { store, codes, product_code: config.product_code.clone(), dev_mode: dev };
+    let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
+    let ports = Ports {
+        store,
+        codes,
+        mailer,
+        public_url: config.public_url.clone(),
+        product_code: config.product_code.clone(),
+        dev_mode: dev,
+    };
     let state =
         AppState { leptos_options: leptos_options.clone(), ports: ports.clone(), marketplace, secure_cookies: !dev };
 

@@ -226,6 +226,7 @@ async fn prod_mounts_no_dev_routes() {
         ("AWS_MARKETPLACE_PRODUCT_CODE", "guance-dev"),
         ("AWS_MARKETPLACE_ENDPOINT", "http://127.0.0.1:9/"),
         ("PORTAL_SECRET_KEY", "an-e2e-secret-key-of-32-characters!"),
+        ("PORTAL_PUBLIC_URL", "https://activate.example.com"),
     ])
     .await;
     for path in ["/dev", "/_dev/mailbox", "/_dev/mailbox.json"] {

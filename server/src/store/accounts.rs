@@ -4,7 +4,7 @@
 
 use super::sqlite::{unavailable, SqliteStore};
 use app::domain::AwsAccountId;
-use app::ports::{Accounts, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
+use app::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
 use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction};
@@ -24,7 +24,7 @@ fn taken_or_unavailable(err: sqlx::Error) -> Result<ActivateRefusal, StoreError>
 
 async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> Result<Activated, StoreError> {
     let row = sqlx::query(
-        "SELECT w.id AS workspace_id, w.name, w.site, b.id AS billing_id, a.id AS account_id, a.username,
+        "SELECT w.id AS workspace_id, w.name, w.site, w.language, b.id AS billing_id, a.id AS account_id, a.username,
                 c.aws_account_id
            FROM workspaces w
            JOIN billing_accounts b ON b.id = w.billing_account_id
@@ -45,6 +45,7 @@ async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> 
         username: row.try_get("username").map_err(unavailable)?,
         workspace_name: row.try_get("name").map_err(unavailable)?,
         site_code: row.try_get("site").map_err(unavailable)?,
+        language_code: row.try_get("language").map_err(unavailable)?,
         aws_account_id: AwsAccountId::parse(&account)
             .map_err(|_| StoreError::Corrupt(format!("aws_account_id = {account:?}")))?,
     })
@@ -70,7 +71,7 @@ impl Accounts for SqliteStore {
         account: &NewAccount,
         workspace: &NewWorkspace,
         now: i64,
-    ) -> Result<Result<Activated, ActivateRefusal>, StoreError> {
+    ) -> Result<Result<ActivateOutcome, ActivateRefusal>, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         let row = sqlx::query(
             "SELECT customer_id, last_seen_at, activated_workspace_id FROM activation_sessions WHERE id_hash = ?",
@@ -87,7 +88,7 @@ impl Accounts for SqliteStore {
         if let Some(done) = row.try_get::<Option<i64>, _>("activated_workspace_id").map_err(unavailable)? {
             let activated = load_activated(&mut tx, done).await?;
             tx.commit().await.map_err(unavailable)?;
-            return Ok(Ok(activated));
+            return Ok(Ok(ActivateOutcome { activated, first: false }));
         }
         if now - last_seen > IDLE_TIMEOUT_SECS {
             return Ok(Err(ActivateRefusal::SessionGone));
@@ -156,9 +157,32 @@ impl Accounts for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+        sqlx::query("UPDATE marketplace_customers SET billing_account_id = ?, updated_at = ? WHERE id = ?")
+            .bind(billing_id)
+            .bind(now)
+            .bind(customer_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         let activated = load_activated(&mut tx, workspace_id).await?;
         tx.commit().await.map_err(unavailable)?;
-        Ok(Ok(activated))
+        Ok(Ok(ActivateOutcome { activated, first: true }))
+    }
+
+    async fn activated(&self, session: &SessionKey) -> Result<Option<Activated>, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(unavailable)?;
+        let done: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT activated_workspace_id FROM activation_sessions WHERE id_hash = ?")
+                .bind(session.as_bytes())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        let activated = match done.flatten() {
+            Some(workspace) => Some(load_activated(&mut tx, workspace).await?),
+            None => None,
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(activated)
     }
 }
 
@@ -195,7 +219,11 @@ mod tests {
         let (store, _dir) = setup().await;
         let s = session(&store, "123456789012").await;
         assert!(store.username_available(&Username::parse("alice").expect("u")).await.expect("db"));
-        let done = store.activate_register(&s, &account("Alice"), &workspace(), 10).await.expect("db").expect("ok");
+        let outcome = store.activate_register(&s, &account("Alice"), &workspace(), 10).await.expect("db").expect("ok");
+        assert!(outcome.first);
+        let done = outcome.activated;
+        assert_eq!(store.activated(&s).await.expect("db"), Some(done.clone()));
+        assert_eq!(done.language_code, "en");
         assert_eq!(done.username, "Alice");
         assert_eq!(done.workspace_name, "Production");
         assert_eq!(done.site_code, "us1");
@@ -210,9 +238,10 @@ mod tests {
     async fn a_repeated_activate_returns_the_first_outcome() {
         let (store, _dir) = setup().await;
         let s = session(&store, "123456789012").await;
-        let first = store.activate_register(&s, &account("alice"), &workspace(), 10).await.expect("db");
-        let again = store.activate_register(&s, &account("alice"), &workspace(), 11).await.expect("db");
-        assert_eq!(first, again);
+        let first = store.activate_register(&s, &account("alice"), &workspace(), 10).await.expect("db").expect("ok");
+        let again = store.activate_register(&s, &account("alice"), &workspace(), 11).await.expect("db").expect("ok");
+        assert!(first.first && !again.first, "only the first call created (and mails)");
+        assert_eq!(first.activated, again.activated);
         assert_eq!(count(&store, "guance_accounts").await, 1);
     }
 
@@ -235,7 +264,8 @@ mod tests {
         for task in tasks {
             outcomes.push(task.await.expect("join").expect("activated"));
         }
-        assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "every click sees the same account");
+        assert_eq!(outcomes.iter().filter(|o| o.first).count(), 1, "exactly one click created");
+        assert!(outcomes.windows(2).all(|w| w[0].activated == w[1].activated), "every click sees the same account");
         for table in ["guance_accounts", "billing_accounts", "workspaces", "workspace_settlements"] {
             assert_eq!(count(&store, table).await, 1, "{table}");
         }

@@ -53,8 +53,9 @@ impl SqliteStore {
     async fn touch(&self, session: &SessionKey, now: i64, branch: Option<Branch>) -> Result<SessionLookup, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         let row = sqlx::query(
-            "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code
+            "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code, b.username AS billing_username
                FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
+               LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
               WHERE s.id_hash = ?",
         )
         .bind(session.as_bytes())
@@ -93,6 +94,7 @@ impl SqliteStore {
             aws_account_id: AwsAccountId::parse(&account).map_err(|_| corrupt("aws_account_id", &account))?,
             product_code: ProductCode::parse(&product).map_err(|_| corrupt("product_code", &product))?,
             branch,
+            billing_username: row.try_get("billing_username").map_err(unavailable)?,
         }))
     }
 }

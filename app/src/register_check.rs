@@ -1,0 +1,348 @@
+//! Register branch, step 4 of 4: check your answers (each with a Change link back to its step, which then
+//! returns here), **Activate**, and the completion page where the new workspace reads **Linked**.
+
+use crate::api::AppError;
+use crate::pages::{wizard_page, Step};
+use crate::register::StepIndicator;
+use crate::workspaces::{StateTag, WorkspaceRow};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// One answer on the check page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub label: String,
+    pub value: String,
+    /// Where its Change link goes (the step, at the field).
+    pub change: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckData {
+    pub aws_account: String,
+    pub answers: Vec<Answer>,
+    pub errors: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use super::*;
+    use crate::domain::{
+        CompanyName, CompanySize, Email, Industry, Phone, Site, Username, WorkspaceLanguage, WorkspaceName,
+    };
+    use crate::draft::RegisterDraft;
+    use crate::ports::{Activated, NewAccount, NewWorkspace, OutgoingMail, Ports};
+
+    fn answer(label: &str, value: impl Into<String>, change: &str) -> Answer {
+        Answer { label: label.to_owned(), value: value.into(), change: change.to_owned() }
+    }
+
+    /// The answers in the order of the steps, as the buyer reads them.
+    pub fn answers(r: &RegisterDraft) -> Vec<Answer> {
+        let not_given = || "Not given".to_owned();
+        let site = Site::parse_aws(&r.site).map(|s| s.name().to_owned()).unwrap_or_default();
+        let industry = Industry::parse_optional(&r.industry).ok().flatten().map(|i| i.label().to_owned());
+        let size = CompanySize::parse_optional(&r.company_size).ok().flatten().map(|s| s.label().to_owned());
+        let language = WorkspaceLanguage::parse(&r.language).map(|l| l.name().to_owned()).unwrap_or_default();
+        let phone = if r.phone.is_empty() { not_given() } else { r.phone.clone() };
+        vec![
+            answer("Site", site, "/activate/register#site-cn2"),
+            answer("Username", r.username.clone(), "/activate/register#username"),
+            answer("Password", "Chosen (hidden)", "/activate/register#password"),
+            answer("Email", format!("{} (verified)", r.email), "/activate/register#email"),
+            answer("Phone", phone, "/activate/register#phone"),
+            answer("Company name", r.company_name.clone(), "/activate/register/company#company_name"),
+            answer("Industry", industry.unwrap_or_else(not_given), "/activate/register/company#industry"),
+            answer("Company size", size.unwrap_or_else(not_given), "/activate/register/company#company_size"),
+            answer("Workspace name", r.workspace_name.clone(), "/activate/register/workspace#workspace_name"),
+            answer("Workspace language", language, "/activate/register/workspace#language-en"),
+            answer("Terms", "Agreed", "/activate/register/workspace#terms"),
+        ]
+    }
+
+    /// The draft as the store's input, or the step to revisit when an answer no longer holds (a draft
+    /// written by an older version, say). The email must be the one proven by a code.
+    pub fn collect(r: &RegisterDraft) -> Result<(NewAccount, NewWorkspace), &'static str> {
+        const BASIC: &str = "/activate/register";
+        const COMPANY: &str = "/activate/register/company";
+        const WORKSPACE: &str = "/activate/register/workspace";
+        let email = Email::parse(&r.email).map_err(|_| BASIC)?;
+        if r.email_verified.as_deref() != Some(email.key().as_str()) {
+            return Err(BASIC);
+        }
+        let account = NewAccount {
+            username: Username::parse(&r.username).map_err(|_| BASIC)?,
+            email,
+            phone: Phone::parse_optional(&r.phone).map_err(|_| BASIC)?,
+            password_hash: r.password_hash.clone().ok_or(BASIC)?,
+            company_name: CompanyName::parse(&r.company_name).map_err(|_| COMPANY)?,
+            industry: Industry::parse_optional(&r.industry).map_err(|_| COMPANY)?.map(|i| i.code().to_owned()),
+            company_size: CompanySize::parse_optional(&r.company_size)
+                .map_err(|_| COMPANY)?
+                .map(|s| s.code().to_owned()),
+        };
+        if !r.terms {
+            return Err(WORKSPACE);
+        }
+        let workspace = NewWorkspace {
+            name: WorkspaceName::parse(&r.workspace_name).map_err(|_| WORKSPACE)?,
+            site: Site::parse_aws(&r.site).map_err(|_| BASIC)?,
+            language: WorkspaceLanguage::parse(&r.language).map_err(|_| WORKSPACE)?,
+        };
+        Ok((account, workspace))
+    }
+
+    /// The "activated" notice with the next steps. A failure is logged: the activation itself stands.
+    pub async fn mail_activated(ports: &Ports, to: &Email, done: &Activated) {
+        let row = WorkspaceRow {
+            id: done.workspace_id,
+            name: done.workspace_name.clone(),
+            site_code: done.site_code.clone(),
+            language_code: done.language_code.clone(),
+            state: crate::workspaces::WorkspaceState::Linked,
+        };
+        let base = &ports.public_url;
+        let text = format!(
+            "Your Guance Commercial Plan is activated.\n\n\
+             Workspace: {name}\nSite: {site}\nWorkspace language: {language}\n\
+             Billed to: AWS Marketplace, AWS account {account}\n\n\
+             Next steps:\n\
+             1. Log in at {base}/login with your username {username} and the password you chose.\n\
+             2. Open the workspace and install DataKit to start collecting data.\n\
+             3. See how the workspace is billed in the billing center: {base}/billing\n\n\
+             If you did not activate Guance, reply to this email.\n",
+            name = row.name,
+            site = row.site_name(),
+            language = row.language_name(),
+            account = done.aws_account_id.display_grouped(),
+            username = done.username,
+        );
+        let mail = OutgoingMail {
+            to: to.as_str().to_owned(),
+            subject: format!("Your Guance workspace \u{201c}{}\u{201d} is activated", row.name),
+            text,
+        };
+        if let Err(e) = ports.mailer.send(mail).await {
+            leptos::logging::error!("activated notice for workspace {} not sent: {e}", done.workspace_id);
+        }
+    }
+}
+
+/// Step 4's page data: every answer, with a Change link each.
+#[server(endpoint = "register_check_page")]
+pub async fn register_check_page() -> Result<Step<CheckData>, AppError> {
+    use crate::register_company::{earlier_step, progress};
+    let ports = crate::api::ports()?;
+    let (key, mut draft) = match progress(&ports).await? {
+        Ok(found) => found,
+        Err(ended) => return Ok(Step::NoSession { ended }),
+    };
+    if let Some(step) = earlier_step(&draft.register, 4) {
+        leptos_axum::redirect(step);
+        return Ok(Step::Redirected);
+    }
+    let flash = std::mem::take(&mut draft.flash);
+    if !flash.is_empty() {
+        crate::register::server::save(&ports, &key, &draft).await?;
+    }
+    let summary = crate::register::server::active(&ports).await?.ok().map(|(_, summary)| summary);
+    Ok(Step::Show(CheckData {
+        aws_account: summary.map(|s| s.aws_account_id.display_grouped()).unwrap_or_default(),
+        answers: server::answers(&draft.register),
+        errors: flash.errors,
+    }))
+}
+
+/// **Activate**: creates everything in one transaction (idempotent per session), mails the notice once,
+/// and shows the completion page.
+#[server(endpoint = "register_activate")]
+pub async fn register_activate() -> Result<(), AppError> {
+    use crate::api::unavailable;
+    use crate::draft::Flash;
+    use crate::ports::{now, ActivateRefusal};
+    use crate::register_company::{earlier_step, progress, DONE};
+    let ports = crate::api::ports()?;
+    let Ok((key, mut draft)) = progress(&ports).await? else {
+        leptos_axum::redirect("/activate");
+        return Ok(());
+    };
+    if let Some(step) = earlier_step(&draft.register, 4) {
+        leptos_axum::redirect(step);
+        return Ok(());
+    }
+    let (account, workspace) = match server::collect(&draft.register) {
+        Ok(input) => input,
+        Err(step) => {
+            // An answer no longer holds: that step is open again, and the buyer answers it once more.
+            let r = &mut draft.register;
+            match step {
+                "/activate/register" => r.basic_done = false,
+                "/activate/register/company" => r.company_done = false,
+                _ => r.workspace_done = false,
+            }
+            crate::register::server::save(&ports, &key, &draft).await?;
+            leptos_axum::redirect(step);
+            return Ok(());
+        }
+    };
+    match ports.store.activate_register(&key, &account, &workspace, now()).await.map_err(unavailable)? {
+        Ok(outcome) => {
+            if outcome.first {
+                server::mail_activated(&ports, &account.email, &outcome.activated).await;
+            }
+            draft.register.activated = true;
+            draft.register.password_hash = None;
+            draft.flash = Flash::default();
+            crate::register::server::save(&ports, &key, &draft).await?;
+            leptos_axum::redirect(DONE);
+        }
+        Err(ActivateRefusal::UsernameTaken) => {
+            draft.register.basic_done = false;
+            draft.flash = Flash {
+                errors: vec![(
+                    "username".to_owned(),
+                    "This username was taken while you were activating. Choose another one".to_owned(),
+                )],
+                notice: None,
+            };
+            crate::register::server::save(&ports, &key, &draft).await?;
+            leptos_axum::redirect("/activate/register");
+        }
+        Err(ActivateRefusal::SessionGone) => leptos_axum::redirect("/activate"),
+    }
+    Ok(())
+}
+
+/// `/activate/register/check`.
+#[component]
+pub fn RegisterCheckPage() -> impl IntoView {
+    wizard_page(register_check_page, |data| view! { <CheckView data /> }.into_any())
+}
+
+#[component]
+fn CheckView(data: CheckData) -> impl IntoView {
+    let CheckData { aws_account, answers, errors } = data;
+    let has_errors = !errors.is_empty();
+    let action = <RegisterActivate as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=if has_errors { "Error: Check your answers" } else { "Check your answers" } />
+        <a class="back-link" href="/activate/register/workspace">"Back"</a>
+        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=errors.clone() /> })}
+        <StepIndicator step=4 />
+        <h1>"Check your answers"</h1>
+        <dl class="summary-list">
+            {answers
+                .into_iter()
+                .map(|a| {
+                    view! {
+                        <div class="summary-row">
+                            <dt>{a.label.clone()}</dt>
+                            <dd>{a.value}</dd>
+                            <dd class="summary-action">
+                                <a href=a.change>
+                                    "Change" <span class="visually-hidden">{format!(" {}", a.label.to_lowercase())}</span>
+                                </a>
+                            </dd>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </dl>
+        <h2>"Now activate"</h2>
+        <p>
+            "Activate creates your Guance account and a billing account with the same username, creates the workspace, and bills it to AWS account "
+            <strong>{aws_account}</strong> " through AWS Marketplace."
+        </p>
+        <form method="post" action=action>
+            <button type="submit" class="button">"Activate"</button>
+        </form>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoneData {
+    pub workspace: WorkspaceRow,
+    pub username: String,
+    pub aws_account: String,
+}
+
+/// The completion page's data: what Activate created, read back from the store.
+#[server(endpoint = "register_done_page")]
+pub async fn register_done_page() -> Result<Step<DoneData>, AppError> {
+    use crate::api::unavailable;
+    use crate::register_company::{next_step, progress};
+    let ports = crate::api::ports()?;
+    let (key, draft) = match progress(&ports).await? {
+        Ok(found) => found,
+        Err(ended) => return Ok(Step::NoSession { ended }),
+    };
+    let Some(done) = ports.store.activated(&key).await.map_err(unavailable)? else {
+        leptos_axum::redirect(next_step(&draft.register));
+        return Ok(Step::Redirected);
+    };
+    Ok(Step::Show(DoneData {
+        workspace: WorkspaceRow {
+            id: done.workspace_id,
+            name: done.workspace_name,
+            site_code: done.site_code,
+            language_code: done.language_code,
+            state: crate::workspaces::WorkspaceState::Linked,
+        },
+        username: done.username,
+        aws_account: done.aws_account_id.display_grouped(),
+    }))
+}
+
+/// **Confirm** on a completion page: activation is finished; the buyer logs in.
+#[server(endpoint = "finish_activation")]
+pub async fn finish_activation() -> Result<(), AppError> {
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// `/activate/register/done`.
+#[component]
+pub fn RegisterDonePage() -> impl IntoView {
+    wizard_page(register_done_page, |data| view! { <DoneView data /> }.into_any())
+}
+
+#[component]
+fn DoneView(data: DoneData) -> impl IntoView {
+    let DoneData { workspace, username, aws_account } = data;
+    let finish = <FinishActivation as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text="Activation complete" />
+        <div class="panel-success">
+            <h1>"Activation complete"</h1>
+            <p>{format!("Your workspace is billed to AWS account {aws_account} through AWS Marketplace.")}</p>
+        </div>
+        <dl class="summary-list" data-testid="activated-workspace">
+            <div class="summary-row">
+                <dt>"Workspace"</dt>
+                <dd>{workspace.name.clone()}</dd>
+            </div>
+            <div class="summary-row">
+                <dt>"Site"</dt>
+                <dd>{workspace.site_name()}</dd>
+            </div>
+            <div class="summary-row">
+                <dt>"Workspace language"</dt>
+                <dd>{workspace.language_name()}</dd>
+            </div>
+            <div class="summary-row">
+                <dt>"Settlement"</dt>
+                <dd><StateTag state=workspace.state /></dd>
+            </div>
+        </dl>
+        <h2>"What happens next"</h2>
+        <p>
+            {format!(
+                "We sent the next steps to your email. Log in with your username {username} and your password, open the workspace and install DataKit to start collecting data.",
+            )}
+        </p>
+        <form method="post" action=finish>
+            <button type="submit" class="button">"Confirm"</button>
+        </form>
+    }
+}
