@@ -90,6 +90,10 @@ pub async fn get_activation() -> Result<ActivationState, AppError> {
         return Ok(ActivationState::None);
     };
     let lookup = server::ports()?.store.activation(&id.key(), now()).await.map_err(server::unavailable)?;
+    // An AWS account already linked to a billing account goes on binding or creating workspaces.
+    if let crate::ports::SessionLookup::Active(ActivationSummary { billing_username: Some(_), .. }) = &lookup {
+        leptos_axum::redirect("/activate/link/workspaces");
+    }
     Ok(server::to_state(lookup))
 }
 

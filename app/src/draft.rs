@@ -8,7 +8,38 @@ pub struct Draft {
     #[serde(default)]
     pub register: RegisterDraft,
     #[serde(default)]
+    pub link: LinkDraft,
+    #[serde(default)]
     pub flash: Flash,
+}
+
+/// The link branch's answers, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkDraft {
+    /// The site selector's choice (a site code); where a new workspace is created.
+    #[serde(default)]
+    pub site: String,
+    /// Billing account username.
+    #[serde(default)]
+    pub billing_username: String,
+    /// Create workspace: `existing` (I have a Guance account) or `new`.
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub workspace_name: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub terms: bool,
+    /// (account kind, email key) proven by a code for Create workspace.
+    #[serde(default)]
+    pub email_verified: Option<(String, String)>,
 }
 
 /// The register branch's answers, as typed.

@@ -6,9 +6,11 @@
 //! AWS SDK, mail) is reachable from here: the server provides implementations of [`ports`] via context.
 
 pub mod api;
+mod components;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod draft;
+mod link;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
@@ -84,7 +86,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/register/workspace") view=register_workspace::RegisterWorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register/check") view=register_check::RegisterCheckPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/register/done") view=register_check::RegisterDonePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/link") view=pages::LinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/link") view=link::LinkBillingPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/link/workspaces") view=link::LinkWorkspacesPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/link/create") view=link::LinkCreatePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>
             </main>

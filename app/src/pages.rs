@@ -187,42 +187,6 @@ where
     }
 }
 
-/// The first step of a branch. The steps themselves are built by the wizard issue; until then this page
-/// confirms the choice and offers the way back.
-#[component]
-fn BranchStart(branch: Branch) -> impl IntoView {
-    let state = Resource::new(|| (), |_| api::get_activation());
-    view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match state.await {
-                    Ok(ActivationState::Active(summary)) => {
-                        view! {
-                            <Title text=branch.label() />
-                            <a class="back-link" href="/activate">"Back"</a>
-                            <h1>{branch.label()}</h1>
-                            <p>
-                                "You are activating AWS account "
-                                <strong>{summary.aws_account_id.display_grouped()}</strong> "."
-                            </p>
-                            <p class="notice">"The next steps of activation are not open yet."</p>
-                        }
-                            .into_any()
-                    }
-                    Ok(ActivationState::None) => view! { <StartFromMarketplace ended=false /> }.into_any(),
-                    Ok(ActivationState::Ended) => view! { <StartFromMarketplace ended=true /> }.into_any(),
-                    Err(err) => view! { <ServiceProblem err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn LinkPage() -> impl IntoView {
-    view! { <BranchStart branch=Branch::Link /> }
-}
-
 /// `/dev`: simulate a buyer subscribing on AWS Marketplace. The form posts to the server, which mints a
 /// token with the simulator and answers with AWS's "Set Up Your Account" button.
 #[component]

@@ -141,24 +141,51 @@ pub trait VerificationCodes: Send + Sync + 'static {
     ) -> Result<Result<(), CodeRejection>, StoreError>;
 }
 
+/// What a code is about: the address its rules (resend delay, hourly limit) count against, and the
+/// mailbox it goes to. The message after Send code never tells whether a mailbox was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeSubject {
+    pub address: String,
+    /// `None` when there is nobody to send to (an unknown billing account): the code is recorded all the
+    /// same, so the limits and the answer are identical, and nothing is mailed.
+    pub deliver_to: Option<crate::domain::Email>,
+}
+
+impl CodeSubject {
+    /// A code to prove an email address.
+    pub fn email(email: &crate::domain::Email) -> Self {
+        Self { address: email.key(), deliver_to: Some(email.clone()) }
+    }
+
+    /// A code to prove ownership of a billing account, mailed to the address on file for it (if any).
+    pub fn billing_account(username: &crate::domain::Username, on_file: Option<crate::domain::Email>) -> Self {
+        Self { address: format!("billing-account:{}", username.key()), deliver_to: on_file }
+    }
+
+    /// A code to prove an existing Guance account by its email, mailed only when such an account exists.
+    pub fn guance_account(email: &crate::domain::Email, exists: bool) -> Self {
+        Self { address: email.key(), deliver_to: exists.then(|| email.clone()) }
+    }
+}
+
 /// Emailed verification codes as the wizard uses them: generate, remember (as a MAC), mail, check.
 #[async_trait]
 pub trait Codes: Send + Sync + 'static {
-    /// Sends a fresh code to `email` unless a limit refuses; the message after Send code is the same
-    /// whatever the address, so the caller decides what to say.
+    /// Records a fresh code for `subject` and mails it (when there is a mailbox) unless a limit refuses.
     async fn send_code(
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
-        email: &crate::domain::Email,
+        subject: &CodeSubject,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError>;
 
+    /// Checks a typed code against the last one recorded for `address` (see [`CodeSubject`]).
     async fn check_code(
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
-        email: &crate::domain::Email,
+        address: &str,
         code: &crate::domain::VerificationCode,
         now: i64,
     ) -> Result<Result<(), CodeRejection>, CodeError>;
@@ -173,8 +200,8 @@ pub enum CodeError {
 }
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
-pub trait Store: ActivationStore + VerificationCodes + Accounts {}
-impl<T: ActivationStore + VerificationCodes + Accounts> Store for T {}
+pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces {}
+impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces> Store for T {}
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.
 #[derive(Debug, Clone)]
@@ -244,4 +271,124 @@ pub trait Accounts: Send + Sync + 'static {
 
     /// What the session's Activate created, once it has.
     async fn activated(&self, session: &SessionKey) -> Result<Option<Activated>, StoreError>;
+}
+
+/// Why a billing account was not linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    NoSuchAccount,
+    SessionGone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindOutcome {
+    /// The workspace is now billed to this AWS account.
+    Bound,
+    /// It already was (a double click, a retry, a second tab).
+    AlreadyLinked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindRefusal {
+    /// The session has no linked billing account (or has ended).
+    NotLinked,
+    /// Not a workspace of the linked billing account.
+    NotFound,
+    /// Billed to another AWS account: a workspace has one settlement at a time.
+    SettledByOther,
+}
+
+/// A new Guance account created along with a workspace (link branch, "I don't have a Guance account").
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: crate::domain::Username,
+    pub email: crate::domain::Email,
+    pub phone: Option<crate::domain::Phone>,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// Who owns a workspace created in the link branch.
+#[derive(Debug, Clone)]
+pub enum WorkspaceOwner {
+    /// An existing Guance account, found by its (code-proven) email.
+    Existing(crate::domain::Email),
+    New(NewUser),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub workspace_id: i64,
+    pub name: String,
+    /// False when the workspace already existed, linked to this AWS account (a repeat).
+    pub first: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateRefusal {
+    NotLinked,
+    /// The billing account has a workspace of this name on this site (not linked here).
+    NameTaken,
+    UsernameTaken,
+    /// No Guance account has this email.
+    NoSuchAccount,
+}
+
+/// The link branch: billing accounts proven by a code, their workspaces, binding and creating. Every write
+/// is one transaction; bindings and names are unique by the database.
+#[async_trait]
+pub trait Workspaces: Send + Sync + 'static {
+    /// The email on file for a billing account, if it exists (to mail a code to).
+    async fn billing_account_email(
+        &self,
+        username: &crate::domain::Username,
+    ) -> Result<Option<crate::domain::Email>, StoreError>;
+
+    /// Whether a Guance account has this email.
+    async fn guance_account_exists(&self, email: &crate::domain::Email) -> Result<bool, StoreError>;
+
+    /// Links the session's AWS customer to the billing account (its ownership proven by a code); returns
+    /// the billing account's username as stored.
+    async fn link_billing_account(
+        &self,
+        session: &SessionKey,
+        username: &crate::domain::Username,
+        now: i64,
+    ) -> Result<Result<String, LinkRefusal>, StoreError>;
+
+    /// The workspaces of the billing account linked to the session's AWS customer, with their state seen
+    /// from that customer; `None` when none is linked (or the session is gone).
+    async fn linked_workspaces(
+        &self,
+        session: &SessionKey,
+        now: i64,
+    ) -> Result<Option<Vec<crate::workspaces::WorkspaceRow>>, StoreError>;
+
+    /// Bills a workspace of the linked billing account to the session's AWS customer.
+    async fn bind_workspace(
+        &self,
+        session: &SessionKey,
+        workspace_id: i64,
+        now: i64,
+    ) -> Result<Result<BindOutcome, BindRefusal>, StoreError>;
+
+    /// A workspace created in Guance's billing center (billed there, bound to no AWS account), owned by the
+    /// billing account's owner. The dev simulator of the billing center uses it; `None` when the billing
+    /// account does not exist, `Some(None)` when it has a workspace of that name on that site.
+    async fn create_billing_center_workspace(
+        &self,
+        billing_username: &crate::domain::Username,
+        workspace: &NewWorkspace,
+        now: i64,
+    ) -> Result<Option<Option<i64>>, StoreError>;
+
+    /// Creates a workspace in the linked billing account, owned by an existing or a new Guance account, and
+    /// bills it to the session's AWS customer; all or nothing, idempotent (a repeat returns the workspace).
+    async fn create_workspace(
+        &self,
+        session: &SessionKey,
+        owner: &WorkspaceOwner,
+        workspace: &NewWorkspace,
+        now: i64,
+    ) -> Result<Result<Created, CreateRefusal>, StoreError>;
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::{ActivationSummary, AppError};
+use crate::components::{CodeField, TextField};
 use crate::domain::Site;
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use leptos::prelude::*;
@@ -33,7 +34,7 @@ pub(crate) mod server {
     use crate::domain::codes::CodePurpose;
     use crate::domain::{Email, FieldError, Password, Phone, Username, VerificationCode};
     use crate::draft::{Draft, Flash};
-    use crate::ports::{now, Ports, SessionLookup};
+    use crate::ports::{now, CodeSubject, Ports, SessionLookup};
     use crate::session::SessionKey;
 
     /// The session's key and summary when it is active.
@@ -70,8 +71,94 @@ pub(crate) mod server {
         pub phone: String,
     }
 
-    fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
+    pub fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
         errors.push((field.to_owned(), message));
+    }
+
+    /// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
+    /// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
+    pub fn new_password(
+        password: &str,
+        confirmation: &str,
+        inputs: &[&str],
+        errors: &mut Vec<(String, String)>,
+    ) -> Option<Password> {
+        let password = match Password::parse(password) {
+            Ok(password) => match crate::server_checks::check_strength(&password, inputs) {
+                Ok(()) => password,
+                Err(weak) => {
+                    push(errors, "password", weak.message());
+                    return None;
+                }
+            },
+            Err(e) => {
+                push(errors, "password", e.describe("Password", "Enter a password"));
+                return None;
+            }
+        };
+        match password.confirm(confirmation) {
+            Ok(()) => Some(password),
+            Err(e) => {
+                let message = match e {
+                    FieldError::Mismatch => "The passwords do not match".to_owned(),
+                    other => other.describe("Password", "Enter your password again"),
+                };
+                push(errors, "confirm_password", message);
+                None
+            }
+        }
+    }
+
+    /// An optional phone number, checked by the phone-number library; errors go to `phone`.
+    pub fn checked_phone(input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
+        let checked = Phone::parse_optional(input)
+            .and_then(|phone| phone.map(|p| crate::server_checks::check_phone(&p).map(|()| p)).transpose());
+        match checked {
+            Ok(phone) => phone,
+            Err(e) => {
+                push(errors, "phone", e.describe("Phone number", "Enter a phone number"));
+                None
+            }
+        }
+    }
+
+    /// Checks the typed code for `address` (see [`crate::ports::CodeSubject`]); true when it is right (and
+    /// now used up), else the reason goes to the `code` field.
+    pub async fn verify_code(
+        ports: &Ports,
+        key: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        typed: &str,
+        errors: &mut Vec<(String, String)>,
+    ) -> Result<bool, AppError> {
+        let code = match VerificationCode::parse(typed) {
+            Ok(code) => code,
+            Err(FieldError::Required) => {
+                let message = "Enter the verification code we sent by email. Select Send code to get one";
+                push(errors, "code", message.to_owned());
+                return Ok(false);
+            }
+            Err(e) => {
+                push(errors, "code", e.message("The verification code"));
+                return Ok(false);
+            }
+        };
+        match ports.codes.check_code(key, purpose, address, &code, now()).await.map_err(unavailable)? {
+            Ok(()) => Ok(true),
+            Err(rejection) => {
+                push(errors, "code", rejection.message());
+                Ok(false)
+            }
+        }
+    }
+
+    /// argon2id, off the async threads (it takes tens of milliseconds by design).
+    pub async fn hash(password: Password) -> Result<String, AppError> {
+        tokio::task::spawn_blocking(move || crate::server_checks::hash_password(&password))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)
     }
 
     /// Sends a code to the typed email (when it parses), remembering the other answers.
@@ -84,17 +171,19 @@ pub(crate) mod server {
         let mut flash = Flash::default();
         match Email::parse(&form.email) {
             Err(e) => push(&mut flash.errors, "email", e.describe("Email address", "Enter your email address")),
-            Ok(email) => match ports.codes.send_code(key, CodePurpose::Register, &email, now()).await {
-                Err(e) => return Err(unavailable(e)),
-                Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
-                Ok(Ok(())) => {
-                    draft.register.code_sent_to = Some(email.key());
-                    flash.notice = Some(format!(
+            Ok(email) => {
+                match ports.codes.send_code(key, CodePurpose::Register, &CodeSubject::email(&email), now()).await {
+                    Err(e) => return Err(unavailable(e)),
+                    Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
+                    Ok(Ok(())) => {
+                        draft.register.code_sent_to = Some(email.key());
+                        flash.notice = Some(format!(
                         "We sent a 6-digit code to {}. It expires in 10 minutes. Check your spam folder if it has not arrived.",
                         email.as_str()
                     ));
+                    }
                 }
-            },
+            }
         }
         draft.flash = flash;
         Ok(())
@@ -133,60 +222,17 @@ pub(crate) mod server {
         let password = if keep_password {
             None
         } else {
-            match Password::parse(&form.password) {
-                Ok(password) => {
-                    let inputs: Vec<&str> = [form.username.as_str(), form.email.as_str()].into_iter().collect();
-                    match crate::server_checks::check_strength(&password, &inputs) {
-                        Ok(()) => Some(password),
-                        Err(weak) => {
-                            push(&mut errors, "password", weak.message());
-                            None
-                        }
-                    }
-                }
-                Err(e) => {
-                    push(&mut errors, "password", e.describe("Password", "Enter a password"));
-                    None
-                }
-            }
+            new_password(&form.password, &form.confirm_password, &[&form.username, &form.email], &mut errors)
         };
-        if let Some(password) = &password {
-            if let Err(e) = password.confirm(&form.confirm_password) {
-                let message = match e {
-                    FieldError::Mismatch => "The passwords do not match".to_owned(),
-                    other => other.describe("Password", "Enter your password again"),
-                };
-                push(&mut errors, "confirm_password", message);
-            }
-        }
         let verified = email.as_ref().is_some_and(|e| draft.register.email_verified.as_deref() == Some(&e.key()));
         if !verified {
             if let Some(email) = &email {
-                match VerificationCode::parse(&form.code) {
-                    Err(FieldError::Required) => push(
-                        &mut errors,
-                        "code",
-                        "Enter the verification code we sent to your email. Select Send code to get one".to_owned(),
-                    ),
-                    Err(e) => push(&mut errors, "code", e.message("The verification code")),
-                    Ok(code) => match ports.codes.check_code(key, CodePurpose::Register, email, &code, now()).await {
-                        Err(e) => return Err(unavailable(e)),
-                        Ok(Err(rejection)) => push(&mut errors, "code", rejection.message()),
-                        Ok(Ok(())) => draft.register.email_verified = Some(email.key()),
-                    },
+                if verify_code(ports, key, CodePurpose::Register, &email.key(), &form.code, &mut errors).await? {
+                    draft.register.email_verified = Some(email.key());
                 }
             }
         }
-        match Phone::parse_optional(&form.phone) {
-            Ok(Some(phone)) => {
-                if let Err(e) = crate::server_checks::check_phone(&phone) {
-                    push(&mut errors, "phone", e.describe("Phone number", "Enter a phone number"));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => push(&mut errors, "phone", e.describe("Phone number", "Enter a phone number")),
-        }
-
+        checked_phone(&form.phone, &mut errors);
         if !errors.is_empty() || username.is_none() {
             draft.flash = Flash { errors, notice: None };
             return Ok(false);
@@ -199,11 +245,7 @@ pub(crate) mod server {
             }
             return Ok(false);
         };
-        let hash = tokio::task::spawn_blocking(move || crate::server_checks::hash_password(&password))
-            .await
-            .map_err(unavailable)?
-            .map_err(unavailable)?;
-        draft.register.password_hash = Some(hash);
+        draft.register.password_hash = Some(hash(password).await?);
         draft.register.basic_done = true;
         draft.flash = Flash::default();
         Ok(true)
@@ -307,43 +349,6 @@ fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
 }
 
 #[component]
-pub(crate) fn TextField(
-    id: &'static str,
-    label: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(into)] value: String,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    error: Option<String>,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let has_error = error.is_some();
-    view! {
-        <div class="form-group" class:form-group-error=has_error>
-            <label for=id>{label}</label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
-            <input
-                class="input"
-                id=id
-                name=id
-                type=kind
-                value=value
-                autocomplete=autocomplete
-                aria-invalid=has_error.then_some("true")
-                aria-describedby=(!described.is_empty()).then_some(described)
-            />
-        </div>
-    }
-}
-
-#[component]
 fn BasicFormView(form: BasicForm) -> impl IntoView {
     let has_errors = !form.errors.is_empty();
     let title = if has_errors { "Error: Basic information" } else { "Basic information" };
@@ -406,16 +411,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             {if form.email_verified {
                 view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
             } else {
-                view! {
-                    <div class="form-group" class:form-group-error=e("code").is_some()>
-                        <label for="code">"Verification code"</label>
-                        <p class="hint" id="code-hint">"The 6 digits from the email we sent you"</p>
-                        {e("code").map(|message| view! { <ErrorMessage id="code-error" message /> })}
-                        <input class="input input-code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
-                            aria-describedby=if e("code").is_some() { "code-hint code-error" } else { "code-hint" }
-                            aria-invalid=e("code").map(|_| "true") />
-                    </div>
-                }.into_any()
+                view! { <CodeField error=e("code") /> }.into_any()
             }}
             <TextField id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
                 hint="With the country code, for example +86 138 0013 8000" error=e("phone") />

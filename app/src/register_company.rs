@@ -2,9 +2,10 @@
 //! B2B form asks). Reachable only after step 1; the answers are kept in the session's draft.
 
 use crate::api::AppError;
+use crate::components::TextField;
 use crate::domain::{CompanySize, Industry};
 use crate::pages::{wizard_page, ErrorMessage, Step};
-use crate::register::{StepIndicator, TextField};
+use crate::register::StepIndicator;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};

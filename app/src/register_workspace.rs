@@ -2,9 +2,11 @@
 //! Reachable only after steps 1 and 2; the answers are kept in the session's draft.
 
 use crate::api::AppError;
+use crate::components::{LanguageField, TermsField, TextField};
+#[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
-use crate::pages::{wizard_page, ErrorMessage, Step};
-use crate::register::{StepIndicator, TextField};
+use crate::pages::{wizard_page, Step};
+use crate::register::StepIndicator;
 #[cfg(feature = "ssr")]
 use crate::register_company::{earlier_step, next_step, progress};
 use leptos::prelude::*;
@@ -114,54 +116,8 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
                 autocomplete="off"
                 error=error("workspace_name")
             />
-            <div class="form-group" class:form-group-error=language_error.is_some()>
-                <fieldset aria-describedby=if language_error.is_some() {
-                    "language-warning language-error"
-                } else {
-                    "language-warning"
-                }>
-                    <legend class="legend-s">"Workspace language"</legend>
-                    <p class="warning" id="language-warning">
-                        <strong>
-                            "The language is used for the workspace's event, alert and SMS templates. It cannot be changed later."
-                        </strong>
-                    </p>
-                    {language_error.clone().map(|message| view! { <ErrorMessage id="language-error" message /> })}
-                    {[WorkspaceLanguage::English, WorkspaceLanguage::Chinese]
-                        .into_iter()
-                        .map(|language| {
-                            let id = format!("language-{}", language.code());
-                            let lang = language.code();
-                            view! {
-                                <div class="radio">
-                                    <input
-                                        type="radio"
-                                        id=id.clone()
-                                        name="language"
-                                        value=language.code()
-                                        checked=form.language == language.code()
-                                    />
-                                    <label for=id lang=lang>{language.name()}</label>
-                                </div>
-                            }
-                        })
-                        .collect_view()}
-                </fieldset>
-            </div>
-            <div class="form-group" class:form-group-error=terms_error.is_some()>
-                {terms_error.clone().map(|message| view! { <ErrorMessage id="terms-error" message /> })}
-                <div class="checkbox">
-                    <input
-                        type="checkbox"
-                        id="terms"
-                        name="terms"
-                        value="yes"
-                        checked=form.terms
-                        aria-describedby=terms_error.as_ref().map(|_| "terms-error")
-                    />
-                    <label for="terms">"I agree to the terms"</label>
-                </div>
-            </div>
+            <LanguageField selected=form.language.clone() error=language_error />
+            <TermsField checked=form.terms error=terms_error />
             <button type="submit" class="button">"Continue"</button>
         </form>
     }

@@ -20,7 +20,7 @@ test("/dev → Set Up Your Account → /activate → I have a billing account, a
   await page.getByLabel("I have a billing account").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/link$/);
-  await expect(page.getByRole("heading", { level: 1, name: "I have a billing account" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Link billing account" })).toBeVisible();
   await expect(page.getByText(grouped(account))).toBeVisible();
 
   await ready(page, testInfo);

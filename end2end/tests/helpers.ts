@@ -1,4 +1,5 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 
 /** True in the project that runs with JavaScript enabled. */
 export function jsEnabled(testInfo: TestInfo): boolean {
@@ -34,5 +35,91 @@ export async function subscribeViaDev(page: Page, testInfo: TestInfo, account: s
   await page.getByRole("button", { name: "Set Up Your Account" }).click();
   await expect(page).toHaveURL(/\/activate$/);
   await expect(page.getByTestId("aws-account")).toHaveText(grouped(account));
+  await ready(page, testInfo);
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export function unique(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function startRegister(page: Page, testInfo: TestInfo) {
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Basic information" })).toBeVisible();
+  await expect(page.getByText("Step 1 of 4")).toBeVisible();
+  await ready(page, testInfo);
+}
+
+export async function latestCode(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(email)}`);
+  expect(res.status()).toBe(200);
+  const mails: { subject: string; text: string }[] = await res.json();
+  expect(mails.length).toBeGreaterThan(0);
+  const match = mails[0].text.match(/\b(\d{6})\b/);
+  expect(match, mails[0].text).not.toBeNull();
+  return match![1];
+}
+
+/** axe WCAG 2.2 A/AA scan (JavaScript only: axe cannot run without it). */
+export async function expectAccessible(page: Page, testInfo: TestInfo, what: string) {
+  if (!jsEnabled(testInfo)) return;
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  expect(results.violations.map((v) => v.id), `axe violations on ${what}`).toEqual([]);
+}
+
+export async function fillPasswords(page: Page) {
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+}
+
+/** Completes step 1 as a buyer would (code read from the dev mailbox, typed with a space); ends on step 2. */
+export async function completeStep1(page: Page, request: APIRequestContext, testInfo: TestInfo) {
+  await startRegister(page, testInfo);
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  await page.getByLabel("Username").fill(username);
+  await fillPasswords(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
+  await ready(page, testInfo);
+  // What was typed is kept, except the passwords, which are never stored.
+  await expect(page.getByLabel("Username")).toHaveValue(username);
+  await expect(page.getByLabel("International Region 1 (Oregon)")).toBeChecked();
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+
+  const code = await latestCode(request, email);
+  await page.getByLabel("Verification code").fill(`${code.slice(0, 3)} ${code.slice(3)}`);
+  await fillPasswords(page);
+  await page.getByLabel("Phone (optional)").fill("+1 541 754 3010");
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await expect(page.getByText("Step 2 of 4")).toBeVisible();
+  await ready(page, testInfo);
+  return { username, email };
+}
+
+
+/** Steps 2 to 4 of the register branch with fixed answers, after `completeStep1`; ends on the completion page. */
+export async function finishRegister(page: Page, testInfo: TestInfo, workspace: string) {
+  await page.getByLabel("Company name").fill("Acme Observability Ltd");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
+  await ready(page, testInfo);
+  await page.getByLabel("Workspace name").fill(workspace);
+  await page.getByLabel("English").check();
+  await page.getByLabel("I agree to the terms").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/check$/);
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Activate" }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/done$/);
   await ready(page, testInfo);
 }

@@ -1,76 +1,7 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
-import { jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
+import { completeStep1, expectAccessible, jsEnabled, latestCode, ready, startRegister, unique } from "./helpers";
 
 // Register branch, step 1 (basic information). Runs with and without JavaScript.
-
-const PASSWORD = "correct horse battery staple";
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-}
-
-async function startRegister(page: Page, testInfo: TestInfo) {
-  await subscribeViaDev(page, testInfo, randomAccount());
-  await page.getByLabel("No billing account").check();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/activate\/register$/);
-  await expect(page.getByRole("heading", { level: 1, name: "Basic information" })).toBeVisible();
-  await expect(page.getByText("Step 1 of 4")).toBeVisible();
-  await ready(page, testInfo);
-}
-
-async function latestCode(request: APIRequestContext, email: string): Promise<string> {
-  const res = await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(email)}`);
-  expect(res.status()).toBe(200);
-  const mails: { subject: string; text: string }[] = await res.json();
-  expect(mails.length).toBeGreaterThan(0);
-  const match = mails[0].text.match(/\b(\d{6})\b/);
-  expect(match, mails[0].text).not.toBeNull();
-  return match![1];
-}
-
-/** axe WCAG 2.2 A/AA scan (JavaScript only: axe cannot run without it). */
-async function expectAccessible(page: Page, testInfo: TestInfo, what: string) {
-  if (!jsEnabled(testInfo)) return;
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
-    .analyze();
-  expect(results.violations.map((v) => v.id), `axe violations on ${what}`).toEqual([]);
-}
-
-async function fillPasswords(page: Page) {
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-}
-
-/** Completes step 1 as a buyer would (code read from the dev mailbox, typed with a space); ends on step 2. */
-async function completeStep1(page: Page, request: APIRequestContext, testInfo: TestInfo) {
-  await startRegister(page, testInfo);
-  const username = unique("buyer");
-  const email = `${username}@example.com`;
-  await page.getByLabel("International Region 1 (Oregon)").check();
-  await page.getByLabel("Username").fill(username);
-  await fillPasswords(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByRole("button", { name: "Send code" }).click();
-  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
-  await ready(page, testInfo);
-  // What was typed is kept, except the passwords, which are never stored.
-  await expect(page.getByLabel("Username")).toHaveValue(username);
-  await expect(page.getByLabel("International Region 1 (Oregon)")).toBeChecked();
-  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
-
-  const code = await latestCode(request, email);
-  await page.getByLabel("Verification code").fill(`${code.slice(0, 3)} ${code.slice(3)}`);
-  await fillPasswords(page);
-  await page.getByLabel("Phone (optional)").fill("+1 541 754 3010");
-  await page.getByRole("button", { name: "Continue", exact: true }).click();
-  await expect(page).toHaveURL(/\/activate\/register\/company$/);
-  await expect(page.getByText("Step 2 of 4")).toBeVisible();
-  await ready(page, testInfo);
-  return { username, email };
-}
 
 test("the register path: basic information with an emailed code, company, workspace, check, Activate", async ({
   page,

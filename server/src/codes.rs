@@ -2,8 +2,8 @@
 //! key (a stolen database cannot be brute-forced offline), mailed through the [`Mailer`].
 
 use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS};
-use app::domain::{Email, VerificationCode};
-use app::ports::{CodeError, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
+use app::domain::VerificationCode;
+use app::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
 use app::session::SessionKey;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
@@ -45,19 +45,21 @@ impl Codes for CodeService {
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
-        email: &Email,
+        subject: &CodeSubject,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError> {
         let code = generate_code();
-        let address = email.key();
-        let mac = self.mac(purpose, &address, &code)?;
-        if let Err(refusal) = self.store.record_code(session, purpose, &address, &mac, now).await? {
+        let mac = self.mac(purpose, &subject.address, &code)?;
+        if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
             return Ok(Err(refusal));
         }
+        let Some(to) = &subject.deliver_to else {
+            return Ok(Ok(()));
+        };
         let minutes = CODE_TTL_SECS / 60;
         self.mailer
             .send(OutgoingMail {
-                to: email.as_str().to_owned(),
+                to: to.as_str().to_owned(),
                 subject: format!("Your Guance verification code: {code}"),
                 text: format!(
                     "Your Guance verification code is {code}.\n\n\
@@ -73,13 +75,12 @@ impl Codes for CodeService {
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
-        email: &Email,
+        address: &str,
         code: &VerificationCode,
         now: i64,
     ) -> Result<Result<(), CodeRejection>, CodeError> {
-        let address = email.key();
-        let mac = self.mac(purpose, &address, code.as_str())?;
-        Ok(self.store.check_code(session, purpose, &address, &mac, now).await?)
+        let mac = self.mac(purpose, address, code.as_str())?;
+        Ok(self.store.check_code(session, purpose, address, &mac, now).await?)
     }
 }
 
@@ -88,6 +89,7 @@ mod tests {
     use super::*;
     use crate::mail::Mailbox;
     use crate::store::test_support::{new_session, temp_store};
+    use app::domain::{Email, Username};
 
     #[test]
     fn codes_are_six_digits_and_vary() {
@@ -103,8 +105,10 @@ mod tests {
         let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
         let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
         let email = Email::parse("Buyer@Example.com").expect("email");
+        let subject = CodeSubject::email(&email);
+        let address = email.key();
 
-        service.send_code(&session, CodePurpose::Register, &email, 10).await.expect("send").expect("sent");
+        service.send_code(&session, CodePurpose::Register, &subject, 10).await.expect("send").expect("sent");
         let mail = mailbox.list(Some("buyer@example.com")).remove(0);
         let code: String = mail.text.chars().filter(char::is_ascii_digit).take(6).collect();
         let code = VerificationCode::parse(&code).expect("code in mail");
@@ -114,21 +118,43 @@ mod tests {
 
         let wrong = VerificationCode::parse(if code.as_str() == "000000" { "111111" } else { "000000" }).expect("code");
         assert_eq!(
-            service.check_code(&session, CodePurpose::Register, &email, &wrong, 11).await.expect("check"),
+            service.check_code(&session, CodePurpose::Register, &address, &wrong, 11).await.expect("check"),
             Err(CodeRejection::Wrong { remaining_attempts: 4 })
         );
         assert_eq!(
-            service.check_code(&session, CodePurpose::Register, &email, &code, 12).await.expect("check"),
+            service.check_code(&session, CodePurpose::Register, &address, &code, 12).await.expect("check"),
             Ok(())
         );
         // Bound to purpose: the same code proves nothing else.
         assert_eq!(
-            service.check_code(&session, CodePurpose::GuanceAccount, &email, &code, 13).await.expect("check"),
+            service.check_code(&session, CodePurpose::GuanceAccount, &address, &code, 13).await.expect("check"),
             Err(CodeRejection::NoCode)
         );
         assert_eq!(
-            service.send_code(&session, CodePurpose::Register, &email, 20).await.expect("send"),
+            service.send_code(&session, CodePurpose::Register, &subject, 20).await.expect("send"),
             Err(SendRefusal::TooSoon { retry_after_secs: 50 })
         );
+    }
+
+    #[tokio::test]
+    async fn a_code_for_an_unknown_billing_account_is_recorded_and_limited_alike_but_mailed_nowhere() {
+        let (store, _dir) = temp_store().await;
+        let session = new_session(&store, "123456789012").await;
+        let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
+        let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
+        let nobody = CodeSubject::billing_account(&Username::parse("nobody").expect("username"), None);
+        let purpose = CodePurpose::LinkBillingAccount;
+        assert_eq!(service.send_code(&session, purpose, &nobody, 10).await.expect("send"), Ok(()));
+        assert!(mailbox.list(None).is_empty(), "nothing is mailed");
+        assert_eq!(
+            service.send_code(&session, purpose, &nobody, 20).await.expect("send"),
+            Err(SendRefusal::TooSoon { retry_after_secs: 50 }),
+            "the resend delay applies exactly as for a real account"
+        );
+        let on_file = Email::parse("owner@example.com").expect("email");
+        let known = CodeSubject::billing_account(&Username::parse("Owner").expect("username"), Some(on_file));
+        assert_eq!(known.address, "billing-account:owner");
+        service.send_code(&session, purpose, &known, 30).await.expect("send").expect("sent");
+        assert_eq!(mailbox.list(Some("owner@example.com")).len(), 1, "mailed to the address on file");
     }
 }

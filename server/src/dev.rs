@@ -104,3 +104,47 @@ pub async fn mailbox_page(State(mailbox): State<Mailbox>) -> Response {
     ))
     .into_response()
 }
+
+/// `POST /_dev/billing-center/workspaces`: what Guance's billing center does when an owner creates a
+/// workspace there (billed by the billing center, bound to no AWS account), so that the wizard's Bind can be
+/// tried. JSON `{"billing_username", "name", "site", "language"}` → `201 {"id"}`; unknown billing account
+/// `404`, a name taken on that site `409`, bad input `400`.
+#[derive(Debug, Deserialize)]
+pub struct BillingCenterWorkspace {
+    billing_username: String,
+    name: String,
+    site: String,
+    language: String,
+}
+
+pub async fn billing_center_workspace(
+    State(store): State<std::sync::Arc<dyn app::ports::Store>>,
+    Json(input): Json<BillingCenterWorkspace>,
+) -> Response {
+    use app::domain::{Site, Username, WorkspaceLanguage, WorkspaceName};
+    let parsed = (
+        Username::parse(&input.billing_username),
+        WorkspaceName::parse(&input.name),
+        Site::ALL.into_iter().find(|s| s.code() == input.site),
+        WorkspaceLanguage::parse(&input.language),
+    );
+    let (Ok(username), Ok(name), Some(site), Ok(language)) = parsed else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "billing_username, name, site (a site code) and language (en, zh) are required",
+        )
+            .into_response();
+    };
+    let workspace = app::ports::NewWorkspace { name, site, language };
+    match store.create_billing_center_workspace(&username, &workspace, app::ports::now()).await {
+        Ok(Some(Some(id))) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
+        Ok(Some(None)) => {
+            (StatusCode::CONFLICT, "the billing account has a workspace of that name on that site").into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such billing account").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "billing center workspace");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

@@ -81,6 +81,7 @@ pub async fn router(
         product_code: config.product_code.clone(),
         dev_mode: dev,
     };
+    let store_for_dev = ports.store.clone();
     let state =
         AppState { leptos_options: leptos_options.clone(), ports: ports.clone(), marketplace, secure_cookies: !dev };
 
@@ -108,7 +109,10 @@ pub async fn router(
             .route("/_dev/mailbox", get(dev::mailbox_page))
             .route("/_dev/mailbox.json", get(dev::mailbox_json))
             .with_state(mailbox);
-        router = router.merge(simulator::routes(sim)).merge(subscribe).merge(mailbox);
+        let billing_center = Router::new()
+            .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
+            .with_state(store_for_dev);
+        router = router.merge(simulator::routes(sim)).merge(subscribe).merge(mailbox).merge(billing_center);
     }
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();

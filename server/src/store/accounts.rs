@@ -2,16 +2,13 @@
 //! transaction: either everything exists afterwards or nothing does; uniqueness is the database's
 //! (unique indexes), never a check-then-insert.
 
+use super::rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
 use super::sqlite::{unavailable, SqliteStore};
 use app::domain::AwsAccountId;
 use app::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
 use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction};
-
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
-}
 
 /// Maps an insert's error: a unique violation on a username is the buyer's refusal, anything else is ours.
 fn taken_or_unavailable(err: sqlx::Error) -> Result<ActivateRefusal, StoreError> {
@@ -94,23 +91,16 @@ impl Accounts for SqliteStore {
             return Ok(Err(ActivateRefusal::SessionGone));
         }
 
-        let account_id: i64 = match sqlx::query_scalar(
-            "INSERT INTO guance_accounts (username, username_key, email, phone, password_hash, company_name,
-                                          industry, company_size, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(account.username.as_str())
-        .bind(account.username.key())
-        .bind(account.email.as_str())
-        .bind(account.phone.as_ref().map(|p| p.as_str()))
-        .bind(&account.password_hash)
-        .bind(account.company_name.as_str())
-        .bind(account.industry.as_deref())
-        .bind(account.company_size.as_deref())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        {
+        let row = AccountRow {
+            username: &account.username,
+            email: &account.email,
+            phone: account.phone.as_ref(),
+            password_hash: &account.password_hash,
+            company_name: Some(account.company_name.as_str()),
+            industry: account.industry.as_deref(),
+            company_size: account.company_size.as_deref(),
+        };
+        let account_id = match insert_account(&mut tx, &row, now).await {
             Ok(id) => id,
             Err(err) => return taken_or_unavailable(err).map(Err),
         };
@@ -129,27 +119,9 @@ impl Accounts for SqliteStore {
             Ok(id) => id,
             Err(err) => return taken_or_unavailable(err).map(Err),
         };
-        let workspace_id: i64 = sqlx::query_scalar(
-            "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(billing_id)
-        .bind(account_id)
-        .bind(workspace.name.as_str())
-        .bind(workspace.name.key())
-        .bind(workspace.site.code())
-        .bind(workspace.language.code())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)")
-            .bind(workspace_id)
-            .bind(customer_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        let workspace_id =
+            insert_workspace(&mut tx, billing_id, account_id, workspace, now).await.map_err(unavailable)?;
+        insert_settlement(&mut tx, workspace_id, customer_id, now).await?;
         sqlx::query("UPDATE activation_sessions SET activated_workspace_id = ?, last_seen_at = ? WHERE id_hash = ?")
             .bind(workspace_id)
             .bind(now)

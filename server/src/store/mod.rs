@@ -2,6 +2,8 @@
 
 mod accounts;
 mod codes;
+mod link;
+mod rows;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod test_support;

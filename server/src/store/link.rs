@@ -1,0 +1,452 @@
+//! The link branch in SQLite: a billing account proven by a code is linked to the AWS customer; its
+//! workspaces are bound (one settlement per workspace: the primary key decides who wins a race) or created
+//! (one `BEGIN IMMEDIATE` transaction: the owner if new, the workspace, its settlement).
+
+use super::rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
+use super::sqlite::{unavailable, SqliteStore};
+use app::domain::{Email, Username};
+use app::ports::{
+    BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
+};
+use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
+use app::workspaces::{WorkspaceRow, WorkspaceState};
+use async_trait::async_trait;
+use sqlx::{Row, Sqlite, Transaction};
+
+/// The session's customer and the billing account linked to it, for an active session.
+async fn session_customer(
+    tx: &mut Transaction<'_, Sqlite>,
+    session: &SessionKey,
+    now: i64,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT c.id AS customer_id, c.billing_account_id, s.last_seen_at
+           FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
+          WHERE s.id_hash = ?",
+    )
+    .bind(session.as_bytes())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    let Some(row) = row else { return Ok(None) };
+    let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
+    if now - last_seen > IDLE_TIMEOUT_SECS {
+        return Ok(None);
+    }
+    Ok(Some((
+        row.try_get("customer_id").map_err(unavailable)?,
+        row.try_get("billing_account_id").map_err(unavailable)?,
+    )))
+}
+
+#[async_trait]
+impl Workspaces for SqliteStore {
+    async fn billing_account_email(&self, username: &Username) -> Result<Option<Email>, StoreError> {
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = ?")
+            .bind(username.key())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(unavailable)?;
+        email
+            .map(|e| Email::parse(&e).map_err(|_| StoreError::Corrupt(format!("billing_accounts.email = {e:?}"))))
+            .transpose()
+    }
+
+    async fn guance_account_exists(&self, email: &Email) -> Result<bool, StoreError> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE email_key = ?)")
+            .bind(email.key())
+            .fetch_one(self.pool())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn link_billing_account(
+        &self,
+        session: &SessionKey,
+        username: &Username,
+        now: i64,
+    ) -> Result<Result<String, LinkRefusal>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let Some((customer, _)) = session_customer(&mut tx, session, now).await? else {
+            return Ok(Err(LinkRefusal::SessionGone));
+        };
+        let billing = sqlx::query("SELECT id, username FROM billing_accounts WHERE username_key = ?")
+            .bind(username.key())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let Some(billing) = billing else {
+            return Ok(Err(LinkRefusal::NoSuchAccount));
+        };
+        let id: i64 = billing.try_get("id").map_err(unavailable)?;
+        sqlx::query("UPDATE marketplace_customers SET billing_account_id = ?, updated_at = ? WHERE id = ?")
+            .bind(id)
+            .bind(now)
+            .bind(customer)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Ok(billing.try_get("username").map_err(unavailable)?))
+    }
+
+    async fn linked_workspaces(&self, session: &SessionKey, now: i64) -> Result<Option<Vec<WorkspaceRow>>, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(unavailable)?;
+        let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT w.id, w.name, w.site, w.language, s.customer_id AS settled_by
+               FROM workspaces w LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
+              WHERE w.billing_account_id = ?
+              ORDER BY w.created_at, w.id",
+        )
+        .bind(billing)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        rows.into_iter()
+            .map(|row| {
+                let settled_by: Option<i64> = row.try_get("settled_by").map_err(unavailable)?;
+                Ok(WorkspaceRow {
+                    id: row.try_get("id").map_err(unavailable)?,
+                    name: row.try_get("name").map_err(unavailable)?,
+                    site_code: row.try_get("site").map_err(unavailable)?,
+                    language_code: row.try_get("language").map_err(unavailable)?,
+                    state: match settled_by {
+                        Some(c) if c == customer => WorkspaceState::Linked,
+                        Some(_) => WorkspaceState::SettledByOther,
+                        None => WorkspaceState::Unlinked,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
+    }
+
+    async fn bind_workspace(
+        &self,
+        session: &SessionKey,
+        workspace_id: i64,
+        now: i64,
+    ) -> Result<Result<BindOutcome, BindRefusal>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
+            return Ok(Err(BindRefusal::NotLinked));
+        };
+        let ours: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ? AND billing_account_id = ?)")
+                .bind(workspace_id)
+                .bind(billing)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        if !ours {
+            return Ok(Err(BindRefusal::NotFound));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)
+             ON CONFLICT (workspace_id) DO NOTHING",
+        )
+        .bind(workspace_id)
+        .bind(customer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        let outcome = if inserted == 1 {
+            Ok(BindOutcome::Bound)
+        } else {
+            let holder: i64 =
+                sqlx::query_scalar("SELECT customer_id FROM workspace_settlements WHERE workspace_id = ?")
+                    .bind(workspace_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+            if holder == customer {
+                Ok(BindOutcome::AlreadyLinked)
+            } else {
+                Err(BindRefusal::SettledByOther)
+            }
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
+    }
+
+    async fn create_billing_center_workspace(
+        &self,
+        billing_username: &Username,
+        workspace: &NewWorkspace,
+        now: i64,
+    ) -> Result<Option<Option<i64>>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let billing = sqlx::query("SELECT id, owner_account_id FROM billing_accounts WHERE username_key = ?")
+            .bind(billing_username.key())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let Some(billing) = billing else { return Ok(None) };
+        let billing_id: i64 = billing.try_get("id").map_err(unavailable)?;
+        let owner: i64 = billing.try_get("owner_account_id").map_err(unavailable)?;
+        let inserted = insert_workspace(&mut tx, billing_id, owner, workspace, now).await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Ok(Some(None)),
+            Err(e) => return Err(unavailable(e)),
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Some(Some(id)))
+    }
+
+    async fn create_workspace(
+        &self,
+        session: &SessionKey,
+        owner: &WorkspaceOwner,
+        workspace: &NewWorkspace,
+        now: i64,
+    ) -> Result<Result<Created, CreateRefusal>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
+            return Ok(Err(CreateRefusal::NotLinked));
+        };
+        // A repeat (double click, retry, second tab) finds the workspace it created, linked here.
+        let existing = sqlx::query(
+            "SELECT w.id, w.name, s.customer_id AS settled_by
+               FROM workspaces w LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
+              WHERE w.billing_account_id = ? AND w.site = ? AND w.name_key = ?",
+        )
+        .bind(billing)
+        .bind(workspace.site.code())
+        .bind(workspace.name.key())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if let Some(row) = existing {
+            let settled_by: Option<i64> = row.try_get("settled_by").map_err(unavailable)?;
+            if settled_by != Some(customer) {
+                return Ok(Err(CreateRefusal::NameTaken));
+            }
+            return Ok(Ok(Created {
+                workspace_id: row.try_get("id").map_err(unavailable)?,
+                name: row.try_get("name").map_err(unavailable)?,
+                first: false,
+            }));
+        }
+        let owner_id: i64 = match owner {
+            WorkspaceOwner::Existing(email) => {
+                let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM guance_accounts WHERE email_key = ?")
+                    .bind(email.key())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                match id {
+                    Some(id) => id,
+                    None => return Ok(Err(CreateRefusal::NoSuchAccount)),
+                }
+            }
+            WorkspaceOwner::New(user) => {
+                let row = AccountRow {
+                    username: &user.username,
+                    email: &user.email,
+                    phone: user.phone.as_ref(),
+                    password_hash: &user.password_hash,
+                    company_name: None,
+                    industry: None,
+                    company_size: None,
+                };
+                let inserted = insert_account(&mut tx, &row, now).await;
+                match inserted {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => return Ok(Err(CreateRefusal::UsernameTaken)),
+                    Err(e) => return Err(unavailable(e)),
+                }
+            }
+        };
+        let workspace_id = insert_workspace(&mut tx, billing, owner_id, workspace, now).await.map_err(unavailable)?;
+        insert_settlement(&mut tx, workspace_id, customer, now).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Ok(Created { workspace_id, name: workspace.name.as_str().to_owned(), first: true }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{count, new_session, temp_store};
+    use app::domain::{CompanyName, Site, WorkspaceLanguage, WorkspaceName};
+    use app::ports::{Accounts, NewAccount, NewUser};
+    use std::sync::Arc;
+
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+
+    fn workspace(name: &str, site: Site) -> NewWorkspace {
+        NewWorkspace { name: WorkspaceName::parse(name).expect("name"), site, language: WorkspaceLanguage::English }
+    }
+
+    /// A billing account "owner" (registered through AWS account 111111111111) with workspace "First".
+    async fn registered(store: &SqliteStore) {
+        let s = new_session(store, "111111111111").await;
+        let account = NewAccount {
+            username: Username::parse("Owner").expect("username"),
+            email: Email::parse("owner@example.com").expect("email"),
+            phone: None,
+            password_hash: HASH.into(),
+            company_name: CompanyName::parse("Acme").expect("company"),
+            industry: None,
+            company_size: None,
+        };
+        store.activate_register(&s, &account, &workspace("First", Site::Us1), 0).await.expect("db").expect("ok");
+    }
+
+    /// An extra, unsettled workspace of the billing account (created in the billing center).
+    async fn unsettled(store: &SqliteStore, name: &str) -> i64 {
+        let owner = Username::parse("owner").expect("username");
+        let made = store.create_billing_center_workspace(&owner, &workspace(name, Site::Cn2), 1).await.expect("db");
+        let again = store.create_billing_center_workspace(&owner, &workspace(name, Site::Cn2), 1).await.expect("db");
+        assert_eq!(again, Some(None), "one name per site");
+        let nobody = Username::parse("nobody").expect("username");
+        assert_eq!(
+            store.create_billing_center_workspace(&nobody, &workspace(name, Site::Cn2), 1).await.expect("db"),
+            None
+        );
+        made.flatten().expect("created")
+    }
+
+    async fn linked_session(store: &SqliteStore, account: &str) -> SessionKey {
+        let s = new_session(store, account).await;
+        let owner = Username::parse("OWNER").expect("username");
+        assert_eq!(store.link_billing_account(&s, &owner, 5).await.expect("db"), Ok("Owner".to_owned()));
+        s
+    }
+
+    #[tokio::test]
+    async fn a_billing_account_is_found_case_insensitively_and_linking_shows_its_workspaces() {
+        let (store, _dir) = temp_store().await;
+        registered(&store).await;
+        let owner = Username::parse("owner").expect("username");
+        assert_eq!(
+            store.billing_account_email(&owner).await.expect("db").map(|e| e.as_str().to_owned()),
+            Some("owner@example.com".to_owned())
+        );
+        assert_eq!(store.billing_account_email(&Username::parse("nobody").expect("u")).await.expect("db"), None);
+        assert!(store.guance_account_exists(&Email::parse("OWNER@example.com").expect("e")).await.expect("db"));
+
+        let s = new_session(&store, "222222222222").await;
+        assert_eq!(store.linked_workspaces(&s, 5).await.expect("db"), None, "nothing before linking");
+        assert_eq!(
+            store.link_billing_account(&s, &Username::parse("nobody").expect("u"), 5).await.expect("db"),
+            Err(LinkRefusal::NoSuchAccount)
+        );
+        store.link_billing_account(&s, &owner, 5).await.expect("db").expect("linked");
+        let rows = store.linked_workspaces(&s, 6).await.expect("db").expect("linked");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].name, "First");
+        assert_eq!(rows[0].state, WorkspaceState::SettledByOther, "billed to the AWS account that registered");
+    }
+
+    #[tokio::test]
+    async fn bind_links_an_unsettled_workspace_once_and_refuses_others() {
+        let (store, _dir) = temp_store().await;
+        registered(&store).await;
+        let spare = unsettled(&store, "Spare").await;
+        let s = linked_session(&store, "222222222222").await;
+        assert_eq!(store.bind_workspace(&s, spare, 7).await.expect("db"), Ok(BindOutcome::Bound));
+        assert_eq!(store.bind_workspace(&s, spare, 8).await.expect("db"), Ok(BindOutcome::AlreadyLinked));
+        let rows = store.linked_workspaces(&s, 9).await.expect("db").expect("linked");
+        assert_eq!(rows.iter().find(|r| r.id == spare).map(|r| r.state), Some(WorkspaceState::Linked));
+        // The registering account's workspace is settled by that account: not bindable here.
+        let first = rows.iter().find(|r| r.name == "First").expect("first").id;
+        assert_eq!(store.bind_workspace(&s, first, 9).await.expect("db"), Err(BindRefusal::SettledByOther));
+        // Another billing account's workspace, or none at all, is not found (no probing by id).
+        assert_eq!(store.bind_workspace(&s, 9999, 9).await.expect("db"), Err(BindRefusal::NotFound));
+        let stranger = new_session(&store, "333333333333").await;
+        assert_eq!(store.bind_workspace(&stranger, spare, 9).await.expect("db"), Err(BindRefusal::NotLinked));
+        assert_eq!(count(&store, "workspace_settlements").await, 2);
+    }
+
+    #[tokio::test]
+    async fn racing_binds_of_one_workspace_from_several_aws_accounts_have_exactly_one_winner() {
+        let (store, _dir) = temp_store().await;
+        registered(&store).await;
+        let spare = unsettled(&store, "Spare").await;
+        let mut sessions = Vec::new();
+        for i in 0..6 {
+            sessions.push(linked_session(&store, &format!("4444444444{i:02}")).await);
+        }
+        let store = Arc::new(store);
+        let barrier = Arc::new(tokio::sync::Barrier::new(sessions.len()));
+        let tasks: Vec<_> = sessions
+            .into_iter()
+            .map(|s| {
+                let (store, barrier) = (store.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.bind_workspace(&s, spare, 10).await.expect("db")
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.expect("join"));
+        }
+        assert_eq!(outcomes.iter().filter(|o| **o == Ok(BindOutcome::Bound)).count(), 1, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| **o == Err(BindRefusal::SettledByOther)).count(), 5);
+    }
+
+    #[tokio::test]
+    async fn create_with_an_existing_or_a_new_account_is_linked_and_idempotent() {
+        let (store, _dir) = temp_store().await;
+        registered(&store).await;
+        let s = linked_session(&store, "222222222222").await;
+        let existing = WorkspaceOwner::Existing(Email::parse("Owner@Example.com").expect("email"));
+        let made = store.create_workspace(&s, &existing, &workspace("Staging", Site::Cn2), 10).await.expect("db");
+        let made = made.expect("created");
+        assert!(made.first);
+        let again = store.create_workspace(&s, &existing, &workspace("staging", Site::Cn2), 11).await.expect("db");
+        assert_eq!(again, Ok(Created { first: false, ..made.clone() }), "a repeat returns the same workspace");
+        // The same name on another site is another workspace.
+        let new_user = WorkspaceOwner::New(NewUser {
+            username: Username::parse("newbie").expect("username"),
+            email: Email::parse("newbie@example.com").expect("email"),
+            phone: None,
+            password_hash: HASH.into(),
+        });
+        store.create_workspace(&s, &new_user, &workspace("Staging", Site::Us1), 12).await.expect("db").expect("ok");
+        assert_eq!(count(&store, "guance_accounts").await, 2);
+        let rows = store.linked_workspaces(&s, 13).await.expect("db").expect("linked");
+        let linked: Vec<_> = rows.iter().filter(|r| r.state == WorkspaceState::Linked).map(|r| &r.site_code).collect();
+        assert_eq!(linked, ["cn2", "us1"]);
+        // The name of a workspace billed elsewhere is taken.
+        assert_eq!(
+            store.create_workspace(&s, &existing, &workspace("FIRST", Site::Us1), 14).await.expect("db"),
+            Err(CreateRefusal::NameTaken)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_create_leaves_nothing_behind() {
+        let (store, _dir) = temp_store().await;
+        registered(&store).await;
+        let s = linked_session(&store, "222222222222").await;
+        let nobody = WorkspaceOwner::Existing(Email::parse("nobody@example.com").expect("email"));
+        assert_eq!(
+            store.create_workspace(&s, &nobody, &workspace("Staging", Site::Cn2), 10).await.expect("db"),
+            Err(CreateRefusal::NoSuchAccount)
+        );
+        let taken = WorkspaceOwner::New(NewUser {
+            username: Username::parse("OWNER").expect("username"),
+            email: Email::parse("x@example.com").expect("email"),
+            phone: None,
+            password_hash: HASH.into(),
+        });
+        assert_eq!(
+            store.create_workspace(&s, &taken, &workspace("Staging", Site::Cn2), 10).await.expect("db"),
+            Err(CreateRefusal::UsernameTaken)
+        );
+        assert_eq!(count(&store, "workspaces").await, 1);
+        assert_eq!(count(&store, "guance_accounts").await, 1);
+        assert_eq!(count(&store, "workspace_settlements").await, 1);
+    }
+}

@@ -1,0 +1,84 @@
+//! The inserts that several transactions share (register's Activate, the link branch's Create workspace, the
+//! billing center's workspaces). Each runs inside the caller's transaction; a unique violation comes back as
+//! the `sqlx::Error` so the caller can say which name was taken.
+
+use super::sqlite::unavailable;
+use app::domain::{Email, Phone, Username};
+use app::ports::{NewWorkspace, StoreError};
+use sqlx::{Sqlite, Transaction};
+
+pub(super) type Tx<'a> = Transaction<'a, Sqlite>;
+
+pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+/// A Guance account's row.
+pub(super) struct AccountRow<'a> {
+    pub username: &'a Username,
+    pub email: &'a Email,
+    pub phone: Option<&'a Phone>,
+    pub password_hash: &'a str,
+    pub company_name: Option<&'a str>,
+    pub industry: Option<&'a str>,
+    pub company_size: Option<&'a str>,
+}
+
+pub(super) async fn insert_account(tx: &mut Tx<'_>, row: &AccountRow<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO guance_accounts (username, username_key, email, email_key, phone, password_hash,
+                                      company_name, industry, company_size, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(row.username.as_str())
+    .bind(row.username.key())
+    .bind(row.email.as_str())
+    .bind(row.email.key())
+    .bind(row.phone.map(|p| p.as_str()))
+    .bind(row.password_hash)
+    .bind(row.company_name)
+    .bind(row.industry)
+    .bind(row.company_size)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub(super) async fn insert_workspace(
+    tx: &mut Tx<'_>,
+    billing_account: i64,
+    owner: i64,
+    workspace: &NewWorkspace,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(billing_account)
+    .bind(owner)
+    .bind(workspace.name.as_str())
+    .bind(workspace.name.key())
+    .bind(workspace.site.code())
+    .bind(workspace.language.code())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Bills `workspace` to the AWS customer (a new workspace: nobody else can hold its settlement yet).
+pub(super) async fn insert_settlement(
+    tx: &mut Tx<'_>,
+    workspace: i64,
+    customer: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)")
+        .bind(workspace)
+        .bind(customer)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
