@@ -57,6 +57,76 @@ pub(crate) fn CodeField(error: Option<String>) -> impl IntoView {
     }
 }
 
+/// **Send code**: a submit button with `intent=send_code`. With JavaScript, after a code was sent to
+/// `sent_to` it counts down the seconds until another may be asked for (shown beside it, announced in a live
+/// region when it starts and when it ends) and ignores presses meanwhile — while the `field` (the input the
+/// code goes to) still holds that address; without JavaScript the server answers an early press with the
+/// seconds left.
+#[island]
+pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_secs: i64) -> impl IntoView {
+    let left = RwSignal::new(0_i64);
+    let same_address = RwSignal::new(true);
+    let announcement = RwSignal::new(String::new());
+    let field_holds_sent_address = move || {
+        let value = document()
+            .get_element_by_id(&field)
+            .and_then(|el| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlInputElement>(el).ok())
+            .map(|input| input.value())
+            .unwrap_or_default();
+        value.trim().eq_ignore_ascii_case(sent_to.trim())
+    };
+    let check = field_holds_sent_address.clone();
+    // Effects run only in the browser: the server renders the plain button.
+    Effect::new(move |_| {
+        if wait_secs <= 0 {
+            return;
+        }
+        left.set(wait_secs);
+        announcement.set(format!("You can ask for a new code in {wait_secs} seconds"));
+        let handle = std::rc::Rc::new(std::cell::Cell::new(None::<leptos::leptos_dom::helpers::IntervalHandle>));
+        let own = handle.clone();
+        let check = check.clone();
+        let tick = move || {
+            same_address.set(check());
+            let next = (left.get_untracked() - 1).max(0);
+            left.set(next);
+            if next == 0 {
+                announcement.set("You can ask for a new code now".to_owned());
+                if let Some(h) = own.take() {
+                    h.clear();
+                }
+            }
+        };
+        if let Ok(h) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+            handle.set(Some(h));
+        }
+    });
+    let waiting = move || left.get() > 0 && same_address.get();
+    view! {
+        <div class="form-group send-code">
+            <button
+                type="submit"
+                name="intent"
+                value="send_code"
+                class="button button-secondary"
+                aria-disabled=move || waiting().then_some("true")
+                aria-describedby="send-code-wait"
+                on:click=move |ev| {
+                    if left.get_untracked() > 0 && field_holds_sent_address() {
+                        ev.prevent_default();
+                    }
+                }
+            >
+                "Send code"
+            </button>
+            <span class="hint send-code-wait" id="send-code-wait">
+                {move || waiting().then(|| format!("You can ask for a new code in {} s", left.get()))}
+            </span>
+            <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
+        </div>
+    }
+}
+
 /// **Workspace language** (English / 中文), with the warning that it is fixed at creation.
 #[component]
 pub(crate) fn LanguageField(selected: String, error: Option<String>) -> impl IntoView {

@@ -9,6 +9,10 @@ pub struct Draft {
     pub register: RegisterDraft,
     #[serde(default)]
     pub link: LinkDraft,
+    /// The last code sent from one of the wizard's forms (`register`, `link_billing`, `link_create`): its
+    /// Send code button counts down to when another may be asked for at that address.
+    #[serde(default)]
+    pub code_sent: Option<CodeSent>,
     #[serde(default)]
     pub flash: Flash,
 }
@@ -87,6 +91,14 @@ pub struct RegisterDraft {
     pub activated: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSent {
+    pub form: String,
+    /// As typed (the page compares it with what is in the field).
+    pub to: String,
+    pub at: i64,
+}
+
 /// Shown by the next render of the page, then cleared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
@@ -104,6 +116,22 @@ impl Flash {
 }
 
 impl Draft {
+    /// Where `form` last sent a code, and the seconds until it may send another there (0: now).
+    pub fn resend_wait(&self, form: &str, now: i64) -> (String, i64) {
+        match &self.code_sent {
+            Some(sent) if sent.form == form => {
+                let wait = crate::domain::codes::RESEND_AFTER_SECS - (now - sent.at);
+                (sent.to.clone(), wait.clamp(0, crate::domain::codes::RESEND_AFTER_SECS))
+            }
+            _ => (String::new(), 0),
+        }
+    }
+
+    /// Notes that `form` just sent a code to `to`.
+    pub fn sent_code(&mut self, form: &str, to: &str, now: i64) {
+        self.code_sent = Some(CodeSent { form: form.to_owned(), to: to.trim().to_owned(), at: now });
+    }
+
     /// Reads a stored draft; anything unreadable starts afresh rather than failing the page.
     pub fn from_json(json: &str) -> Self {
         serde_json::from_str(json).unwrap_or_default()
@@ -127,6 +155,17 @@ mod tests {
         assert_eq!(Draft::from_json("{}"), Draft::default());
         assert_eq!(Draft::from_json("not json"), Draft::default());
         assert_eq!(Draft::from_json(r#"{"register":{"username":"bob"}}"#).register.username, "bob");
+    }
+
+    #[test]
+    fn the_resend_wait_counts_down_from_a_minute_for_the_form_that_sent() {
+        let mut draft = Draft::default();
+        assert_eq!(draft.resend_wait("register", 100).1, 0);
+        draft.sent_code("register", " a@example.com ", 100);
+        assert_eq!(draft.resend_wait("register", 100), ("a@example.com".to_owned(), 60));
+        assert_eq!(draft.resend_wait("register", 145).1, 15);
+        assert_eq!(draft.resend_wait("register", 500).1, 0);
+        assert_eq!(draft.resend_wait("link_billing", 100).1, 0, "another form is not held back");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::AppError;
-use crate::components::{CodeField, LanguageField, TermsField, TextField};
+use crate::components::{CodeField, LanguageField, SendCodeButton, TermsField, TextField};
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
@@ -116,6 +116,8 @@ pub struct LinkForm {
     pub aws_account: String,
     pub site: Site,
     pub username: String,
+    /// Where the last code went, and the seconds before Send code may be pressed again for it.
+    pub resend_wait: (String, i64),
     pub errors: Vec<(String, String)>,
     pub notice: Option<String>,
 }
@@ -138,6 +140,7 @@ pub async fn link_billing_page() -> Result<Step<LinkForm>, AppError> {
     Ok(Step::Show(LinkForm {
         aws_account: summary.aws_account_id.display_grouped(),
         site: server::site(&draft),
+        resend_wait: draft.resend_wait("link_billing", crate::ports::now()),
         username: draft.link.billing_username,
         errors: flash.errors,
         notice: flash.notice,
@@ -180,6 +183,7 @@ pub async fn link_billing(
                 Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
                 // The same words whether or not the billing account exists.
                 Ok(Ok(())) => {
+                    draft.sent_code("link_billing", &typed, now());
                     flash.notice = Some(format!(
                         "If {} is a billing account, we sent a 6-digit code to the email address on file for it. \
                          It expires in 10 minutes.",
@@ -243,9 +247,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
             </button>
             <TextField id="username" label="Billing account username" value=form.username.clone()
                 autocomplete="username" error=e("username") />
-            <div class="form-group">
-                <button type="submit" name="intent" value="send_code" class="button button-secondary">"Send code"</button>
-            </div>
+            <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             <CodeField error=code_error />
             <button type="submit" name="intent" value="link" class="button">"Link billing account"</button>
         </form>
@@ -504,6 +506,8 @@ pub struct CreateForm {
     pub username: String,
     pub phone: String,
     pub terms: bool,
+    /// Where the last code went, and the seconds before Send code may be pressed again for it.
+    pub resend_wait: (String, i64),
     pub errors: Vec<(String, String)>,
     pub notice: Option<String>,
 }
@@ -523,6 +527,7 @@ pub async fn link_create_page(account: Option<String>) -> Result<Step<Box<Create
         crate::register::server::save(&ports, &key, &draft).await?;
     }
     let site = server::site(&draft);
+    let resend_wait = draft.resend_wait("link_create", crate::ports::now());
     let l = draft.link;
     let account = match account.as_deref() {
         Some(a @ ("existing" | "new")) => a.to_owned(),
@@ -540,6 +545,7 @@ pub async fn link_create_page(account: Option<String>) -> Result<Step<Box<Create
         username: l.username,
         phone: l.phone,
         terms: l.terms,
+        resend_wait,
         errors: flash.errors,
         notice: flash.notice,
     })))
@@ -608,15 +614,18 @@ pub async fn link_create(
                     let exists = ports.store.guance_account_exists(&email).await.map_err(unavailable)?;
                     CodeSubject::guance_account(&email, exists)
                 };
-                match ports.codes.send_code(&key, purpose, &subject, now()).await {
-                    Err(e) => return Err(unavailable(e)),
-                    Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
-                    Ok(Ok(())) if new_account => {
+                let sent = ports.codes.send_code(&key, purpose, &subject, now()).await.map_err(unavailable)?;
+                if sent.is_ok() {
+                    draft.sent_code("link_create", &email_typed, now());
+                }
+                match sent {
+                    Err(refusal) => push(&mut flash.errors, "code", refusal.message()),
+                    Ok(()) if new_account => {
                         flash.notice =
                             Some(format!("We sent a 6-digit code to {}. It expires in 10 minutes.", email.as_str()))
                     }
                     // The same words whether or not an account uses the address.
-                    Ok(Ok(())) => {
+                    Ok(()) => {
                         flash.notice = Some(format!(
                             "If a Guance account uses {}, we sent a 6-digit code to it. It expires in 10 minutes.",
                             email.as_str()
@@ -813,9 +822,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                 <TextField id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
                     hint=if new_account { "We send a verification code to this address" } else { "The email of your Guance account. We send a verification code to it" }
                     error=e("email") />
-                <div class="form-group">
-                    <button type="submit" name="intent" value="send_code" class="button button-secondary">"Send code"</button>
-                </div>
+                <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
                 {if form.email_verified {
                     view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
                 } else {

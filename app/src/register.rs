@@ -6,7 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::{ActivationSummary, AppError};
-use crate::components::{CodeField, TextField};
+use crate::components::{CodeField, SendCodeButton, TextField};
 use crate::domain::Site;
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use leptos::prelude::*;
@@ -23,6 +23,8 @@ pub struct BasicForm {
     pub email_verified: bool,
     /// A password was chosen already: leaving both password fields blank keeps it.
     pub password_kept: bool,
+    /// Where the last code went, and the seconds before Send code may be pressed again for it.
+    pub resend_wait: (String, i64),
     pub errors: Vec<(String, String)>,
     pub notice: Option<String>,
 }
@@ -177,6 +179,7 @@ pub(crate) mod server {
                     Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
                     Ok(Ok(())) => {
                         draft.register.code_sent_to = Some(email.key());
+                        draft.sent_code("register", &form.email, now());
                         flash.notice = Some(format!(
                         "We sent a 6-digit code to {}. It expires in 10 minutes. Check your spam folder if it has not arrived.",
                         email.as_str()
@@ -279,6 +282,7 @@ pub async fn register_basic_page() -> Result<Step<Box<BasicForm>>, AppError> {
         phone: r.phone.clone(),
         email_verified,
         password_kept: r.basic_done && r.password_hash.is_some(),
+        resend_wait: draft.resend_wait("register", crate::ports::now()),
         errors: flash.errors,
         notice: flash.notice,
     })))
@@ -405,9 +409,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 error=e("confirm_password") />
             <TextField id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
                 hint="We send a verification code to this address" error=e("email") />
-            <div class="form-group">
-                <button type="submit" name="intent" value="send_code" class="button button-secondary">"Send code"</button>
-            </div>
+            <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             {if form.email_verified {
                 view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
             } else {
