@@ -1,10 +1,24 @@
 //! Form components shared by the wizard's pages. Each component's props are its only inputs.
 
+use crate::domain::rules::FieldRule;
 use crate::domain::WorkspaceLanguage;
 use crate::pages::ErrorMessage;
 use leptos::prelude::*;
 
-/// A labelled text input with an optional hint and error, described by both.
+/// What a text field shows; shared by the server-rendered field and its live (island) form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct FieldProps {
+    pub id: String,
+    pub label: String,
+    pub hint: Option<String>,
+    pub value: String,
+    pub kind: String,
+    pub autocomplete: Option<String>,
+}
+
+/// A labelled text input with an optional hint and error, described by both. With `live`, a field that
+/// came back with an error is re-checked in the browser as the buyer corrects it, by the same rule the server
+/// applies ([`FieldRule`]); without JavaScript it is the same field, checked on submit.
 #[component]
 pub(crate) fn TextField(
     id: &'static str,
@@ -14,29 +28,68 @@ pub(crate) fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     error: Option<String>,
+    #[prop(optional)] live: Option<FieldRule>,
 ) -> impl IntoView {
+    let props = FieldProps {
+        id: id.to_owned(),
+        label: label.to_owned(),
+        hint: hint.map(str::to_owned),
+        value,
+        kind: kind.to_owned(),
+        autocomplete: autocomplete.map(str::to_owned),
+    };
+    match (live, error.is_some()) {
+        (Some(rule), true) => view! { <LiveTextField props error rule /> }.into_any(),
+        _ => field_markup(props, Signal::stored(error), None).into_any(),
+    }
+}
+
+/// A text field that re-checks itself on every keystroke once it has shown an error.
+#[island]
+fn LiveTextField(props: FieldProps, error: Option<String>, rule: FieldRule) -> impl IntoView {
+    let error = RwSignal::new(error);
+    field_markup(props, error.into(), Some((rule, error)))
+}
+
+fn field_markup(
+    props: FieldProps,
+    error: Signal<Option<String>>,
+    live: Option<(FieldRule, RwSignal<Option<String>>)>,
+) -> impl IntoView {
+    let FieldProps { id, label, hint, value, kind, autocomplete } = props;
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let has_error = error.is_some();
+    let has_hint = hint.is_some();
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let ids: Vec<&str> = [has_hint.then_some(hint_id.as_str()), error.get().map(|_| error_id.as_str())]
+                .into_iter()
+                .flatten()
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some((rule, signal)) = live {
+            signal.set(rule.check(&event_target_value(&ev)).err());
+        }
+    };
     view! {
-        <div class="form-group" class:form-group-error=has_error>
-            <label for=id>{label}</label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
+        <div class="form-group" class:form-group-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            {move || error.get().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <input
                 class="input"
-                id=id
+                id=id.clone()
                 name=id
                 type=kind
                 value=value
                 autocomplete=autocomplete
-                aria-invalid=has_error.then_some("true")
-                aria-describedby=(!described.is_empty()).then_some(described)
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described
+                on:input=on_input
             />
         </div>
     }

@@ -8,6 +8,7 @@ use std::fmt;
 
 pub mod codes;
 mod fields;
+pub mod rules;
 pub use fields::{
     CompanyName, CompanySize, Email, Industry, Password, Phone, Username, VerificationCode, WorkspaceName,
 };

@@ -7,6 +7,7 @@
 
 use crate::api::AppError;
 use crate::components::{CodeField, LanguageField, SendCodeButton, TermsField, TextField};
+use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
@@ -170,11 +171,7 @@ pub async fn link_billing(
     let mut flash = Flash::default();
     let mut next = LINK;
     match Username::parse(&typed) {
-        Err(e) => push(
-            &mut flash.errors,
-            "username",
-            e.describe("Billing account username", "Enter the username of your billing account"),
-        ),
+        Err(e) => push(&mut flash.errors, "username", crate::domain::rules::FieldRule::BillingUsername.describe(e)),
         Ok(username) if intent.as_deref() == Some("send_code") => {
             let on_file = ports.store.billing_account_email(&username).await.map_err(unavailable)?;
             let subject = CodeSubject::billing_account(&username, on_file);
@@ -245,7 +242,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
             <button type="submit" name="intent" value="link" class="implicit-submit" tabindex="-1" aria-hidden="true">
                 "Link billing account"
             </button>
-            <TextField id="username" label="Billing account username" value=form.username.clone()
+            <TextField live=FieldRule::BillingUsername id="username" label="Billing account username" value=form.username.clone()
                 autocomplete="username" error=e("username") />
             <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             <CodeField error=code_error />
@@ -606,7 +603,7 @@ pub async fn link_create(
 
     if intent.as_deref() == Some("send_code") {
         match Email::parse(&email_typed) {
-            Err(e) => push(&mut flash.errors, "email", e.describe("Email address", "Enter an email address")),
+            Err(e) => push(&mut flash.errors, "email", crate::domain::rules::FieldRule::Email.describe(e)),
             Ok(email) => {
                 let subject = if new_account {
                     CodeSubject::email(&email)
@@ -643,7 +640,7 @@ pub async fn link_create(
     // Create: every answer in the form's order.
     let mut errors = Vec::new();
     let name = WorkspaceName::parse(&workspace_name)
-        .map_err(|e| push(&mut errors, "workspace_name", e.describe("Workspace name", "Enter a workspace name")))
+        .map_err(|e| push(&mut errors, "workspace_name", crate::domain::rules::FieldRule::WorkspaceName.describe(e)))
         .ok();
     let language = WorkspaceLanguage::parse(&language)
         .map_err(|_| push(&mut errors, "language-en", "Select the workspace language".to_owned()))
@@ -658,7 +655,7 @@ pub async fn link_create(
             }
             Ok(u) => Some(u),
             Err(e) => {
-                push(&mut errors, "username", e.describe("Username", "Enter a username"));
+                push(&mut errors, "username", crate::domain::rules::FieldRule::Username.describe(e));
                 None
             }
         };
@@ -671,7 +668,7 @@ pub async fn link_create(
         new_user = user;
     }
     let email = Email::parse(&email_typed)
-        .map_err(|e| push(&mut errors, "email", e.describe("Email address", "Enter an email address")))
+        .map_err(|e| push(&mut errors, "email", crate::domain::rules::FieldRule::Email.describe(e)))
         .ok();
     if let Some(email) = &email {
         let proven = draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
@@ -807,11 +804,11 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                 <button type="submit" name="intent" value="create" class="implicit-submit" tabindex="-1" aria-hidden="true">
                     "Create"
                 </button>
-                <TextField id="workspace_name" label="Workspace name" value=form.workspace_name.clone()
+                <TextField live=FieldRule::WorkspaceName id="workspace_name" label="Workspace name" value=form.workspace_name.clone()
                     hint="Up to 50 characters" autocomplete="off" error=e("workspace_name") />
                 <LanguageField selected=form.language.clone() error=language_error.clone() />
                 {new_account.then(|| view! {
-                    <TextField id="username" label="Username" value=form.username.clone() autocomplete="username"
+                    <TextField live=FieldRule::Username id="username" label="Username" value=form.username.clone() autocomplete="username"
                         hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
                         error=e("username") />
                     <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
@@ -819,7 +816,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     <TextField id="confirm_password" label="Confirm password" kind="password" value=""
                         autocomplete="new-password" error=e("confirm_password") />
                 })}
-                <TextField id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
+                <TextField live=FieldRule::Email id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
                     hint=if new_account { "We send a verification code to this address" } else { "The email of your Guance account. We send a verification code to it" }
                     error=e("email") />
                 <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
@@ -829,7 +826,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     view! { <CodeField error=code_error.clone() /> }.into_any()
                 }}
                 {new_account.then(|| view! {
-                    <TextField id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
+                    <TextField live=FieldRule::Phone id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
                         hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
                 })}
                 <TermsField checked=form.terms error=terms_error.clone() />

@@ -7,6 +7,7 @@
 
 use crate::api::{ActivationSummary, AppError};
 use crate::components::{CodeField, SendCodeButton, TextField};
+use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use leptos::prelude::*;
@@ -118,7 +119,7 @@ pub(crate) mod server {
         match checked {
             Ok(phone) => phone,
             Err(e) => {
-                push(errors, "phone", e.describe("Phone number", "Enter a phone number"));
+                push(errors, "phone", crate::domain::rules::FieldRule::Phone.describe(e));
                 None
             }
         }
@@ -172,7 +173,7 @@ pub(crate) mod server {
     ) -> Result<(), AppError> {
         let mut flash = Flash::default();
         match Email::parse(&form.email) {
-            Err(e) => push(&mut flash.errors, "email", e.describe("Email address", "Enter your email address")),
+            Err(e) => push(&mut flash.errors, "email", crate::domain::rules::FieldRule::Email.describe(e)),
             Ok(email) => {
                 match ports.codes.send_code(key, CodePurpose::Register, &CodeSubject::email(&email), now()).await {
                     Err(e) => return Err(unavailable(e)),
@@ -210,12 +211,12 @@ pub(crate) mod server {
             }
             Ok(username) => Some(username),
             Err(e) => {
-                push(&mut errors, "username", e.describe("Username", "Enter a username"));
+                push(&mut errors, "username", crate::domain::rules::FieldRule::Username.describe(e));
                 None
             }
         };
         let email = Email::parse(&form.email)
-            .map_err(|e| push(&mut errors, "email", e.describe("Email address", "Enter your email address")))
+            .map_err(|e| push(&mut errors, "email", crate::domain::rules::FieldRule::Email.describe(e)))
             .ok();
         // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
         let keep_password = form.password.is_empty()
@@ -395,7 +396,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                         .collect_view()}
                 </fieldset>
             </div>
-            <TextField id="username" label="Username" value=form.username.clone() autocomplete="username"
+            <TextField live=FieldRule::Username id="username" label="Username" value=form.username.clone() autocomplete="username"
                 hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
                 error=e("username") />
             <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
@@ -407,7 +408,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 error=e("password") />
             <TextField id="confirm_password" label="Confirm password" kind="password" value="" autocomplete="new-password"
                 error=e("confirm_password") />
-            <TextField id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
+            <TextField live=FieldRule::Email id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
                 hint="We send a verification code to this address" error=e("email") />
             <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             {if form.email_verified {
@@ -415,7 +416,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             } else {
                 view! { <CodeField error=e("code") /> }.into_any()
             }}
-            <TextField id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
+            <TextField live=FieldRule::Phone id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
                 hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
             <button type="submit" name="intent" value="continue" class="button">"Continue"</button>
         </form>

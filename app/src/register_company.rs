@@ -3,6 +3,7 @@
 
 use crate::api::AppError;
 use crate::components::TextField;
+use crate::domain::rules::FieldRule;
 use crate::domain::{CompanySize, Industry};
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use crate::register::StepIndicator;
@@ -106,7 +107,7 @@ pub async fn register_company(
         (company_name.unwrap_or_default(), industry.unwrap_or_default(), company_size.unwrap_or_default());
     let mut errors = Vec::new();
     if let Err(e) = CompanyName::parse(&company_name) {
-        errors.push(("company_name".to_owned(), e.describe("Company name", "Enter your company name")));
+        errors.push(("company_name".to_owned(), crate::domain::rules::FieldRule::CompanyName.describe(e)));
     }
     if Industry::parse_optional(&industry).is_err() {
         errors.push(("industry".to_owned(), "Select an industry from the list".to_owned()));
@@ -170,6 +171,7 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
         <h1>"Company information"</h1>
         <form method="post" action=action novalidate>
             <TextField
+                live=FieldRule::CompanyName
                 id="company_name"
                 label="Company name"
                 value=form.company_name.clone()

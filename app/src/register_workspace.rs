@@ -3,6 +3,7 @@
 
 use crate::api::AppError;
 use crate::components::{LanguageField, TermsField, TextField};
+use crate::domain::rules::FieldRule;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
 use crate::pages::{wizard_page, Step};
@@ -68,7 +69,7 @@ pub async fn register_workspace(
     let terms = terms.is_some_and(|t| !t.is_empty());
     let mut errors = Vec::new();
     if let Err(e) = WorkspaceName::parse(&workspace_name) {
-        errors.push(("workspace_name".to_owned(), e.describe("Workspace name", "Enter a workspace name")));
+        errors.push(("workspace_name".to_owned(), crate::domain::rules::FieldRule::WorkspaceName.describe(e)));
     }
     if WorkspaceLanguage::parse(&language).is_err() {
         errors.push(("language-en".to_owned(), "Select the workspace language".to_owned()));
@@ -109,6 +110,7 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
         <h1>"Workspace"</h1>
         <form method="post" action=action novalidate>
             <TextField
+                live=FieldRule::WorkspaceName
                 id="workspace_name"
                 label="Workspace name"
                 hint="Up to 50 characters. You can add more workspaces later"
