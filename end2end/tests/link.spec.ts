@@ -206,3 +206,45 @@ test("link billing account: wrong codes count down, and the fifth voids the code
   await expect(page).toHaveURL(/\/activate\/link/);
   await expect(page.getByRole("heading", { level: 1, name: "Link billing account" })).toBeVisible();
 });
+
+test("a code works once: creating a second workspace with the same code is refused", async ({
+  page,
+  request,
+}, testInfo) => {
+  const owner = await completeStep1(page, request, testInfo);
+  await finishRegister(page, testInfo, "Production");
+  await startLink(page, testInfo, randomAccount());
+  await page.getByLabel("Billing account username").fill(owner.username);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  await ready(page, testInfo);
+  await page.getByLabel("Verification code").fill(await latestCode(request, owner.email));
+  await page.getByRole("button", { name: "Link billing account" }).click();
+  await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
+
+  await page.goto("/activate/link/create?account=existing");
+  await ready(page, testInfo);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  const code = await latestCode(request, owner.email);
+  for (const [name, outcome] of [
+    ["Once", "created"],
+    ["Twice", "used"],
+  ]) {
+    await ready(page, testInfo);
+    await page.getByLabel("Workspace name").fill(name);
+    await page.getByLabel("English").check();
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Verification code").fill(code);
+    await page.getByLabel("I agree to the terms").check();
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    if (outcome === "created") {
+      await expect(row(page, name)).toContainText("Linked");
+      await page.goto("/activate/link/create?account=existing");
+    } else {
+      await expect(page.locator("#code-error")).toContainText("This verification code has already been used");
+      await expect(page).toHaveURL(/account=existing/);
+    }
+  }
+});

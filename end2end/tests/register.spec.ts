@@ -1,5 +1,16 @@
-import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
-import { completeStep1, expectAccessible, jsEnabled, latestCode, ready, startRegister, unique } from "./helpers";
+import { expect, test, type APIRequestContext, type Locator, type Page, type TestInfo } from "@playwright/test";
+import {
+  completeStep1,
+  expectAccessible,
+  jsEnabled,
+  latestCode,
+  PASSWORD,
+  randomAccount,
+  ready,
+  startRegister,
+  subscribeViaDev,
+  unique,
+} from "./helpers";
 
 // Register branch, step 1 (basic information). Runs with and without JavaScript.
 
@@ -205,4 +216,97 @@ test("step 1: a wrong code is refused with the tries left; a weak password is ex
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await expect(page.locator("#code-error")).toContainText("You have 4 more tries");
   await expect(page.locator("#password-error")).toContainText("harder to guess");
+});
+
+test("an expired code is refused and says how to get a new one", async ({ page, request }, testInfo) => {
+  await startRegister(page, testInfo);
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText("We sent a 6-digit code");
+  await ready(page, testInfo);
+  const code = await latestCode(request, email);
+  // Ten minutes pass (the dev mailbox expires the address's codes).
+  const expired = await request.post(`/_dev/mailbox/expire?to=${encodeURIComponent(email)}`);
+  expect(await expired.json()).toEqual({ expired: 1 });
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByLabel("Verification code").fill(code);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.locator("#code-error")).toContainText(
+    "The verification code has expired. Select Send code to get a new one",
+  );
+  await expect(page).toHaveURL(/\/activate\/register$/);
+});
+
+/** Presses Tab until `target` has focus (failing if it never does): what a keyboard user does. */
+async function tabTo(page: Page, target: Locator, max = 60) {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`not reachable with the Tab key: ${target}`);
+}
+
+test("the register path can be completed with the keyboard alone", async ({ page, request }, testInfo) => {
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await tabTo(page, page.getByLabel("No billing account"));
+  await page.keyboard.press("Space");
+  await tabTo(page, page.getByRole("button", { name: "Continue" }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await ready(page, testInfo);
+
+  const username = unique("keys");
+  const email = `${username}@example.com`;
+  await tabTo(page, page.getByLabel("China Region 2 (Ningxia)"));
+  await page.keyboard.press("Space");
+  await tabTo(page, page.getByLabel("Username"));
+  await page.keyboard.type(username);
+  await tabTo(page, page.getByLabel("Email"));
+  await page.keyboard.type(email);
+  await tabTo(page, page.getByRole("button", { name: "Send code" }));
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toContainText("We sent a 6-digit code");
+  await ready(page, testInfo);
+  const code = await latestCode(request, email);
+  await tabTo(page, page.getByLabel("Password", { exact: true }));
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await tabTo(page, page.getByLabel("Verification code"));
+  await page.keyboard.type(code);
+  await tabTo(page, page.getByRole("button", { name: "Continue", exact: true }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await ready(page, testInfo);
+
+  await tabTo(page, page.getByLabel("Company name"));
+  await page.keyboard.type("Keyboard Industries");
+  await page.keyboard.press("Enter"); // Enter in a field submits its form
+  await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
+  await ready(page, testInfo);
+
+  await tabTo(page, page.getByLabel("Workspace name"));
+  await page.keyboard.type("Keys");
+  await tabTo(page, page.getByLabel("English"));
+  await page.keyboard.press("Space");
+  await tabTo(page, page.getByLabel("I agree to the terms"));
+  await page.keyboard.press("Space");
+  await tabTo(page, page.getByRole("button", { name: "Continue" }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/activate\/register\/check$/);
+  await ready(page, testInfo);
+
+  await tabTo(page, page.getByRole("button", { name: "Activate" }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/activate\/register\/done$/);
+  await expect(page.getByTestId("activated-workspace").getByText("Linked", { exact: true })).toBeVisible();
+  await ready(page, testInfo);
+  await tabTo(page, page.getByRole("button", { name: "Confirm" }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/login$/);
 });

@@ -148,3 +148,21 @@ pub async fn billing_center_workspace(
         }
     }
 }
+
+/// `POST /_dev/mailbox/expire?to=ADDR`: lets ten minutes pass for the codes mailed to `to` (they expire now),
+/// so the "expired code" path can be tried without waiting. Answers `{"expired": N}`.
+pub async fn expire_codes(
+    State(store): State<std::sync::Arc<dyn app::ports::Store>>,
+    Query(query): Query<MailboxQuery>,
+) -> Response {
+    let Some(to) = query.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "the query parameter `to` (an email address) is required").into_response();
+    };
+    match store.expire_codes(&to.to_lowercase(), app::ports::now()).await {
+        Ok(n) => Json(serde_json::json!({ "expired": n })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "expire codes");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

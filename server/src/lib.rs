@@ -111,6 +111,7 @@ pub async fn router(
             .with_state(mailbox);
         let billing_center = Router::new()
             .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
+            .route("/_dev/mailbox/expire", post(dev::expire_codes))
             .with_state(store_for_dev);
         router = router.merge(simulator::routes(sim)).merge(subscribe).merge(mailbox).merge(billing_center);
     }

@@ -81,6 +81,20 @@ impl VerificationCodes for SqliteStore {
         Ok(Ok(()))
     }
 
+    async fn expire_codes(&self, address: &str, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE verification_codes SET expires_at = ?
+              WHERE address = ? AND expires_at > ? AND consumed_at IS NULL AND voided_at IS NULL",
+        )
+        .bind(now)
+        .bind(address)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(unavailable)?;
+        Ok(done.rows_affected())
+    }
+
     async fn check_code(
         &self,
         session: &SessionKey,
@@ -173,6 +187,16 @@ mod tests {
             store.check_code(&s, P, ADDR, b"mac-2", later + CODE_TTL_SECS).await.expect("db"),
             Err(CodeRejection::Expired)
         );
+    }
+
+    #[tokio::test]
+    async fn expiring_an_address_ends_its_live_codes_only() {
+        let (store, s, _dir) = setup().await;
+        store.record_code(&s, P, ADDR, b"mac", 1000).await.expect("db").expect("recorded");
+        store.record_code(&s, P, "other@example.com", b"mac-o", 1000).await.expect("db").expect("recorded");
+        assert_eq!(store.expire_codes(ADDR, 1001).await.expect("db"), 1);
+        assert_eq!(store.check_code(&s, P, ADDR, b"mac", 1001).await.expect("db"), Err(CodeRejection::Expired));
+        assert_eq!(store.check_code(&s, P, "other@example.com", b"mac-o", 1001).await.expect("db"), Ok(()));
     }
 
     #[tokio::test]
