@@ -346,3 +346,58 @@ fn DoneView(data: DoneData) -> impl IntoView {
         </form>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::server::{answers, collect};
+    use crate::draft::RegisterDraft;
+
+    fn complete() -> RegisterDraft {
+        RegisterDraft {
+            site: "us1".into(),
+            username: "alice".into(),
+            email: "Alice@Example.com".into(),
+            email_verified: Some("alice@example.com".into()),
+            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+            basic_done: true,
+            company_name: "Acme".into(),
+            industry: "finance".into(),
+            company_done: true,
+            workspace_name: "Production".into(),
+            language: "zh".into(),
+            terms: true,
+            workspace_done: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn activate_takes_only_a_complete_draft_with_the_proven_email() {
+        let (account, workspace) = collect(&complete()).expect("complete");
+        assert_eq!(account.username.as_str(), "alice");
+        assert_eq!(account.industry.as_deref(), Some("finance"));
+        assert_eq!(workspace.site.code(), "us1");
+        assert_eq!(workspace.language.code(), "zh");
+
+        let unproven = RegisterDraft { email: "someone.else@example.com".into(), ..complete() };
+        assert_eq!(collect(&unproven).err(), Some("/activate/register"), "the email must be the one a code proved");
+        let no_hash = RegisterDraft { password_hash: None, ..complete() };
+        assert_eq!(collect(&no_hash).err(), Some("/activate/register"));
+        let no_terms = RegisterDraft { terms: false, ..complete() };
+        assert_eq!(collect(&no_terms).err(), Some("/activate/register/workspace"));
+        let bad_company = RegisterDraft { company_name: "A".into(), ..complete() };
+        assert_eq!(collect(&bad_company).err(), Some("/activate/register/company"));
+    }
+
+    #[test]
+    fn the_check_page_lists_every_answer_with_a_change_link_and_never_the_password() {
+        let rows = answers(&complete());
+        assert_eq!(rows.len(), 11);
+        assert!(rows.iter().all(|a| a.change.starts_with("/activate/register")));
+        let password = rows.iter().find(|a| a.label == "Password").expect("password row");
+        assert_eq!(password.value, "Chosen (hidden)");
+        assert!(rows.iter().any(|a| a.value == "International Region 1 (Oregon)"));
+        assert!(rows.iter().any(|a| a.value == "Finance and insurance"));
+        assert!(rows.iter().any(|a| a.label == "Phone" && a.value == "Not given"));
+    }
+}

@@ -308,6 +308,11 @@ mod tests {
             .await
             .expect("session");
         assert_eq!(activated, None);
+        let linked: Option<i64> = sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers")
+            .fetch_one(store.pool())
+            .await
+            .expect("customer");
+        assert_eq!(linked, None, "the AWS customer is not linked to anything");
     }
 
     #[tokio::test]
