@@ -14,6 +14,8 @@ pub(crate) struct FieldProps {
     pub value: String,
     pub kind: String,
     pub autocomplete: Option<String>,
+    /// "Error: ", in the page's language (the island has no translation context of its own).
+    pub error_prefix: String,
 }
 
 /// A labelled text input with an optional hint and error, described by both. With `live`, a field that
@@ -37,6 +39,7 @@ pub(crate) fn TextField(
         value,
         kind: kind.to_owned(),
         autocomplete: autocomplete.map(str::to_owned),
+        error_prefix: crate::i18n::td_string!(crate::i18n::use_i18n().get_locale_untracked(), error_prefix).to_owned(),
     };
     match (live, error.is_some()) {
         (Some(rule), true) => view! { <LiveTextField props error rule /> }.into_any(),
@@ -56,7 +59,7 @@ fn field_markup(
     error: Signal<Option<String>>,
     live: Option<(FieldRule, RwSignal<Option<String>>)>,
 ) -> impl IntoView {
-    let FieldProps { id, label, hint, value, kind, autocomplete } = props;
+    let FieldProps { id, label, hint, value, kind, autocomplete, error_prefix } = props;
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let has_hint = hint.is_some();
@@ -79,7 +82,9 @@ fn field_markup(
         <div class="form-group" class:form-group-error=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {move || error.get().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
+            {move || {
+                error.get().map(|message| view! { <ErrorMessage id=error_id.clone() message prefix=error_prefix.clone() /> })
+            }}
             <input
                 class="input"
                 id=id.clone()

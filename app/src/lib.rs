@@ -5,6 +5,10 @@
 //! islands mode keeps the wasm small; forms post to server functions and work without JavaScript). Nothing server-only (sqlx, the
 //! AWS SDK, mail) is reachable from here: the server provides implementations of [`ports`] via context.
 
+// The translation catalogue (`locales/*.json`), compiled by `build.rs`: `i18n::{Locale, t!, td!, td_string!,
+// I18nContextProvider, use_i18n}`.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
 pub mod api;
 mod components;
 pub mod domain;
@@ -35,7 +39,8 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` and `dir` come from the translation context (leptos_i18n sets them through leptos_meta).
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -68,12 +73,24 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
+        <i18n::I18nContextProvider>
+            <Portal />
+        </i18n::I18nContextProvider>
+    }
+}
+
+#[component]
+fn Portal() -> impl IntoView {
+    use i18n::{t, td_string, use_i18n};
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    view! {
         <Stylesheet id="leptos" href="/pkg/portal.css" />
-        <Title formatter=|title: String| format!("{title} – Guance on AWS Marketplace") />
+        <Title formatter=move |title: String| format!("{title} – {}", td_string!(locale, title_suffix)) />
         <Router>
             <header class="site-header">
-                <span class="brand">"Guance"</span>
-                <span class="brand-sub">"Commercial Plan on AWS Marketplace"</span>
+                <span class="brand">{t!(i18n, site_brand)}</span>
+                <span class="brand-sub">{t!(i18n, site_brand_sub)}</span>
             </header>
             <HydrationMarker />
             <main id="main">

@@ -2,6 +2,7 @@
 
 use crate::api::{self, ActivationState, ActivationSummary, AppError};
 use crate::domain::Branch;
+use crate::i18n::{t, td_string, use_i18n};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,50 +30,58 @@ pub fn ActivatePage() -> impl IntoView {
 fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
     // Pages render on the server once per request, so the query is read once.
     let has_error = use_query_map().with_untracked(|query| query.get("error").as_deref() == Some("branch"));
-    let message = "Select whether you already have a Guance billing account";
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let message = td_string!(locale, branch_required);
     let chosen = summary.branch;
-    let title = if has_error { "Error: Activate your subscription" } else { "Activate your subscription" };
+    let title = format!(
+        "{}{}",
+        if has_error { td_string!(locale, error_prefix) } else { "" },
+        td_string!(locale, activate_title)
+    );
     let action = <api::ChooseBranch as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=title />
         {has_error.then(|| view! { <ErrorSummary items=vec![("branch-register".into(), message.into())] /> })}
-        <h1>"Activate your Guance subscription"</h1>
+        <h1>{t!(i18n, activate_heading)}</h1>
         <dl class="summary-list">
             <div class="summary-row">
-                <dt>"AWS account"</dt>
+                <dt>{t!(i18n, activate_aws_account)}</dt>
                 <dd data-testid="aws-account">{summary.aws_account_id.display_grouped()}</dd>
             </div>
             <div class="summary-row">
-                <dt>"Product"</dt>
+                <dt>{t!(i18n, activate_product)}</dt>
                 <dd>{summary.product_code.to_string()}</dd>
             </div>
         </dl>
         <form method="post" action=action novalidate>
             <div class="form-group" class:form-group-error=has_error>
                 <fieldset aria-describedby=has_error.then_some("branch-error")>
-                    <legend class="legend-m">"Do you already have a Guance billing account?"</legend>
+                    <legend class="legend-m">{t!(i18n, branch_question)}</legend>
                     {has_error.then(|| view! { <ErrorMessage id="branch-error" message=message.to_owned() /> })}
                     <BranchOption
                         branch=Branch::Register
-                        hint="Register a Guance account and billing account; your first workspace is billed to this AWS account."
+                        label=td_string!(locale, branch_register)
+                        hint=td_string!(locale, branch_register_hint)
                         checked=chosen == Some(Branch::Register)
                     />
                     <BranchOption
                         branch=Branch::Link
-                        hint="Link your existing billing account, then bind a workspace or create one."
+                        label=td_string!(locale, branch_link)
+                        hint=td_string!(locale, branch_link_hint)
                         checked=chosen == Some(Branch::Link)
                     />
                 </fieldset>
             </div>
             <button type="submit" class="button">
-                "Continue"
+                {t!(i18n, button_continue)}
             </button>
         </form>
     }
 }
 
 #[component]
-fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoView {
+fn BranchOption(branch: Branch, label: &'static str, hint: &'static str, checked: bool) -> impl IntoView {
     let id = format!("branch-{}", branch.code());
     let hint_id = format!("{id}-hint");
     view! {
@@ -85,7 +94,7 @@ fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoV
                 checked=checked
                 aria-describedby=hint_id.clone()
             />
-            <label for=id>{branch.label()}</label>
+            <label for=id>{label}</label>
             <p class="hint" id=hint_id>{hint}</p>
         </div>
     }
@@ -93,19 +102,32 @@ fn BranchOption(branch: Branch, hint: &'static str, checked: bool) -> impl IntoV
 
 /// The message beside a field in error; `id` is what the field's `aria-describedby` names.
 #[component]
-pub(crate) fn ErrorMessage(#[prop(into)] id: String, message: String) -> impl IntoView {
+///
+/// Inside an island (no translation context in the browser) the caller passes the translated `prefix`.
+pub(crate) fn ErrorMessage(
+    #[prop(into)] id: String,
+    message: String,
+    #[prop(optional)] prefix: Option<String>,
+) -> impl IntoView {
+    let prefix = prefix.unwrap_or_else(|| td_string!(use_i18n().get_locale_untracked(), error_prefix).to_owned());
     view! {
         <p class="error-message" id=id>
-            <span class="visually-hidden">"Error: "</span>
+            <span class="visually-hidden">{prefix}</span>
             {message}
         </p>
     }
 }
 
-/// "There is a problem" summary: takes focus when it appears (an island, so the browser can move focus) and
-/// links to each field. `items` are (field id, message) pairs.
-#[island]
+/// "There is a problem" summary: takes focus when it appears and links to each field. `items` are (field
+/// id, message) pairs. The words are translated here, on the server; the island only moves focus.
+#[component]
 pub(crate) fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
+    let title = td_string!(use_i18n().get_locale_untracked(), error_summary_title).to_owned();
+    view! { <ErrorSummaryFocus items title /> }
+}
+
+#[island]
+fn ErrorSummaryFocus(items: Vec<(String, String)>, title: String) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -114,7 +136,7 @@ pub(crate) fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
     });
     view! {
         <div class="error-summary" role="alert" tabindex="-1" node_ref=node aria-labelledby="error-summary-title">
-            <h2 id="error-summary-title">"There is a problem"</h2>
+            <h2 id="error-summary-title">{title}</h2>
             <ul>
                 {items
                     .into_iter()
@@ -127,30 +149,39 @@ pub(crate) fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
 
 #[component]
 pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
-    let heading = if ended { "Your activation session has ended" } else { "Activation starts from AWS Marketplace" };
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let heading = if ended {
+        td_string!(locale, session_ended_heading)
+    } else {
+        td_string!(locale, start_from_marketplace_heading)
+    };
     view! {
         <Title text=heading />
         <h1>{heading}</h1>
-        {ended.then(|| view! { <p>"For your security, activation sessions end after 4 hours without activity."</p> })}
+        {ended.then(|| view! { <p>{t!(i18n, session_ended_reason)}</p> })}
         <p>
-            "To activate Guance's Commercial Plan, open your subscription to Guance on AWS Marketplace and click "
-            <strong>"Set Up Your Account"</strong> ". AWS brings you back here to finish."
+            {t!(i18n, start_from_marketplace_before)} <strong>{t!(i18n, set_up_your_account)}</strong>
+            {t!(i18n, start_from_marketplace_after)}
         </p>
     }
 }
 
 #[component]
 pub(crate) fn ServiceProblem(err: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let heading = td_string!(locale, service_problem_heading);
     view! {
-        <Title text="Error: Sorry, there is a problem with the service" />
-        <h1>"Sorry, there is a problem with the service"</h1>
+        <Title text=format!("{}{heading}", td_string!(locale, error_prefix)) />
+        <h1>{heading}</h1>
         <p>{err.to_string()}</p>
     }
 }
 
 #[component]
 pub(crate) fn Loading() -> impl IntoView {
-    view! { <p class="loading">"Loading…"</p> }
+    view! { <p class="loading">{t!(use_i18n(), loading)}</p> }
 }
 
 /// What a wizard page's server function answers.
@@ -249,13 +280,14 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Page not found" />
-        <h1>"Page not found"</h1>
-        <p>"If you typed the web address, check it is correct."</p>
+        <Title text=td_string!(i18n.get_locale_untracked(), not_found_heading) />
+        <h1>{t!(i18n, not_found_heading)}</h1>
+        <p>{t!(i18n, not_found_check_address)}</p>
         <p>
-            "To activate your subscription, start from AWS Marketplace and click "
-            <strong>"Set Up Your Account"</strong> "."
+            {t!(i18n, not_found_start_before)} <strong>{t!(i18n, set_up_your_account)}</strong>
+            {t!(i18n, not_found_start_after)}
         </p>
     }
 }
