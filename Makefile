@@ -6,6 +6,9 @@ SHELL := /bin/bash
 # Cargo's target directory lives outside the clone so that every clone on this machine (CI's included)
 # reuses one warm build. Override with CARGO_TARGET_DIR=...; with none present everything builds cold.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/guance-portal/target
+# No incremental-compilation caches in the shared directory: one test run wrote 15 GB of them and filled the
+# disk. Set CARGO_INCREMENTAL=1 for faster edit-compile loops of your own.
+export CARGO_INCREMENTAL ?= 0
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # The AWS SDK must never probe the EC2 instance-metadata address from here.
 export AWS_EC2_METADATA_DISABLED := true
