@@ -2,6 +2,7 @@
 //! returns here), **Activate**, and the completion page where the new workspace reads **Linked**.
 
 use crate::api::AppError;
+use crate::i18n::{t, td_string, use_i18n};
 use crate::pages::{wizard_page, Step};
 use crate::register::StepIndicator;
 use crate::workspaces::{StateTag, WorkspaceRow};
@@ -32,6 +33,7 @@ pub(crate) mod server {
         CompanyName, CompanySize, Email, Industry, Phone, Site, Username, WorkspaceLanguage, WorkspaceName,
     };
     use crate::draft::RegisterDraft;
+    use crate::i18n::{td_string, Locale};
     use crate::ports::{Activated, NewAccount, NewWorkspace, OutgoingMail, Ports};
 
     fn answer(label: &str, value: impl Into<String>, change: &str) -> Answer {
@@ -39,25 +41,53 @@ pub(crate) mod server {
     }
 
     /// The answers in the order of the steps, as the buyer reads them.
-    pub fn answers(r: &RegisterDraft) -> Vec<Answer> {
-        let not_given = || "Not given".to_owned();
+    pub fn answers(r: &RegisterDraft, locale: Locale) -> Vec<Answer> {
+        let not_given = || td_string!(locale, not_given).to_owned();
         let site = Site::parse_aws(&r.site).map(|s| s.name().to_owned()).unwrap_or_default();
         let industry = Industry::parse_optional(&r.industry).ok().flatten().map(|i| i.label().to_owned());
         let size = CompanySize::parse_optional(&r.company_size).ok().flatten().map(|s| s.label().to_owned());
         let language = WorkspaceLanguage::parse(&r.language).map(|l| l.name().to_owned()).unwrap_or_default();
         let phone = if r.phone.is_empty() { not_given() } else { r.phone.clone() };
         vec![
-            answer("Site", site, "/activate/register#site-cn2"),
-            answer("Username", r.username.clone(), "/activate/register#username"),
-            answer("Password", "Chosen (hidden)", "/activate/register#password"),
-            answer("Email", format!("{} (verified)", r.email), "/activate/register#email"),
-            answer("Phone", phone, "/activate/register#phone"),
-            answer("Company name", r.company_name.clone(), "/activate/register/company#company_name"),
-            answer("Industry", industry.unwrap_or_else(not_given), "/activate/register/company#industry"),
-            answer("Company size", size.unwrap_or_else(not_given), "/activate/register/company#company_size"),
-            answer("Workspace name", r.workspace_name.clone(), "/activate/register/workspace#workspace_name"),
-            answer("Workspace language", language, "/activate/register/workspace#language-en"),
-            answer("Terms", "Agreed", "/activate/register/workspace#terms"),
+            answer(td_string!(locale, answer_site), site, "/activate/register#site-cn2"),
+            answer(td_string!(locale, answer_username), r.username.clone(), "/activate/register#username"),
+            answer(
+                td_string!(locale, answer_password),
+                td_string!(locale, answer_password_value),
+                "/activate/register#password",
+            ),
+            answer(
+                td_string!(locale, answer_email),
+                td_string!(locale, answer_email_value, email = r.email.clone()).to_string(),
+                "/activate/register#email",
+            ),
+            answer(td_string!(locale, answer_phone), phone, "/activate/register#phone"),
+            answer(
+                td_string!(locale, answer_company_name),
+                r.company_name.clone(),
+                "/activate/register/company#company_name",
+            ),
+            answer(
+                td_string!(locale, answer_industry),
+                industry.unwrap_or_else(not_given),
+                "/activate/register/company#industry",
+            ),
+            answer(
+                td_string!(locale, answer_company_size),
+                size.unwrap_or_else(not_given),
+                "/activate/register/company#company_size",
+            ),
+            answer(
+                td_string!(locale, answer_workspace_name),
+                r.workspace_name.clone(),
+                "/activate/register/workspace#workspace_name",
+            ),
+            answer(td_string!(locale, answer_workspace_language), language, "/activate/register/workspace#language-en"),
+            answer(
+                td_string!(locale, answer_terms),
+                td_string!(locale, answer_terms_value),
+                "/activate/register/workspace#terms",
+            ),
         ]
     }
 
@@ -94,7 +124,7 @@ pub(crate) mod server {
     }
 
     /// The "activated" notice with the next steps. A failure is logged: the activation itself stands.
-    pub async fn mail_activated(ports: &Ports, to: &Email, done: &Activated) {
+    pub async fn mail_activated(ports: &Ports, locale: Locale, to: &Email, done: &Activated) {
         let row = WorkspaceRow {
             id: done.workspace_id,
             name: done.workspace_name.clone(),
@@ -102,25 +132,21 @@ pub(crate) mod server {
             language_code: done.language_code.clone(),
             state: crate::workspaces::WorkspaceState::Linked,
         };
-        let base = &ports.public_url;
-        let text = format!(
-            "Your Guance Commercial Plan is activated.\n\n\
-             Workspace: {name}\nSite: {site}\nWorkspace language: {language}\n\
-             Billed to: AWS Marketplace, AWS account {account}\n\n\
-             Next steps:\n\
-             1. Log in at {base}/login with your username {username} and the password you chose.\n\
-             2. Open the workspace and install DataKit to start collecting data.\n\
-             3. See how the workspace is billed in the billing center: {base}/billing\n\n\
-             If you did not activate Guance, reply to this email.\n",
-            name = row.name,
+        let base = ports.public_url.as_str();
+        let text = td_string!(
+            locale,
+            mail_activated_text,
+            name = row.name.as_str(),
             site = row.site_name(),
             language = row.language_name(),
             account = done.aws_account_id.display_grouped(),
-            username = done.username,
-        );
+            base = base,
+            username = done.username.as_str()
+        )
+        .to_string();
         let mail = OutgoingMail {
             to: to.as_str().to_owned(),
-            subject: format!("Your Guance workspace \u{201c}{}\u{201d} is activated", row.name),
+            subject: td_string!(locale, mail_activated_subject, name = row.name.as_str()).to_string(),
             text,
         };
         if let Err(e) = ports.mailer.send(mail).await {
@@ -149,7 +175,7 @@ pub async fn register_check_page() -> Result<Step<CheckData>, AppError> {
     let summary = crate::register::server::active(&ports).await?.ok().map(|(_, summary)| summary);
     Ok(Step::Show(CheckData {
         aws_account: summary.map(|s| s.aws_account_id.display_grouped()).unwrap_or_default(),
-        answers: server::answers(&draft.register),
+        answers: server::answers(&draft.register, leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>()),
         errors: flash.errors,
     }))
 }
@@ -189,7 +215,8 @@ pub async fn register_activate() -> Result<(), AppError> {
     match ports.store.activate_register(&key, &account, &workspace, now()).await.map_err(unavailable)? {
         Ok(outcome) => {
             if outcome.first {
-                server::mail_activated(&ports, &account.email, &outcome.activated).await;
+                let locale = leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>();
+                server::mail_activated(&ports, locale, &account.email, &outcome.activated).await;
             }
             draft.register.activated = true;
             draft.register.password_hash = None;
@@ -202,7 +229,11 @@ pub async fn register_activate() -> Result<(), AppError> {
             draft.flash = Flash {
                 errors: vec![(
                     "username".to_owned(),
-                    "This username was taken while you were activating. Choose another one".to_owned(),
+                    crate::i18n::td_string!(
+                        leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>(),
+                        username_taken_meanwhile
+                    )
+                    .to_owned(),
                 )],
                 notice: None,
             };
@@ -223,14 +254,20 @@ pub fn RegisterCheckPage() -> impl IntoView {
 #[component]
 fn CheckView(data: CheckData) -> impl IntoView {
     let CheckData { aws_account, answers, errors } = data;
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !errors.is_empty();
     let action = <RegisterActivate as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=if has_errors { "Error: Check your answers" } else { "Check your answers" } />
-        <a class="back-link" href="/activate/register/workspace">"Back"</a>
+        <Title text=format!(
+            "{}{}",
+            if has_errors { td_string!(locale, error_prefix) } else { "" },
+            td_string!(locale, check_title)
+        ) />
+        <a class="back-link" href="/activate/register/workspace">{t!(i18n, back)}</a>
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=errors.clone() /> })}
         <StepIndicator step=4 />
-        <h1>"Check your answers"</h1>
+        <h1>{t!(i18n, check_title)}</h1>
         <dl class="summary-list">
             {answers
                 .into_iter()
@@ -241,7 +278,7 @@ fn CheckView(data: CheckData) -> impl IntoView {
                             <dd>{a.value}</dd>
                             <dd class="summary-action">
                                 <a href=a.change>
-                                    "Change" <span class="visually-hidden">{format!(" {}", a.label.to_lowercase())}</span>
+                                    {t!(i18n, change)} <span class="visually-hidden">{format!(" {}", a.label.to_lowercase())}</span>
                                 </a>
                             </dd>
                         </div>
@@ -249,13 +286,13 @@ fn CheckView(data: CheckData) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
-        <h2>"Now activate"</h2>
+        <h2>{t!(i18n, check_now_activate)}</h2>
         <p>
-            "Activate creates your Guance account and a billing account with the same username, creates the workspace, and bills it to AWS account "
-            <strong>{aws_account}</strong> " through AWS Marketplace."
+            {t!(i18n, check_activate_explained)} <strong>{aws_account}</strong>
+            {t!(i18n, check_activate_explained_after)}
         </p>
         <form method="post" action=action>
-            <button type="submit" class="button">"Activate"</button>
+            <button type="submit" class="button">{t!(i18n, button_activate)}</button>
         </form>
     }
 }
@@ -310,39 +347,39 @@ pub fn RegisterDonePage() -> impl IntoView {
 #[component]
 fn DoneView(data: DoneData) -> impl IntoView {
     let DoneData { workspace, username, aws_account } = data;
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let finish = <FinishActivation as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text="Activation complete" />
+        <Title text=td_string!(locale, done_title) />
         <div class="panel-success">
-            <h1>"Activation complete"</h1>
-            <p>{format!("Your workspace is billed to AWS account {aws_account} through AWS Marketplace.")}</p>
+            <h1>{t!(i18n, done_title)}</h1>
+            <p>{td_string!(locale, done_billed_to, account = aws_account).to_string()}</p>
         </div>
         <dl class="summary-list" data-testid="activated-workspace">
             <div class="summary-row">
-                <dt>"Workspace"</dt>
+                <dt>{t!(i18n, done_workspace)}</dt>
                 <dd>{workspace.name.clone()}</dd>
             </div>
             <div class="summary-row">
-                <dt>"Site"</dt>
+                <dt>{t!(i18n, answer_site)}</dt>
                 <dd>{workspace.site_name()}</dd>
             </div>
             <div class="summary-row">
-                <dt>"Workspace language"</dt>
+                <dt>{t!(i18n, answer_workspace_language)}</dt>
                 <dd>{workspace.language_name()}</dd>
             </div>
             <div class="summary-row">
-                <dt>"Settlement"</dt>
+                <dt>{t!(i18n, done_settlement)}</dt>
                 <dd><StateTag state=workspace.state /></dd>
             </div>
         </dl>
-        <h2>"What happens next"</h2>
+        <h2>{t!(i18n, done_next_heading)}</h2>
         <p>
-            {format!(
-                "We sent the next steps to your email. Log in with your username {username} and your password, open the workspace and install DataKit to start collecting data.",
-            )}
+            {td_string!(locale, done_next, username = username).to_string()}
         </p>
         <form method="post" action=finish>
-            <button type="submit" class="button">"Confirm"</button>
+            <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
         </form>
     }
 }
@@ -391,7 +428,7 @@ mod tests {
 
     #[test]
     fn the_check_page_lists_every_answer_with_a_change_link_and_never_the_password() {
-        let rows = answers(&complete());
+        let rows = answers(&complete(), crate::i18n::Locale::en);
         assert_eq!(rows.len(), 11);
         assert!(rows.iter().all(|a| a.change.starts_with("/activate/register")));
         let password = rows.iter().find(|a| a.label == "Password").expect("password row");
