@@ -134,10 +134,7 @@ pub async fn link_billing_page() -> Result<Step<LinkForm>, AppError> {
         leptos_axum::redirect(WORKSPACES);
         return Ok(Step::Redirected);
     }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     Ok(Step::Show(LinkForm {
         aws_account: summary.aws_account_id.display_grouped(),
         site: server::site(&draft),
@@ -277,10 +274,7 @@ pub async fn link_workspaces_page(confirm: Option<i64>) -> Result<Step<Workspace
         Ok(rows) => rows,
         Err(step) => return Ok(step),
     };
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     let confirm =
         confirm.and_then(|id| rows.iter().find(|r| r.id == id && r.state == WorkspaceState::Unlinked)).cloned();
     Ok(Step::Show(WorkspacesData {
@@ -519,10 +513,7 @@ pub async fn link_create_page(account: Option<String>) -> Result<Step<Box<Create
     if let Err(step) = server::workspaces(&ports, &key).await? {
         return Ok(step);
     }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     let site = server::site(&draft);
     let resend_wait = draft.resend_wait("link_create", crate::ports::now());
     let l = draft.link;

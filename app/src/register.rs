@@ -63,6 +63,15 @@ pub(crate) mod server {
         Ok(())
     }
 
+    /// The last submission's outcome, for the page to show once: taken out of the stored draft.
+    pub async fn take_flash(ports: &Ports, key: &SessionKey, draft: &mut Draft) -> Result<Flash, AppError> {
+        let flash = std::mem::take(&mut draft.flash);
+        if !flash.is_empty() {
+            save(ports, key, draft).await?;
+        }
+        Ok(flash)
+    }
+
     /// The typed answers of step 1, checked field by field in the form's order.
     pub struct Submitted {
         pub site: String,
@@ -268,10 +277,7 @@ pub async fn register_basic_page() -> Result<Step<Box<BasicForm>>, AppError> {
     if draft.register.activated {
         leptos_axum::redirect(crate::register_company::DONE);
     }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        server::save(&ports, &key, &draft).await?;
-    }
+    let flash = server::take_flash(&ports, &key, &mut draft).await?;
     let r = &draft.register;
     let email_verified =
         r.email_verified.is_some() && r.email_verified.as_deref() == Some(&r.email.trim().to_lowercase());

@@ -158,20 +158,12 @@ pub(crate) mod server {
 /// Step 4's page data: every answer, with a Change link each.
 #[server(endpoint = "register_check_page")]
 pub async fn register_check_page() -> Result<Step<CheckData>, AppError> {
-    use crate::register_company::{earlier_step, progress};
     let ports = crate::api::ports()?;
-    let (key, mut draft) = match progress(&ports).await? {
+    let (key, mut draft) = match crate::register_company::step_page(&ports, 4).await? {
         Ok(found) => found,
-        Err(ended) => return Ok(Step::NoSession { ended }),
+        Err(step) => return Ok(step),
     };
-    if let Some(step) = earlier_step(&draft.register, 4) {
-        leptos_axum::redirect(step);
-        return Ok(Step::Redirected);
-    }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     let summary = crate::register::server::active(&ports).await?.ok().map(|(_, summary)| summary);
     Ok(Step::Show(CheckData {
         aws_account: summary.map(|s| s.aws_account_id.display_grouped()).unwrap_or_default(),

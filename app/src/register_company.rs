@@ -60,22 +60,33 @@ pub(crate) fn next_step(draft: &crate::draft::RegisterDraft) -> &'static str {
     earlier_step(draft, 4).unwrap_or("/activate/register/check")
 }
 
+/// The session and draft for step `step`'s page, or what the page shows instead (no session, or a redirect to
+/// the first unfinished step).
+#[cfg(feature = "ssr")]
+pub(crate) async fn step_page<T>(
+    ports: &crate::ports::Ports,
+    step: u8,
+) -> Result<Result<(crate::session::SessionKey, crate::draft::Draft), Step<T>>, AppError> {
+    let (key, draft) = match progress(ports).await? {
+        Ok(found) => found,
+        Err(ended) => return Ok(Err(Step::NoSession { ended })),
+    };
+    if let Some(earlier) = earlier_step(&draft.register, step) {
+        leptos_axum::redirect(earlier);
+        return Ok(Err(Step::Redirected));
+    }
+    Ok(Ok((key, draft)))
+}
+
 /// Step 2's page data; redirects to step 1 when it is not complete.
 #[server(endpoint = "register_company_page")]
 pub async fn register_company_page() -> Result<Step<CompanyForm>, AppError> {
     let ports = crate::api::ports()?;
-    let (key, mut draft) = match progress(&ports).await? {
+    let (key, mut draft) = match step_page(&ports, 2).await? {
         Ok(found) => found,
-        Err(ended) => return Ok(Step::NoSession { ended }),
+        Err(step) => return Ok(step),
     };
-    if let Some(step) = earlier_step(&draft.register, 2) {
-        leptos_axum::redirect(step);
-        return Ok(Step::Redirected);
-    }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     let r = draft.register;
     Ok(Step::Show(CompanyForm {
         company_name: r.company_name,

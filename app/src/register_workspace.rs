@@ -26,18 +26,11 @@ pub struct WorkspaceForm {
 #[server(endpoint = "register_workspace_page")]
 pub async fn register_workspace_page() -> Result<Step<WorkspaceForm>, AppError> {
     let ports = crate::api::ports()?;
-    let (key, mut draft) = match progress(&ports).await? {
+    let (key, mut draft) = match crate::register_company::step_page(&ports, 3).await? {
         Ok(found) => found,
-        Err(ended) => return Ok(Step::NoSession { ended }),
+        Err(step) => return Ok(step),
     };
-    if let Some(step) = earlier_step(&draft.register, 3) {
-        leptos_axum::redirect(step);
-        return Ok(Step::Redirected);
-    }
-    let flash = std::mem::take(&mut draft.flash);
-    if !flash.is_empty() {
-        crate::register::server::save(&ports, &key, &draft).await?;
-    }
+    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
     let r = draft.register;
     Ok(Step::Show(WorkspaceForm {
         workspace_name: r.workspace_name,

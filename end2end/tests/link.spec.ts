@@ -35,6 +35,17 @@ async function startLink(page: Page, testInfo: TestInfo, account: string) {
   await ready(page, testInfo);
 }
 
+/** A registered billing account, and a new AWS account on Link billing account with a code sent for it. */
+async function codeSentForOwner(page: Page, request: APIRequestContext, testInfo: TestInfo) {
+  const owner = await completeStep1(page, request, testInfo);
+  await finishRegister(page, testInfo, "Production");
+  await startLink(page, testInfo, randomAccount());
+  await page.getByLabel("Billing account username").fill(owner.username);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  return { owner, code: await latestCode(request, owner.email) };
+}
+
 function row(page: Page, name: string) {
   return page.getByTestId("workspace-row").filter({ has: page.getByRole("rowheader", { name, exact: true }) });
 }
@@ -178,13 +189,7 @@ test("link billing account: wrong codes count down, and the fifth voids the code
   page,
   request,
 }, testInfo) => {
-  const owner = await completeStep1(page, request, testInfo);
-  await finishRegister(page, testInfo, "Production");
-  await startLink(page, testInfo, randomAccount());
-  await page.getByLabel("Billing account username").fill(owner.username);
-  await page.getByRole("button", { name: "Send code" }).click();
-  await expect(page.getByRole("status")).toBeVisible();
-  const code = await latestCode(request, owner.email);
+  const { code } = await codeSentForOwner(page, request, testInfo);
   const wrong = code === "000000" ? "111111" : "000000";
   for (const left of ["4 more tries", "3 more tries", "2 more tries", "1 more try"]) {
     await ready(page, testInfo);
@@ -211,14 +216,9 @@ test("a code works once: creating a second workspace with the same code is refus
   page,
   request,
 }, testInfo) => {
-  const owner = await completeStep1(page, request, testInfo);
-  await finishRegister(page, testInfo, "Production");
-  await startLink(page, testInfo, randomAccount());
-  await page.getByLabel("Billing account username").fill(owner.username);
-  await page.getByRole("button", { name: "Send code" }).click();
-  await expect(page.getByRole("status")).toBeVisible();
+  const { owner, code: linkCode } = await codeSentForOwner(page, request, testInfo);
   await ready(page, testInfo);
-  await page.getByLabel("Verification code").fill(await latestCode(request, owner.email));
+  await page.getByLabel("Verification code").fill(linkCode);
   await page.getByRole("button", { name: "Link billing account" }).click();
   await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
 
