@@ -2,6 +2,8 @@
 
 use crate::domain::rules::FieldRule;
 use crate::domain::WorkspaceLanguage;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::{page_locale, CountdownWords, FieldMessages};
 use crate::pages::ErrorMessage;
 use leptos::prelude::*;
 
@@ -20,7 +22,8 @@ pub(crate) struct FieldProps {
 
 /// A labelled text input with an optional hint and error, described by both. With `live`, a field that
 /// came back with an error is re-checked in the browser as the buyer corrects it, by the same rule the server
-/// applies ([`FieldRule`]); without JavaScript it is the same field, checked on submit.
+/// applies ([`FieldRule`]) and in the same words; without JavaScript it is the same field, checked on submit.
+/// `label` and `hint` are the page's translated words.
 #[component]
 pub(crate) fn TextField(
     id: &'static str,
@@ -39,25 +42,28 @@ pub(crate) fn TextField(
         value,
         kind: kind.to_owned(),
         autocomplete: autocomplete.map(str::to_owned),
-        error_prefix: crate::i18n::td_string!(crate::i18n::use_i18n().get_locale_untracked(), error_prefix).to_owned(),
+        error_prefix: td_string!(page_locale(), error_prefix).to_owned(),
     };
     match (live, error.is_some()) {
-        (Some(rule), true) => view! { <LiveTextField props error rule /> }.into_any(),
+        (Some(rule), true) => {
+            let messages = rule.messages(page_locale());
+            view! { <LiveTextField props error rule messages /> }.into_any()
+        }
         _ => field_markup(props, Signal::stored(error), None).into_any(),
     }
 }
 
 /// A text field that re-checks itself on every keystroke once it has shown an error.
 #[island]
-fn LiveTextField(props: FieldProps, error: Option<String>, rule: FieldRule) -> impl IntoView {
+fn LiveTextField(props: FieldProps, error: Option<String>, rule: FieldRule, messages: FieldMessages) -> impl IntoView {
     let error = RwSignal::new(error);
-    field_markup(props, error.into(), Some((rule, error)))
+    field_markup(props, error.into(), Some((rule, messages, error)))
 }
 
 fn field_markup(
     props: FieldProps,
     error: Signal<Option<String>>,
-    live: Option<(FieldRule, RwSignal<Option<String>>)>,
+    live: Option<(FieldRule, FieldMessages, RwSignal<Option<String>>)>,
 ) -> impl IntoView {
     let FieldProps { id, label, hint, value, kind, autocomplete, error_prefix } = props;
     let hint_id = format!("{id}-hint");
@@ -74,8 +80,8 @@ fn field_markup(
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
-        if let Some((rule, signal)) = live {
-            signal.set(rule.check(&event_target_value(&ev)).err());
+        if let Some((rule, messages, signal)) = &live {
+            signal.set(rule.validate(&event_target_value(&ev)).err().map(|e| messages.describe(e)));
         }
     };
     view! {
@@ -103,11 +109,12 @@ fn field_markup(
 /// **Verification code**: one input, `autocomplete="one-time-code"`, spaces ignored by the parser.
 #[component]
 pub(crate) fn CodeField(error: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let described = if error.is_some() { "code-hint code-error" } else { "code-hint" };
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
-            <label for="code">"Verification code"</label>
-            <p class="hint" id="code-hint">"The 6 digits from the email we sent"</p>
+            <label for="code">{t!(i18n, label_code)}</label>
+            <p class="hint" id="code-hint">{t!(i18n, code_hint)}</p>
             {error.clone().map(|message| view! { <ErrorMessage id="code-error" message /> })}
             <input class="input input-code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
                 aria-describedby=described aria-invalid=error.as_ref().map(|_| "true") />
@@ -120,8 +127,15 @@ pub(crate) fn CodeField(error: Option<String>) -> impl IntoView {
 /// region when it starts and when it ends) and ignores presses meanwhile — while the `field` (the input the
 /// code goes to) still holds that address; without JavaScript the server answers an early press with the
 /// seconds left.
-#[island]
+#[component]
 pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_secs: i64) -> impl IntoView {
+    let words = CountdownWords::new(page_locale());
+    view! { <SendCodeCountdown field sent_to wait_secs words /> }
+}
+
+#[island]
+fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: CountdownWords) -> impl IntoView {
+    let CountdownWords { button, wait, announce_wait, announce_ready } = words;
     let left = RwSignal::new(0_i64);
     let same_address = RwSignal::new(true);
     let announcement = RwSignal::new(String::new());
@@ -140,16 +154,17 @@ pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_
             return;
         }
         left.set(wait_secs);
-        announcement.set(format!("You can ask for a new code in {wait_secs} seconds"));
+        announcement.set(CountdownWords::fill(&announce_wait, wait_secs));
         let handle = std::rc::Rc::new(std::cell::Cell::new(None::<leptos::leptos_dom::helpers::IntervalHandle>));
         let own = handle.clone();
         let check = check.clone();
+        let announce_ready = announce_ready.clone();
         let tick = move || {
             same_address.set(check());
             let next = (left.get_untracked() - 1).max(0);
             left.set(next);
             if next == 0 {
-                announcement.set("You can ask for a new code now".to_owned());
+                announcement.set(announce_ready.clone());
                 if let Some(h) = own.take() {
                     h.clear();
                 }
@@ -175,10 +190,10 @@ pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_
                     }
                 }
             >
-                "Send code"
+                {button}
             </button>
             <span class="hint send-code-wait" id="send-code-wait">
-                {move || waiting().then(|| format!("You can ask for a new code in {} s", left.get()))}
+                {move || waiting().then(|| CountdownWords::fill(&wait, left.get()))}
             </span>
             <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         </div>
@@ -188,15 +203,14 @@ pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_
 /// **Workspace language** (English / 中文), with the warning that it is fixed at creation.
 #[component]
 pub(crate) fn LanguageField(selected: String, error: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let described = if error.is_some() { "language-warning language-error" } else { "language-warning" };
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             <fieldset aria-describedby=described>
-                <legend class="legend-s">"Workspace language"</legend>
+                <legend class="legend-s">{t!(i18n, answer_workspace_language)}</legend>
                 <p class="warning" id="language-warning">
-                    <strong>
-                        "The language is used for the workspace's event, alert and SMS templates. It cannot be changed later."
-                    </strong>
+                    <strong>{t!(i18n, language_warning)}</strong>
                 </p>
                 {error.clone().map(|message| view! { <ErrorMessage id="language-error" message /> })}
                 {[WorkspaceLanguage::English, WorkspaceLanguage::Chinese]
@@ -220,13 +234,14 @@ pub(crate) fn LanguageField(selected: String, error: Option<String>) -> impl Int
 /// **I agree to the terms**.
 #[component]
 pub(crate) fn TermsField(checked: bool, error: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             {error.clone().map(|message| view! { <ErrorMessage id="terms-error" message /> })}
             <div class="checkbox">
                 <input type="checkbox" id="terms" name="terms" value="yes" checked=checked
                     aria-describedby=error.as_ref().map(|_| "terms-error") />
-                <label for="terms">"I agree to the terms"</label>
+                <label for="terms">{t!(i18n, terms_label)}</label>
             </div>
         </div>
     }

@@ -13,7 +13,7 @@ pub use fields::{
     CompanyName, CompanySize, Email, Industry, Password, Phone, Username, VerificationCode, WorkspaceName,
 };
 
-/// Why a field's text was refused. The variant is a stable code; [`FieldError::message`] is the buyer's words.
+/// Why a field's text was refused. The variant is a stable code; `crate::messages` says it in the buyer's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum FieldError {
     #[error("required")]
@@ -52,33 +52,6 @@ impl FieldError {
             FieldError::InvalidCharacters => "invalid_characters",
             FieldError::WrongLength { .. } => "wrong_length",
             FieldError::UnknownChoice => "unknown_choice",
-        }
-    }
-
-    /// The message for a field whose empty or unchosen state reads `enter` ("Enter a username"); any other
-    /// error is said of `subject` ("Username must be 3 characters or more").
-    pub fn describe(&self, subject: &str, enter: &str) -> String {
-        match self {
-            FieldError::Required | FieldError::UnknownChoice => enter.to_owned(),
-            other => other.message(subject),
-        }
-    }
-
-    /// The message shown beside a field, in plain words; `field` is the field's label.
-    pub fn message(&self, field: &str) -> String {
-        match self {
-            FieldError::Required => format!("Enter {field}"),
-            FieldError::TooShort { min } => format!("{field} must be {min} characters or more"),
-            FieldError::TooLong { max } => format!("{field} must be {max} characters or fewer"),
-            FieldError::MustStartWithLetter => format!("{field} must start with a letter (a to z)"),
-            FieldError::InvalidEmail => {
-                "Enter an email address in the correct format, like name@example.com".to_owned()
-            }
-            FieldError::InvalidPhone => "Enter a phone number like +1 541 754 3010 or +86 138 0013 8000".to_owned(),
-            FieldError::Mismatch => format!("{field} does not match"),
-            FieldError::InvalidCharacters => format!("{field} contains characters that are not allowed"),
-            FieldError::WrongLength { expected } => format!("{field} must be {expected} digits"),
-            FieldError::UnknownChoice => format!("Select {field}"),
         }
     }
 }
@@ -230,21 +203,6 @@ impl Site {
         }
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Site::Cn1 => "China Region 1 (Hangzhou)",
-            Site::Cn2 => "China Region 2 (Ningxia)",
-            Site::Cn4 => "China Region 4 (Guangzhou)",
-            Site::Cn6 => "China Region 6 (Hong Kong)",
-            Site::Us1 => "International Region 1 (Oregon)",
-            Site::Eu1 => "Europe Region 1 (Frankfurt)",
-            Site::Ap1 => "Asia-Pacific Region 1 (Singapore)",
-            Site::Za1 => "Africa Region 1 (Johannesburg)",
-            Site::Id1 => "Indonesia Region 1 (Jakarta)",
-            Site::Me1 => "Middle East Region 1 (Riyadh)",
-        }
-    }
-
     /// Parses a site code; only the sites of the AWS flow are accepted here.
     pub fn parse_aws(input: &str) -> Result<Self, FieldError> {
         let s = input.trim();
@@ -311,13 +269,6 @@ impl Branch {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Register => "No billing account",
-            Self::Link => "I have a billing account",
-        }
-    }
-
     pub fn path(self) -> &'static str {
         match self {
             Self::Register => "/activate/register",
@@ -378,8 +329,6 @@ mod tests {
         assert_eq!(Site::parse_aws("us1"), Ok(Site::Us1));
         assert_eq!(Site::parse_aws("eu1"), Err(FieldError::UnknownChoice));
         assert_eq!(Site::parse_aws(""), Err(FieldError::UnknownChoice));
-        assert_eq!(Site::Cn2.name(), "China Region 2 (Ningxia)");
-        assert_eq!(Site::Us1.name(), "International Region 1 (Oregon)");
         let codes: std::collections::HashSet<_> = Site::ALL.iter().map(|s| s.code()).collect();
         assert_eq!(codes.len(), Site::ALL.len(), "site codes are unique");
     }
@@ -391,15 +340,5 @@ mod tests {
         assert_eq!(Branch::parse("register"), Ok(Branch::Register));
         assert_eq!(Branch::parse("link"), Ok(Branch::Link));
         assert_eq!(Branch::parse("LINK"), Err(FieldError::UnknownChoice));
-        assert_eq!(Branch::Register.label(), "No billing account");
-    }
-
-    #[test]
-    fn messages_are_plain_words() {
-        assert_eq!(FieldError::Required.message("AWS account ID"), "Enter AWS account ID");
-        assert_eq!(
-            FieldError::WrongLength { expected: 12 }.message("AWS account ID"),
-            "AWS account ID must be 12 digits"
-        );
     }
 }

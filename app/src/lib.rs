@@ -15,6 +15,7 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod draft;
 mod link;
+pub mod messages;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

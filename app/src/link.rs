@@ -11,6 +11,8 @@ use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::{page_locale, page_title, site_name};
 use crate::pages::{wizard_page, ErrorSummary, Step};
 use crate::workspaces::{StateTag, WorkspaceRow, WorkspaceState};
 use leptos::prelude::*;
@@ -90,21 +92,21 @@ pub async fn choose_site(site: Option<String>, back: Option<String>) -> Result<(
 /// The Site selector, at the top right of the link branch's pages. `back` is the page's own address.
 #[component]
 fn SiteSelector(site: Site, back: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let action = <ChooseSite as leptos::server_fn::ServerFn>::url();
     view! {
         <form class="site-selector" method="post" action=action>
             <input type="hidden" name="back" value=back />
-            <label for="site">"Site"</label>
+            <label for="site">{t!(i18n, answer_site)}</label>
             <select class="select" id="site" name="site" aria-describedby="site-hint">
                 {Site::AWS
                     .into_iter()
-                    .map(|s| view! { <option value=s.code() selected=s == site>{s.name()}</option> })
+                    .map(|s| view! { <option value=s.code() selected=s == site>{site_name(locale, s)}</option> })
                     .collect_view()}
             </select>
-            <button type="submit" class="button button-secondary button-small">"Change site"</button>
-            <p class="hint" id="site-hint">
-                "New workspaces are created on this site. It cannot be changed once the workspace exists."
-            </p>
+            <button type="submit" class="button button-secondary button-small">{t!(i18n, change_site)}</button>
+            <p class="hint" id="site-hint">{t!(i18n, site_selector_hint)}</p>
         </form>
     }
 }
@@ -163,41 +165,38 @@ pub async fn link_billing(
         leptos_axum::redirect("/activate");
         return Ok(());
     };
+    let locale = crate::messages::request_locale();
     let typed = username.unwrap_or_default();
     draft.link.billing_username = typed.trim().to_owned();
     let mut flash = Flash::default();
     let mut next = LINK;
     match Username::parse(&typed) {
-        Err(e) => push(&mut flash.errors, "username", crate::domain::rules::FieldRule::BillingUsername.describe(e)),
+        Err(e) => push(&mut flash.errors, "username", FieldRule::BillingUsername.describe(locale, e)),
         Ok(username) if intent.as_deref() == Some("send_code") => {
             let on_file = ports.store.billing_account_email(&username).await.map_err(unavailable)?;
             let subject = CodeSubject::billing_account(&username, on_file);
-            match ports.codes.send_code(&key, CodePurpose::LinkBillingAccount, &subject, now()).await {
+            match ports.codes.send_code(&key, CodePurpose::LinkBillingAccount, &subject, locale, now()).await {
                 Err(e) => return Err(unavailable(e)),
-                Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
+                Ok(Err(refusal)) => push(&mut flash.errors, "code", crate::messages::send_refusal(locale, refusal)),
                 // The same words whether or not the billing account exists.
                 Ok(Ok(())) => {
                     draft.sent_code("link_billing", &typed, now());
-                    flash.notice = Some(format!(
-                        "If {} is a billing account, we sent a 6-digit code to the email address on file for it. \
-                         It expires in 10 minutes.",
-                        username.as_str()
-                    ))
+                    flash.notice =
+                        Some(td_string!(locale, msg_link_code_sent, username = username.as_str()).to_string())
                 }
             }
         }
         Ok(username) => {
             let address = CodeSubject::billing_account(&username, None).address;
             let typed = code.unwrap_or_default();
-            if verify_code(&ports, &key, CodePurpose::LinkBillingAccount, &address, &typed, &mut flash.errors).await? {
+            let purpose = CodePurpose::LinkBillingAccount;
+            if verify_code(locale, &ports, &key, purpose, &address, &typed, &mut flash.errors).await? {
                 match ports.store.link_billing_account(&key, &username, now()).await.map_err(unavailable)? {
                     Ok(_) => next = WORKSPACES,
                     // Only a guess can reach this: a code is mailed only to a real account.
-                    Err(LinkRefusal::NoSuchAccount) => push(
-                        &mut flash.errors,
-                        "code",
-                        "The verification code is not correct. Select Send code to get a new one".to_owned(),
-                    ),
+                    Err(LinkRefusal::NoSuchAccount) => {
+                        push(&mut flash.errors, "code", td_string!(locale, err_link_code_wrong).to_owned())
+                    }
                     Err(LinkRefusal::SessionGone) => next = "/activate",
                 }
             }
@@ -217,33 +216,34 @@ pub fn LinkBillingPage() -> impl IntoView {
 
 #[component]
 fn LinkFormView(form: LinkForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let errors = form.errors.clone();
     let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
     let code_error = e("code");
     let action = <LinkBilling as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=if has_errors { "Error: Link billing account" } else { "Link billing account" } />
+        <Title text=page_title(locale, has_errors, td_string!(locale, link_title)) />
         <div class="page-top">
-            <a class="back-link" href="/activate">"Back"</a>
+            <a class="back-link" href="/activate">{t!(i18n, back)}</a>
             <SiteSelector site=form.site back=LINK.to_owned() />
         </div>
         {has_errors.then(|| view! { <ErrorSummary items=form.errors.clone() /> })}
-        <h1>"Link billing account"</h1>
+        <h1>{t!(i18n, link_title)}</h1>
         <p>
-            "Link your Guance billing account to AWS account " <strong>{form.aws_account.clone()}</strong>
-            ". We send a verification code to the email address on file for the billing account."
+            {t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}
         </p>
         {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
         <form method="post" action=action novalidate>
             <button type="submit" name="intent" value="link" class="implicit-submit" tabindex="-1" aria-hidden="true">
-                "Link billing account"
+                {t!(i18n, button_link)}
             </button>
-            <TextField live=FieldRule::BillingUsername id="username" label="Billing account username" value=form.username.clone()
+            <TextField live=FieldRule::BillingUsername id="username" label=td_string!(locale, label_billing_username) value=form.username.clone()
                 autocomplete="username" error=e("username") />
             <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             <CodeField error=code_error />
-            <button type="submit" name="intent" value="link" class="button">"Link billing account"</button>
+            <button type="submit" name="intent" value="link" class="button">{t!(i18n, button_link)}</button>
         </form>
     }
 }
@@ -304,23 +304,22 @@ pub async fn bind_workspace(workspace_id: Option<String>) -> Result<(), AppError
         Some(id) => ports.store.bind_workspace(&key, id, now()).await.map_err(unavailable)?,
         None => Err(BindRefusal::NotFound),
     };
+    let locale = crate::messages::request_locale();
     let mut flash = Flash::default();
     match outcome {
         Ok(BindOutcome::Bound | BindOutcome::AlreadyLinked) => {
-            flash.notice = Some("The workspace is linked: it is now billed to this AWS account.".to_owned());
+            flash.notice = Some(td_string!(locale, msg_bound).to_owned());
         }
         Err(BindRefusal::NotLinked) => {
             leptos_axum::redirect(LINK);
             return Ok(());
         }
-        Err(BindRefusal::NotFound) => flash.errors.push((
-            "workspaces".to_owned(),
-            "That workspace is not one of this billing account's. Choose one from the list".to_owned(),
-        )),
-        Err(BindRefusal::SettledByOther) => flash.errors.push((
-            "workspaces".to_owned(),
-            "That workspace is billed to another AWS account, so it cannot be bound here".to_owned(),
-        )),
+        Err(BindRefusal::NotFound) => {
+            flash.errors.push(("workspaces".to_owned(), td_string!(locale, err_bind_not_found).to_owned()))
+        }
+        Err(BindRefusal::SettledByOther) => {
+            flash.errors.push(("workspaces".to_owned(), td_string!(locale, err_bind_settled).to_owned()))
+        }
     }
     draft.flash = flash;
     crate::register::server::save(&ports, &key, &draft).await?;
@@ -337,6 +336,8 @@ pub fn LinkWorkspacesPage() -> impl IntoView {
 
 #[component]
 fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !data.errors.is_empty();
     let bind = <BindWorkspace as leptos::server_fn::ServerFn>::url();
     let finish = <crate::register_check::FinishActivation as leptos::server_fn::ServerFn>::url();
@@ -344,42 +345,41 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
     let any_bindable = data.rows.iter().any(|r| r.state == WorkspaceState::Unlinked);
     let aws_account = data.aws_account.clone();
     view! {
-        <Title text=if has_errors { "Error: Link workspace" } else { "Link workspace" } />
+        <Title text=page_title(locale, has_errors, td_string!(locale, workspaces_title)) />
         <div class="page-top">
             <span></span>
             <SiteSelector site=data.site back=WORKSPACES.to_owned() />
         </div>
         {has_errors.then(|| view! { <ErrorSummary items=data.errors.clone() /> })}
-        <h1>"Link workspace"</h1>
+        <h1>{t!(i18n, workspaces_title)}</h1>
         <p>
-            "Billing account " <strong>{data.billing_username.clone()}</strong> " is linked to AWS account "
-            <strong>{data.aws_account.clone()}</strong>
-            ". Bind a workspace to bill it to this AWS account through AWS Marketplace, or create one."
+            {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong> {t!(i18n, workspaces_intro_2)}
+            <strong>{data.aws_account.clone()}</strong> {t!(i18n, workspaces_intro_3)}
         </p>
         {data.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
         {data.confirm.clone().map(|row| {
             view! {
                 <div class="confirm-panel" role="region" aria-labelledby="confirm-title">
-                    <h2 id="confirm-title">{format!("Bind workspace \u{201c}{}\u{201d}?", row.name)}</h2>
+                    <h2 id="confirm-title">{td_string!(locale, bind_title, name = row.name.as_str()).to_string()}</h2>
                     <p>{bind_consequence(&row, &aws_account)}</p>
                     <form method="post" action=bind>
                         <input type="hidden" name="workspace_id" value=row.id />
-                        <button type="submit" class="button">"Confirm"</button>
+                        <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
                         " "
-                        <a href=WORKSPACES class="button button-secondary">"Cancel"</a>
+                        <a href=WORKSPACES class="button button-secondary">{t!(i18n, button_cancel)}</a>
                     </form>
                 </div>
             }
         })}
         <table class="table" id="workspaces">
-            <caption class="visually-hidden">"Workspaces of the billing account"</caption>
+            <caption class="visually-hidden">{t!(i18n, workspaces_caption)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Workspace"</th>
-                    <th scope="col">"Site"</th>
-                    <th scope="col">"Language"</th>
-                    <th scope="col">"State"</th>
-                    <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                    <th scope="col">{t!(i18n, col_workspace)}</th>
+                    <th scope="col">{t!(i18n, col_site)}</th>
+                    <th scope="col">{t!(i18n, col_language)}</th>
+                    <th scope="col">{t!(i18n, col_state)}</th>
+                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_action)}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -388,19 +388,19 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                     .iter()
                     .map(|row| {
                         let action = (row.state == WorkspaceState::Unlinked).then(|| {
-                            view! {
-                                <BindControl
-                                    workspace_id=row.id
-                                    name=row.name.clone()
-                                    consequence=bind_consequence(row, &aws_account)
-                                    action=bind.to_owned()
-                                />
-                            }
+                            let words = BindWords {
+                                bind: td_string!(locale, button_bind).to_owned(),
+                                title: td_string!(locale, bind_title, name = row.name.as_str()).to_string(),
+                                consequence: bind_consequence(row, &aws_account),
+                                confirm: td_string!(locale, button_confirm).to_owned(),
+                                cancel: td_string!(locale, button_cancel).to_owned(),
+                            };
+                            view! { <BindControl workspace_id=row.id name=row.name.clone() words action=bind.to_owned() /> }
                         });
                         view! {
                             <tr data-testid="workspace-row">
                                 <th scope="row">{row.name.clone()}</th>
-                                <td>{row.site_name()}</td>
+                                <td>{row.site_name(locale)}</td>
                                 <td>{row.language_name()}</td>
                                 <td><StateTag state=row.state /></td>
                                 <td>{action}</td>
@@ -410,44 +410,46 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-        {(data.rows.is_empty()).then(|| view! { <p>"This billing account has no workspaces yet."</p> })}
-        <h2>"Create workspace"</h2>
-        <p>
-            {if any_bindable {
-                "You can also create a new workspace; it is billed to this AWS account."
-            } else {
-                "There is no workspace you can bind. Create one; it is billed to this AWS account."
-            }}
-        </p>
-        <p><a class="button button-secondary" href=CREATE>"Create workspace"</a></p>
+        {(data.rows.is_empty()).then(|| view! { <p>{t!(i18n, no_workspaces)}</p> })}
+        <h2>{t!(i18n, create_title)}</h2>
+        <p>{if any_bindable { td_string!(locale, create_also) } else { td_string!(locale, create_none) }}</p>
+        <p><a class="button button-secondary" href=CREATE>{t!(i18n, button_create_workspace)}</a></p>
         {if any_linked {
             view! {
-                <h2>"Finish"</h2>
-                <p>"When you have bound or created the workspaces you want, log in to start using them."</p>
+                <h2>{t!(i18n, finish_heading)}</h2>
+                <p>{t!(i18n, finish_text)}</p>
                 <form method="post" action=finish>
-                    <button type="submit" class="button">"Confirm"</button>
+                    <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
                 </form>
             }
                 .into_any()
         } else {
-            view! { <p class="hint">"Bind or create a workspace to finish activation."</p> }.into_any()
+            view! { <p class="hint">{t!(i18n, finish_hint)}</p> }.into_any()
         }}
     }
 }
 
 fn bind_consequence(row: &WorkspaceRow, aws_account: &str) -> String {
-    format!(
-        "Workspace \u{201c}{}\u{201d} on {} will be billed to AWS account {} through AWS Marketplace instead of the billing center.",
-        row.name,
-        row.site_name(),
-        aws_account
-    )
+    let locale = page_locale();
+    td_string!(locale, bind_consequence, name = row.name.as_str(), site = row.site_name(locale), account = aws_account)
+        .to_string()
+}
+
+/// What Bind's dialog says, in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindWords {
+    pub bind: String,
+    pub title: String,
+    pub consequence: String,
+    pub confirm: String,
+    pub cancel: String,
 }
 
 /// **Bind**: with JavaScript, a modal confirmation dialog (focus moves into it, Esc closes it, focus returns
 /// to the button); without, the button asks the page for its confirmation panel.
 #[island]
-fn BindControl(workspace_id: i64, name: String, consequence: String, action: String) -> impl IntoView {
+fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String) -> impl IntoView {
+    let BindWords { bind, title, consequence, confirm, cancel } = words;
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let title_id = format!("bind-title-{workspace_id}");
     let labelled_by = title_id.clone();
@@ -466,17 +468,17 @@ fn BindControl(workspace_id: i64, name: String, consequence: String, action: Str
         <form method="get" action=WORKSPACES>
             <input type="hidden" name="confirm" value=workspace_id />
             <button type="submit" class="button button-secondary button-small" on:click=open>
-                "Bind" <span class="visually-hidden">{format!(" {name}")}</span>
+                {bind} <span class="visually-hidden">{format!(" {name}")}</span>
             </button>
         </form>
         <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
-            <h2 id=title_id>{format!("Bind workspace \u{201c}{name}\u{201d}?")}</h2>
+            <h2 id=title_id>{title}</h2>
             <p>{consequence}</p>
             <form method="post" action=action>
                 <input type="hidden" name="workspace_id" value=workspace_id />
-                <button type="submit" class="button">"Confirm"</button>
+                <button type="submit" class="button">{confirm}</button>
                 " "
-                <button type="button" class="button button-secondary" on:click=close>"Cancel"</button>
+                <button type="button" class="button button-secondary" on:click=close>{cancel}</button>
             </form>
         </dialog>
     }
@@ -573,6 +575,7 @@ pub async fn link_create(
             return Ok(());
         }
     };
+    let locale = crate::messages::request_locale();
     let kind = if new_account { "new" } else { "existing" };
     let back = if new_account { "/activate/link/create?account=new" } else { "/activate/link/create?account=existing" };
     let purpose = if new_account { CodePurpose::Register } else { CodePurpose::GuanceAccount };
@@ -594,7 +597,7 @@ pub async fn link_create(
 
     if intent.as_deref() == Some("send_code") {
         match Email::parse(&email_typed) {
-            Err(e) => push(&mut flash.errors, "email", crate::domain::rules::FieldRule::Email.describe(e)),
+            Err(e) => push(&mut flash.errors, "email", FieldRule::Email.describe(locale, e)),
             Ok(email) => {
                 let subject = if new_account {
                     CodeSubject::email(&email)
@@ -602,22 +605,19 @@ pub async fn link_create(
                     let exists = ports.store.guance_account_exists(&email).await.map_err(unavailable)?;
                     CodeSubject::guance_account(&email, exists)
                 };
-                let sent = ports.codes.send_code(&key, purpose, &subject, now()).await.map_err(unavailable)?;
+                let sent = ports.codes.send_code(&key, purpose, &subject, locale, now()).await.map_err(unavailable)?;
                 if sent.is_ok() {
                     draft.sent_code("link_create", &email_typed, now());
                 }
                 match sent {
-                    Err(refusal) => push(&mut flash.errors, "code", refusal.message()),
+                    Err(refusal) => push(&mut flash.errors, "code", crate::messages::send_refusal(locale, refusal)),
                     Ok(()) if new_account => {
-                        flash.notice =
-                            Some(format!("We sent a 6-digit code to {}. It expires in 10 minutes.", email.as_str()))
+                        flash.notice = Some(td_string!(locale, msg_code_sent, email = email.as_str()).to_string())
                     }
                     // The same words whether or not an account uses the address.
                     Ok(()) => {
-                        flash.notice = Some(format!(
-                            "If a Guance account uses {}, we sent a 6-digit code to it. It expires in 10 minutes.",
-                            email.as_str()
-                        ))
+                        flash.notice =
+                            Some(td_string!(locale, msg_guance_code_sent, email = email.as_str()).to_string())
                     }
                 }
             }
@@ -631,26 +631,27 @@ pub async fn link_create(
     // Create: every answer in the form's order.
     let mut errors = Vec::new();
     let name = WorkspaceName::parse(&workspace_name)
-        .map_err(|e| push(&mut errors, "workspace_name", crate::domain::rules::FieldRule::WorkspaceName.describe(e)))
+        .map_err(|e| push(&mut errors, "workspace_name", FieldRule::WorkspaceName.describe(locale, e)))
         .ok();
     let language = WorkspaceLanguage::parse(&language)
-        .map_err(|_| push(&mut errors, "language-en", "Select the workspace language".to_owned()))
+        .map_err(|_| push(&mut errors, "language-en", td_string!(locale, err_language_required).to_owned()))
         .ok();
     let mut new_user = None;
     let mut password_ok = None;
     if new_account {
         let user = match Username::parse(&username) {
             Ok(u) if !ports.store.username_available(&u).await.map_err(unavailable)? => {
-                push(&mut errors, "username", "This username is taken. Choose another one".to_owned());
+                push(&mut errors, "username", td_string!(locale, err_username_taken).to_owned());
                 None
             }
             Ok(u) => Some(u),
             Err(e) => {
-                push(&mut errors, "username", crate::domain::rules::FieldRule::Username.describe(e));
+                push(&mut errors, "username", FieldRule::Username.describe(locale, e));
                 None
             }
         };
         password_ok = new_password(
+            locale,
             &password.unwrap_or_default(),
             &confirm_password.unwrap_or_default(),
             &[&username, &email_typed],
@@ -658,21 +659,20 @@ pub async fn link_create(
         );
         new_user = user;
     }
-    let email = Email::parse(&email_typed)
-        .map_err(|e| push(&mut errors, "email", crate::domain::rules::FieldRule::Email.describe(e)))
-        .ok();
+    let email =
+        Email::parse(&email_typed).map_err(|e| push(&mut errors, "email", FieldRule::Email.describe(locale, e))).ok();
     if let Some(email) = &email {
         let proven = draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
         if !proven {
             let typed = code.unwrap_or_default();
-            if verify_code(&ports, &key, purpose, &email.key(), &typed, &mut errors).await? {
+            if verify_code(locale, &ports, &key, purpose, &email.key(), &typed, &mut errors).await? {
                 draft.link.email_verified = Some((kind.to_owned(), email.key()));
             }
         }
     }
-    let phone = if new_account { checked_phone(&phone, &mut errors) } else { None };
+    let phone = if new_account { checked_phone(locale, &phone, &mut errors) } else { None };
     if !terms {
-        push(&mut errors, "terms", "Agree to the terms to continue".to_owned());
+        push(&mut errors, "terms", td_string!(locale, err_terms).to_owned());
     }
 
     let ready = match (errors.is_empty(), name, language, email) {
@@ -704,11 +704,15 @@ pub async fn link_create(
                 crate::draft::LinkDraft { site: keep_site, billing_username: keep_billing, ..Default::default() };
             draft.flash = Flash {
                 errors: vec![],
-                notice: Some(format!(
-                    "Workspace \u{201c}{}\u{201d} is created on {} and linked: it is billed to this AWS account.",
-                    created.name,
-                    site.name()
-                )),
+                notice: Some(
+                    td_string!(
+                        locale,
+                        msg_workspace_created,
+                        name = created.name.as_str(),
+                        site = site_name(locale, site)
+                    )
+                    .to_string(),
+                ),
             };
             crate::register::server::save(&ports, &key, &draft).await?;
             leptos_axum::redirect(WORKSPACES);
@@ -721,21 +725,20 @@ pub async fn link_create(
         Err(CreateRefusal::NameTaken) => push(
             &mut errors,
             "workspace_name",
-            format!(
-                "The billing account already has a workspace called \u{201c}{}\u{201d} on {}. Choose another name",
-                workspace.name.as_str(),
-                site.name()
-            ),
+            td_string!(
+                locale,
+                err_workspace_name_taken,
+                name = workspace.name.as_str(),
+                site = site_name(locale, site)
+            )
+            .to_string(),
         ),
         Err(CreateRefusal::UsernameTaken) => {
-            push(&mut errors, "username", "This username was taken meanwhile. Choose another one".to_owned())
+            push(&mut errors, "username", td_string!(locale, err_username_taken_meanwhile).to_owned())
         }
-        Err(CreateRefusal::NoSuchAccount) => push(
-            &mut errors,
-            "email",
-            "No Guance account uses this email. Choose \u{201c}I don't have a Guance account\u{201d} to register one"
-                .to_owned(),
-        ),
+        Err(CreateRefusal::NoSuchAccount) => {
+            push(&mut errors, "email", td_string!(locale, err_no_guance_account).to_owned())
+        }
     }
     draft.flash = Flash { errors, notice: None };
     crate::register::server::save(&ports, &key, &draft).await?;
@@ -752,6 +755,8 @@ pub fn LinkCreatePage() -> impl IntoView {
 
 #[component]
 fn CreateView(form: CreateForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let errors = form.errors.clone();
     let e = move |field: &str| errors.iter().find(|(f, _)| f.starts_with(field)).map(|(_, m)| m.clone());
@@ -763,66 +768,68 @@ fn CreateView(form: CreateForm) -> impl IntoView {
     let terms_error = e("terms");
     let code_error = e("code");
     view! {
-        <Title text=if has_errors { "Error: Create workspace" } else { "Create workspace" } />
+        <Title text=page_title(locale, has_errors, td_string!(locale, create_title)) />
         <div class="page-top">
-            <a class="back-link" href=WORKSPACES>"Back"</a>
+            <a class="back-link" href=WORKSPACES>{t!(i18n, back)}</a>
             <SiteSelector site=form.site back=back />
         </div>
         {has_errors.then(|| view! { <ErrorSummary items=form.errors.clone() /> })}
-        <h1>"Create workspace"</h1>
-        <p>{format!("The workspace is created on {} and billed to this AWS account.", form.site.name())}</p>
+        <h1>{t!(i18n, create_title)}</h1>
+        <p>{td_string!(locale, create_on_site, site = site_name(locale, form.site)).to_string()}</p>
         <form method="get" action=CREATE>
             <div class="form-group">
                 <fieldset>
-                    <legend class="legend-s">"Who will own the workspace?"</legend>
+                    <legend class="legend-s">{t!(i18n, owner_legend)}</legend>
                     <div class="radio">
                         <input type="radio" id="account-existing" name="account" value="existing"
                             checked=form.account == "existing" />
-                        <label for="account-existing">"I have a Guance account"</label>
+                        <label for="account-existing">{t!(i18n, owner_existing)}</label>
                     </div>
                     <div class="radio">
                         <input type="radio" id="account-new" name="account" value="new" checked=new_account />
-                        <label for="account-new">"I don't have a Guance account"</label>
+                        <label for="account-new">{t!(i18n, owner_new)}</label>
                     </div>
                 </fieldset>
             </div>
-            <button type="submit" class="button button-secondary">"Choose"</button>
+            <button type="submit" class="button button-secondary">{t!(i18n, button_choose)}</button>
         </form>
         {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
         {chosen.then(|| view! {
             <form method="post" action=action novalidate>
                 <input type="hidden" name="account" value=form.account.clone() />
                 <button type="submit" name="intent" value="create" class="implicit-submit" tabindex="-1" aria-hidden="true">
-                    "Create"
+                    {t!(i18n, button_create)}
                 </button>
-                <TextField live=FieldRule::WorkspaceName id="workspace_name" label="Workspace name" value=form.workspace_name.clone()
-                    hint="Up to 50 characters" autocomplete="off" error=e("workspace_name") />
+                <TextField live=FieldRule::WorkspaceName id="workspace_name" label=td_string!(locale, answer_workspace_name)
+                    value=form.workspace_name.clone() hint=td_string!(locale, workspace_name_hint_short) autocomplete="off"
+                    error=e("workspace_name") />
                 <LanguageField selected=form.language.clone() error=language_error.clone() />
                 {new_account.then(|| view! {
-                    <TextField live=FieldRule::Username id="username" label="Username" value=form.username.clone() autocomplete="username"
-                        hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
+                    <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username)
+                        value=form.username.clone() autocomplete="username" hint=td_string!(locale, username_hint)
                         error=e("username") />
-                    <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
-                        hint="At least 15 characters. A few unrelated words make a strong password" error=e("password") />
-                    <TextField id="confirm_password" label="Confirm password" kind="password" value=""
-                        autocomplete="new-password" error=e("confirm_password") />
+                    <TextField id="password" label=td_string!(locale, answer_password) kind="password" value=""
+                        autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
+                    <TextField id="confirm_password" label=td_string!(locale, label_confirm_password) kind="password"
+                        value="" autocomplete="new-password" error=e("confirm_password") />
                 })}
-                <TextField live=FieldRule::Email id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
-                    hint=if new_account { "We send a verification code to this address" } else { "The email of your Guance account. We send a verification code to it" }
+                <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email"
+                    value=form.email.clone() autocomplete="email"
+                    hint=if new_account { td_string!(locale, email_hint) } else { td_string!(locale, email_existing_hint) }
                     error=e("email") />
                 <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
                 {if form.email_verified {
-                    view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
+                    view! { <p class="notice" id="code">{t!(i18n, email_verified)}</p> }.into_any()
                 } else {
                     view! { <CodeField error=code_error.clone() /> }.into_any()
                 }}
                 {new_account.then(|| view! {
-                    <TextField live=FieldRule::Phone id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
-                        hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
+                    <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone_optional) kind="tel"
+                        value=form.phone.clone() autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
                 })}
                 <TermsField checked=form.terms error=terms_error.clone() />
                 <button type="submit" name="intent" value="create" class="button">
-                    {if new_account { "Register and create workspace" } else { "Create workspace" }}
+                    {if new_account { td_string!(locale, button_register_create) } else { td_string!(locale, button_create_workspace) }}
                 </button>
             </form>
         })}

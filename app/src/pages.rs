@@ -175,7 +175,12 @@ pub(crate) fn ServiceProblem(err: AppError) -> impl IntoView {
     view! {
         <Title text=format!("{}{heading}", td_string!(locale, error_prefix)) />
         <h1>{heading}</h1>
-        <p>{err.to_string()}</p>
+        <p>
+            {match err {
+                AppError::Unavailable => td_string!(locale, service_unavailable),
+                AppError::Transport(_) => td_string!(locale, service_request_failed),
+            }}
+        </p>
     }
 }
 

@@ -175,12 +175,14 @@ impl CodeSubject {
 /// Emailed verification codes as the wizard uses them: generate, remember (as a MAC), mail, check.
 #[async_trait]
 pub trait Codes: Send + Sync + 'static {
-    /// Records a fresh code for `subject` and mails it (when there is a mailbox) unless a limit refuses.
+    /// Records a fresh code for `subject` and mails it (when there is a mailbox, in `locale`) unless a limit
+    /// refuses.
     async fn send_code(
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
         subject: &CodeSubject,
+        locale: crate::i18n::Locale,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError>;
 

@@ -9,6 +9,8 @@ use crate::api::{ActivationSummary, AppError};
 use crate::components::{CodeField, SendCodeButton, TextField};
 use crate::domain::rules::FieldRule;
 use crate::domain::Site;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::site_name;
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,6 +39,8 @@ pub(crate) mod server {
     use crate::domain::codes::CodePurpose;
     use crate::domain::{Email, FieldError, Password, Phone, Username, VerificationCode};
     use crate::draft::{Draft, Flash};
+    use crate::i18n::Locale;
+    use crate::messages::{code_rejection, send_refusal, FieldMessages};
     use crate::ports::{now, CodeSubject, Ports, SessionLookup};
     use crate::session::SessionKey;
 
@@ -90,21 +94,27 @@ pub(crate) mod server {
     /// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
     /// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
     pub fn new_password(
+        locale: Locale,
         password: &str,
         confirmation: &str,
         inputs: &[&str],
         errors: &mut Vec<(String, String)>,
     ) -> Option<Password> {
+        let subject = td_string!(locale, subject_password);
         let password = match Password::parse(password) {
             Ok(password) => match crate::server_checks::check_strength(&password, inputs) {
                 Ok(()) => password,
                 Err(weak) => {
-                    push(errors, "password", weak.message());
+                    push(errors, "password", weak.message(locale));
                     return None;
                 }
             },
             Err(e) => {
-                push(errors, "password", e.describe("Password", "Enter a password"));
+                push(
+                    errors,
+                    "password",
+                    FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e),
+                );
                 return None;
             }
         };
@@ -112,8 +122,10 @@ pub(crate) mod server {
             Ok(()) => Some(password),
             Err(e) => {
                 let message = match e {
-                    FieldError::Mismatch => "The passwords do not match".to_owned(),
-                    other => other.describe("Password", "Enter your password again"),
+                    FieldError::Mismatch => td_string!(locale, err_password_mismatch).to_owned(),
+                    other => {
+                        FieldMessages::new(locale, subject, td_string!(locale, enter_password_again)).describe(other)
+                    }
                 };
                 push(errors, "confirm_password", message);
                 None
@@ -122,13 +134,13 @@ pub(crate) mod server {
     }
 
     /// An optional phone number, checked by the phone-number library; errors go to `phone`.
-    pub fn checked_phone(input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
+    pub fn checked_phone(locale: Locale, input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
         let checked = Phone::parse_optional(input)
             .and_then(|phone| phone.map(|p| crate::server_checks::check_phone(&p).map(|()| p)).transpose());
         match checked {
             Ok(phone) => phone,
             Err(e) => {
-                push(errors, "phone", crate::domain::rules::FieldRule::Phone.describe(e));
+                push(errors, "phone", FieldRule::Phone.describe(locale, e));
                 None
             }
         }
@@ -137,6 +149,7 @@ pub(crate) mod server {
     /// Checks the typed code for `address` (see [`crate::ports::CodeSubject`]); true when it is right (and
     /// now used up), else the reason goes to the `code` field.
     pub async fn verify_code(
+        locale: Locale,
         ports: &Ports,
         key: &SessionKey,
         purpose: CodePurpose,
@@ -146,20 +159,16 @@ pub(crate) mod server {
     ) -> Result<bool, AppError> {
         let code = match VerificationCode::parse(typed) {
             Ok(code) => code,
-            Err(FieldError::Required) => {
-                let message = "Enter the verification code we sent by email. Select Send code to get one";
-                push(errors, "code", message.to_owned());
-                return Ok(false);
-            }
             Err(e) => {
-                push(errors, "code", e.message("The verification code"));
+                let enter = td_string!(locale, err_code_required);
+                push(errors, "code", FieldMessages::new(locale, td_string!(locale, subject_code), enter).describe(e));
                 return Ok(false);
             }
         };
         match ports.codes.check_code(key, purpose, address, &code, now()).await.map_err(unavailable)? {
             Ok(()) => Ok(true),
             Err(rejection) => {
-                push(errors, "code", rejection.message());
+                push(errors, "code", code_rejection(locale, rejection));
                 Ok(false)
             }
         }
@@ -175,6 +184,7 @@ pub(crate) mod server {
 
     /// Sends a code to the typed email (when it parses), remembering the other answers.
     pub async fn send_code(
+        locale: Locale,
         ports: &Ports,
         key: &SessionKey,
         form: &Submitted,
@@ -182,18 +192,16 @@ pub(crate) mod server {
     ) -> Result<(), AppError> {
         let mut flash = Flash::default();
         match Email::parse(&form.email) {
-            Err(e) => push(&mut flash.errors, "email", crate::domain::rules::FieldRule::Email.describe(e)),
+            Err(e) => push(&mut flash.errors, "email", FieldRule::Email.describe(locale, e)),
             Ok(email) => {
-                match ports.codes.send_code(key, CodePurpose::Register, &CodeSubject::email(&email), now()).await {
+                let subject = CodeSubject::email(&email);
+                match ports.codes.send_code(key, CodePurpose::Register, &subject, locale, now()).await {
                     Err(e) => return Err(unavailable(e)),
-                    Ok(Err(refusal)) => push(&mut flash.errors, "code", refusal.message()),
+                    Ok(Err(refusal)) => push(&mut flash.errors, "code", send_refusal(locale, refusal)),
                     Ok(Ok(())) => {
                         draft.register.code_sent_to = Some(email.key());
                         draft.sent_code("register", &form.email, now());
-                        flash.notice = Some(format!(
-                        "We sent a 6-digit code to {}. It expires in 10 minutes. Check your spam folder if it has not arrived.",
-                        email.as_str()
-                    ));
+                        flash.notice = Some(td_string!(locale, msg_code_sent, email = email.as_str()).to_string());
                     }
                 }
             }
@@ -204,6 +212,7 @@ pub(crate) mod server {
 
     /// Checks every answer; on success stores the password's hash and marks the step done.
     pub async fn submit(
+        locale: Locale,
         ports: &Ports,
         key: &SessionKey,
         form: &Submitted,
@@ -211,21 +220,23 @@ pub(crate) mod server {
     ) -> Result<bool, AppError> {
         let mut errors = Vec::new();
         if let Err(e) = Site::parse_aws(&form.site) {
-            push(&mut errors, "site-cn2", e.describe("Site", "Select where your workspace will be"));
+            let messages =
+                FieldMessages::new(locale, td_string!(locale, subject_site), td_string!(locale, err_site_required));
+            push(&mut errors, "site-cn2", messages.describe(e));
         }
         let username = match Username::parse(&form.username) {
             Ok(username) if !ports.store.username_available(&username).await.map_err(unavailable)? => {
-                push(&mut errors, "username", "This username is taken. Choose another one".to_owned());
+                push(&mut errors, "username", td_string!(locale, err_username_taken).to_owned());
                 None
             }
             Ok(username) => Some(username),
             Err(e) => {
-                push(&mut errors, "username", crate::domain::rules::FieldRule::Username.describe(e));
+                push(&mut errors, "username", FieldRule::Username.describe(locale, e));
                 None
             }
         };
         let email = Email::parse(&form.email)
-            .map_err(|e| push(&mut errors, "email", crate::domain::rules::FieldRule::Email.describe(e)))
+            .map_err(|e| push(&mut errors, "email", FieldRule::Email.describe(locale, e)))
             .ok();
         // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
         let keep_password = form.password.is_empty()
@@ -235,17 +246,18 @@ pub(crate) mod server {
         let password = if keep_password {
             None
         } else {
-            new_password(&form.password, &form.confirm_password, &[&form.username, &form.email], &mut errors)
+            new_password(locale, &form.password, &form.confirm_password, &[&form.username, &form.email], &mut errors)
         };
         let verified = email.as_ref().is_some_and(|e| draft.register.email_verified.as_deref() == Some(&e.key()));
         if !verified {
             if let Some(email) = &email {
-                if verify_code(ports, key, CodePurpose::Register, &email.key(), &form.code, &mut errors).await? {
+                if verify_code(locale, ports, key, CodePurpose::Register, &email.key(), &form.code, &mut errors).await?
+                {
                     draft.register.email_verified = Some(email.key());
                 }
             }
         }
-        checked_phone(&form.phone, &mut errors);
+        checked_phone(locale, &form.phone, &mut errors);
         if !errors.is_empty() || username.is_none() {
             draft.flash = Flash { errors, notice: None };
             return Ok(false);
@@ -330,10 +342,11 @@ pub async fn register_basic(
     draft.register.username = form.username.trim().to_owned();
     draft.register.email = form.email.trim().to_owned();
     draft.register.phone = form.phone.trim().to_owned();
+    let locale = crate::messages::request_locale();
     let next = if intent.as_deref() == Some("send_code") {
-        server::send_code(&ports, &key, &form, &mut draft).await?;
+        server::send_code(locale, &ports, &key, &form, &mut draft).await?;
         "/activate/register#code"
-    } else if server::submit(&ports, &key, &form, &mut draft).await? {
+    } else if server::submit(locale, &ports, &key, &form, &mut draft).await? {
         crate::register_company::next_step(&draft.register)
     } else {
         "/activate/register"
@@ -346,7 +359,8 @@ pub async fn register_basic(
 /// "Step N of 4".
 #[component]
 pub fn StepIndicator(step: u8) -> impl IntoView {
-    view! { <p class="step-indicator" aria-current="step">{format!("Step {step} of 4")}</p> }
+    let text = td_string!(crate::messages::page_locale(), step_indicator, step = step, total = 4).to_string();
+    view! { <p class="step-indicator" aria-current="step">{text}</p> }
 }
 
 /// `/activate/register`.
@@ -361,32 +375,35 @@ fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
 
 #[component]
 fn BasicFormView(form: BasicForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
-    let title = if has_errors { "Error: Basic information" } else { "Basic information" };
+    let title = crate::messages::page_title(locale, has_errors, td_string!(locale, basic_title));
     let errors = form.errors.clone();
     let e = move |field: &str| error_for(&errors, field);
     let action = <RegisterBasic as leptos::server_fn::ServerFn>::url();
     let site_error = e("site");
     view! {
         <Title text=title />
-        <a class="back-link" href="/activate">"Back"</a>
+        <a class="back-link" href="/activate">{t!(i18n, back)}</a>
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
         <StepIndicator step=1 />
-        <h1>"Basic information"</h1>
+        <h1>{t!(i18n, basic_title)}</h1>
         <p>
-            "You are activating AWS account "
-            <strong>{form.summary.aws_account_id.display_grouped()}</strong> "."
+            {t!(i18n, activating_before)}
+            <strong>{form.summary.aws_account_id.display_grouped()}</strong>
+            {t!(i18n, activating_after)}
         </p>
         {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
         <form method="post" action=action novalidate>
             // Enter in any field continues (the first submit button in a form is its default).
             <button type="submit" name="intent" value="continue" class="implicit-submit" tabindex="-1" aria-hidden="true">
-                "Continue"
+                {t!(i18n, button_continue)}
             </button>
             <div class="form-group" class:form-group-error=site_error.is_some()>
                 <fieldset aria-describedby=site_error.as_ref().map(|_| "site-error")>
-                    <legend class="legend-s">"Site"</legend>
-                    <p class="hint">"Where your workspace's data is kept. It cannot be changed once the workspace exists."</p>
+                    <legend class="legend-s">{t!(i18n, answer_site)}</legend>
+                    <p class="hint">{t!(i18n, site_hint)}</p>
                     {site_error.clone().map(|message| view! { <ErrorMessage id="site-error" message /> })}
                     {Site::AWS
                         .into_iter()
@@ -395,36 +412,31 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                             view! {
                                 <div class="radio">
                                     <input type="radio" id=id.clone() name="site" value=site.code() checked=form.site == site.code() />
-                                    <label for=id>{site.name()}</label>
+                                    <label for=id>{site_name(locale, site)}</label>
                                 </div>
                             }
                         })
                         .collect_view()}
                 </fieldset>
             </div>
-            <TextField live=FieldRule::Username id="username" label="Username" value=form.username.clone() autocomplete="username"
-                hint="3 to 32 characters: letters, numbers, underscores, full stops or hyphens, starting with a letter"
-                error=e("username") />
-            <TextField id="password" label="Password" kind="password" value="" autocomplete="new-password"
-                hint=if form.password_kept {
-                    "You have chosen a password. Leave both password fields blank to keep it"
-                } else {
-                    "At least 15 characters. A few unrelated words make a strong password"
-                }
+            <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username) value=form.username.clone()
+                autocomplete="username" hint=td_string!(locale, username_hint) error=e("username") />
+            <TextField id="password" label=td_string!(locale, answer_password) kind="password" value="" autocomplete="new-password"
+                hint=if form.password_kept { td_string!(locale, password_kept_hint) } else { td_string!(locale, password_hint) }
                 error=e("password") />
-            <TextField id="confirm_password" label="Confirm password" kind="password" value="" autocomplete="new-password"
-                error=e("confirm_password") />
-            <TextField live=FieldRule::Email id="email" label="Email" kind="email" value=form.email.clone() autocomplete="email"
-                hint="We send a verification code to this address" error=e("email") />
+            <TextField id="confirm_password" label=td_string!(locale, label_confirm_password) kind="password" value=""
+                autocomplete="new-password" error=e("confirm_password") />
+            <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email" value=form.email.clone()
+                autocomplete="email" hint=td_string!(locale, email_hint) error=e("email") />
             <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             {if form.email_verified {
-                view! { <p class="notice" id="code">"Your email address is verified."</p> }.into_any()
+                view! { <p class="notice" id="code">{t!(i18n, email_verified)}</p> }.into_any()
             } else {
                 view! { <CodeField error=e("code") /> }.into_any()
             }}
-            <TextField live=FieldRule::Phone id="phone" label="Phone (optional)" kind="tel" value=form.phone.clone() autocomplete="tel"
-                hint="With the country code, for example +86 138 0013 8000" error=e("phone") />
-            <button type="submit" name="intent" value="continue" class="button">"Continue"</button>
+            <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone_optional) kind="tel" value=form.phone.clone()
+                autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
+            <button type="submit" name="intent" value="continue" class="button">{t!(i18n, button_continue)}</button>
         </form>
     }
 }

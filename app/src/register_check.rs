@@ -43,9 +43,14 @@ pub(crate) mod server {
     /// The answers in the order of the steps, as the buyer reads them.
     pub fn answers(r: &RegisterDraft, locale: Locale) -> Vec<Answer> {
         let not_given = || td_string!(locale, not_given).to_owned();
-        let site = Site::parse_aws(&r.site).map(|s| s.name().to_owned()).unwrap_or_default();
-        let industry = Industry::parse_optional(&r.industry).ok().flatten().map(|i| i.label().to_owned());
-        let size = CompanySize::parse_optional(&r.company_size).ok().flatten().map(|s| s.label().to_owned());
+        use crate::messages::{company_size_label, industry_label, site_name};
+        let site = Site::parse_aws(&r.site).map(|s| site_name(locale, s).to_owned()).unwrap_or_default();
+        let industry =
+            Industry::parse_optional(&r.industry).ok().flatten().map(|i| industry_label(locale, i).to_owned());
+        let size = CompanySize::parse_optional(&r.company_size)
+            .ok()
+            .flatten()
+            .map(|s| company_size_label(locale, s).to_owned());
         let language = WorkspaceLanguage::parse(&r.language).map(|l| l.name().to_owned()).unwrap_or_default();
         let phone = if r.phone.is_empty() { not_given() } else { r.phone.clone() };
         vec![
@@ -137,7 +142,7 @@ pub(crate) mod server {
             locale,
             mail_activated_text,
             name = row.name.as_str(),
-            site = row.site_name(),
+            site = row.site_name(locale),
             language = row.language_name(),
             account = done.aws_account_id.display_grouped(),
             base = base,
@@ -355,7 +360,7 @@ fn DoneView(data: DoneData) -> impl IntoView {
             </div>
             <div class="summary-row">
                 <dt>{t!(i18n, answer_site)}</dt>
-                <dd>{workspace.site_name()}</dd>
+                <dd>{workspace.site_name(locale)}</dd>
             </div>
             <div class="summary-row">
                 <dt>{t!(i18n, answer_workspace_language)}</dt>

@@ -5,6 +5,8 @@ use crate::api::AppError;
 use crate::components::TextField;
 use crate::domain::rules::FieldRule;
 use crate::domain::{CompanySize, Industry};
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::{company_size_label, industry_label, page_title};
 use crate::pages::{wizard_page, ErrorMessage, Step};
 use crate::register::StepIndicator;
 use leptos::prelude::*;
@@ -116,15 +118,16 @@ pub async fn register_company(
     }
     let (company_name, industry, company_size) =
         (company_name.unwrap_or_default(), industry.unwrap_or_default(), company_size.unwrap_or_default());
+    let locale = crate::messages::request_locale();
     let mut errors = Vec::new();
     if let Err(e) = CompanyName::parse(&company_name) {
-        errors.push(("company_name".to_owned(), crate::domain::rules::FieldRule::CompanyName.describe(e)));
+        errors.push(("company_name".to_owned(), FieldRule::CompanyName.describe(locale, e)));
     }
     if Industry::parse_optional(&industry).is_err() {
-        errors.push(("industry".to_owned(), "Select an industry from the list".to_owned()));
+        errors.push(("industry".to_owned(), td_string!(locale, err_industry).to_owned()));
     }
     if CompanySize::parse_optional(&company_size).is_err() {
-        errors.push(("company_size".to_owned(), "Select a company size from the list".to_owned()));
+        errors.push(("company_size".to_owned(), td_string!(locale, err_company_size).to_owned()));
     }
     let r = &mut draft.register;
     r.company_name = company_name.trim().to_owned();
@@ -159,7 +162,7 @@ fn Select(
             <label for=id>{label}</label>
             {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <select class="select" id=id name=id aria-describedby=has_error.then(|| error_id.clone())>
-                <option value="" selected=selected.is_empty()>"Not given"</option>
+                <option value="" selected=selected.is_empty()>{t!(use_i18n(), not_given)}</option>
                 {options
                     .into_iter()
                     .map(|(code, text)| view! { <option value=code selected=selected == code>{text}</option> })
@@ -171,39 +174,41 @@ fn Select(
 
 #[component]
 fn CompanyFormView(form: CompanyForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let error = |field: &str| form.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
     let action = <RegisterCompany as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=if has_errors { "Error: Company information" } else { "Company information" } />
-        <a class="back-link" href="/activate/register">"Back"</a>
+        <Title text=page_title(locale, has_errors, td_string!(locale, company_title)) />
+        <a class="back-link" href="/activate/register">{t!(i18n, back)}</a>
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
         <StepIndicator step=2 />
-        <h1>"Company information"</h1>
+        <h1>{t!(i18n, company_title)}</h1>
         <form method="post" action=action novalidate>
             <TextField
                 live=FieldRule::CompanyName
                 id="company_name"
-                label="Company name"
+                label=td_string!(locale, answer_company_name)
                 value=form.company_name.clone()
                 autocomplete="organization"
                 error=error("company_name")
             />
             <Select
                 id="industry"
-                label="Industry (optional)"
-                options=Industry::ALL.iter().map(|i| (i.code(), i.label())).collect()
+                label=td_string!(locale, label_industry_optional)
+                options=Industry::ALL.iter().map(|i| (i.code(), industry_label(locale, *i))).collect()
                 selected=form.industry.clone()
                 error=error("industry")
             />
             <Select
                 id="company_size"
-                label="Company size (optional)"
-                options=CompanySize::ALL.iter().map(|s| (s.code(), s.label())).collect()
+                label=td_string!(locale, label_company_size_optional)
+                options=CompanySize::ALL.iter().map(|s| (s.code(), company_size_label(locale, *s))).collect()
                 selected=form.company_size.clone()
                 error=error("company_size")
             />
-            <button type="submit" class="button">"Continue"</button>
+            <button type="submit" class="button">{t!(i18n, button_continue)}</button>
         </form>
     }
 }

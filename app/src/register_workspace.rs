@@ -6,6 +6,8 @@ use crate::components::{LanguageField, TermsField, TextField};
 use crate::domain::rules::FieldRule;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::page_title;
 use crate::pages::{wizard_page, Step};
 use crate::register::StepIndicator;
 #[cfg(feature = "ssr")]
@@ -60,15 +62,16 @@ pub async fn register_workspace(
     }
     let (workspace_name, language) = (workspace_name.unwrap_or_default(), language.unwrap_or_default());
     let terms = terms.is_some_and(|t| !t.is_empty());
+    let locale = crate::messages::request_locale();
     let mut errors = Vec::new();
     if let Err(e) = WorkspaceName::parse(&workspace_name) {
-        errors.push(("workspace_name".to_owned(), crate::domain::rules::FieldRule::WorkspaceName.describe(e)));
+        errors.push(("workspace_name".to_owned(), FieldRule::WorkspaceName.describe(locale, e)));
     }
     if WorkspaceLanguage::parse(&language).is_err() {
-        errors.push(("language-en".to_owned(), "Select the workspace language".to_owned()));
+        errors.push(("language-en".to_owned(), td_string!(locale, err_language_required).to_owned()));
     }
     if !terms {
-        errors.push(("terms".to_owned(), "Agree to the terms to continue".to_owned()));
+        errors.push(("terms".to_owned(), td_string!(locale, err_terms).to_owned()));
     }
     let r = &mut draft.register;
     r.workspace_name = workspace_name.trim().to_owned();
@@ -90,30 +93,32 @@ pub fn RegisterWorkspacePage() -> impl IntoView {
 
 #[component]
 fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let error = |field: &str| form.errors.iter().find(|(f, _)| f.starts_with(field)).map(|(_, m)| m.clone());
     let language_error = error("language");
     let terms_error = error("terms");
     let action = <RegisterWorkspace as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=if has_errors { "Error: Workspace" } else { "Workspace" } />
-        <a class="back-link" href="/activate/register/company">"Back"</a>
+        <Title text=page_title(locale, has_errors, td_string!(locale, workspace_title)) />
+        <a class="back-link" href="/activate/register/company">{t!(i18n, back)}</a>
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
         <StepIndicator step=3 />
-        <h1>"Workspace"</h1>
+        <h1>{t!(i18n, workspace_title)}</h1>
         <form method="post" action=action novalidate>
             <TextField
                 live=FieldRule::WorkspaceName
                 id="workspace_name"
-                label="Workspace name"
-                hint="Up to 50 characters. You can add more workspaces later"
+                label=td_string!(locale, answer_workspace_name)
+                hint=td_string!(locale, workspace_name_hint)
                 value=form.workspace_name.clone()
                 autocomplete="off"
                 error=error("workspace_name")
             />
             <LanguageField selected=form.language.clone() error=language_error />
             <TermsField checked=form.terms error=terms_error />
-            <button type="submit" class="button">"Continue"</button>
+            <button type="submit" class="button">{t!(i18n, button_continue)}</button>
         </form>
     }
 }

@@ -3,30 +3,43 @@
 //! messages after the server answers.
 
 use crate::domain::{FieldError, Password, Phone};
+use crate::i18n::{td_string, Locale};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use zxcvbn::feedback::Warning;
 
 /// zxcvbn's score (0–4) a password needs: 3 is "safely unguessable: moderate protection from offline
 /// slow-hash scenario".
 pub const MIN_STRENGTH: u8 = 3;
 
 /// Why a long-enough password is still refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WeakPassword {
-    /// zxcvbn's warning, in plain words ("This is a very common password."), when it has one.
-    pub reason: String,
+    /// zxcvbn's warning ("This is a very common password."), when it has one.
+    pub warning: Option<Warning>,
 }
 
 impl WeakPassword {
-    pub fn message(&self) -> String {
-        if self.reason.is_empty() {
-            "Choose a password that is harder to guess, for example three or four unrelated words".to_owned()
-        } else {
-            format!(
-                "{} Choose a password that is harder to guess, for example three or four unrelated words",
-                self.reason
-            )
-        }
+    /// The reason, when there is one, and what to do, in the buyer's language.
+    pub fn message(&self, locale: Locale) -> String {
+        let reason = match self.warning {
+            None => return td_string!(locale, weak_password).to_owned(),
+            Some(Warning::StraightRowsOfKeysAreEasyToGuess) => td_string!(locale, weak_straight_rows),
+            Some(Warning::ShortKeyboardPatternsAreEasyToGuess) => td_string!(locale, weak_short_keyboard_patterns),
+            Some(Warning::RepeatsLikeAaaAreEasyToGuess) => td_string!(locale, weak_repeats_aaa),
+            Some(Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => td_string!(locale, weak_repeats_abcabc),
+            Some(Warning::ThisIsATop10Password) => td_string!(locale, weak_top10),
+            Some(Warning::ThisIsATop100Password) => td_string!(locale, weak_top100),
+            Some(Warning::ThisIsACommonPassword) => td_string!(locale, weak_common),
+            Some(Warning::ThisIsSimilarToACommonlyUsedPassword) => td_string!(locale, weak_similar_to_common),
+            Some(Warning::SequencesLikeAbcAreEasyToGuess) => td_string!(locale, weak_sequences),
+            Some(Warning::RecentYearsAreEasyToGuess) => td_string!(locale, weak_recent_years),
+            Some(Warning::AWordByItselfIsEasyToGuess) => td_string!(locale, weak_word_by_itself),
+            Some(Warning::DatesAreOftenEasyToGuess) => td_string!(locale, weak_dates),
+            Some(Warning::NamesAndSurnamesByThemselvesAreEasyToGuess) => td_string!(locale, weak_names_by_themselves),
+            Some(Warning::CommonNamesAndSurnamesAreEasyToGuess) => td_string!(locale, weak_common_names),
+        };
+        td_string!(locale, weak_password_because, reason = reason).to_string()
     }
 }
 
@@ -37,12 +50,7 @@ pub fn check_strength(password: &Password, user_inputs: &[&str]) -> Result<(), W
     if u8::from(estimate.score()) >= MIN_STRENGTH {
         return Ok(());
     }
-    let reason = estimate
-        .feedback()
-        .and_then(|feedback| feedback.warning())
-        .map(|warning| warning.to_string())
-        .unwrap_or_default();
-    Err(WeakPassword { reason })
+    Err(WeakPassword { warning: estimate.feedback().and_then(|feedback| feedback.warning()) })
 }
 
 /// argon2id with OWASP's minimum: 19 MiB of memory, 2 passes, 1 lane.
@@ -102,7 +110,9 @@ mod tests {
     #[test]
     fn common_and_personal_passwords_are_refused_with_a_reason() {
         let weak = check_strength(&pw("passwordpassword"), &[]).expect_err("common");
-        assert!(weak.message().contains("harder to guess"), "{weak:?}");
+        let message = weak.message(Locale::en);
+        assert!(message.starts_with("Repeats like "), "the reason comes first: {message}");
+        assert!(message.ends_with("three or four unrelated words"), "{message}");
         assert!(check_strength(&pw("aaaaaaaaaaaaaaaaaaaa"), &[]).is_err(), "repeats");
         assert!(check_strength(&pw("buyer2026buyer2026"), &["buyer2026"]).is_err(), "the username itself");
         assert!(check_strength(&pw("correct horse battery staple"), &[]).is_ok());

@@ -2,6 +2,8 @@
 //! state of a workspace billed to the AWS account being activated.
 
 use crate::domain::{Site, WorkspaceLanguage};
+use crate::i18n::Locale;
+use crate::messages::{page_locale, site_name, state_label};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,16 +18,6 @@ pub enum WorkspaceState {
     Unlinked,
 }
 
-impl WorkspaceState {
-    pub fn label(self) -> &'static str {
-        match self {
-            WorkspaceState::Linked => "Linked",
-            WorkspaceState::SettledByOther => "Billed to another AWS account",
-            WorkspaceState::Unlinked => "Not linked",
-        }
-    }
-}
-
 /// One workspace row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceRow {
@@ -38,11 +30,11 @@ pub struct WorkspaceRow {
 
 impl WorkspaceRow {
     /// The site's display name (the code itself if it is not one we know).
-    pub fn site_name(&self) -> String {
+    pub fn site_name(&self, locale: Locale) -> String {
         Site::ALL
             .iter()
             .find(|s| s.code() == self.site_code)
-            .map_or_else(|| self.site_code.clone(), |s| s.name().to_owned())
+            .map_or_else(|| self.site_code.clone(), |s| site_name(locale, *s).to_owned())
     }
 
     pub fn language_name(&self) -> String {
@@ -57,7 +49,7 @@ pub fn StateTag(state: WorkspaceState) -> impl IntoView {
     view! {
         <strong class="tag" class:tag-linked=state == WorkspaceState::Linked
             class:tag-muted=state != WorkspaceState::Linked>
-            {state.label()}
+            {state_label(page_locale(), state)}
         </strong>
     }
 }

@@ -3,6 +3,7 @@
 
 use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS};
 use app::domain::VerificationCode;
+use app::i18n::Locale;
 use app::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
 use app::session::SessionKey;
 use async_trait::async_trait;
@@ -46,6 +47,7 @@ impl Codes for CodeService {
         session: &SessionKey,
         purpose: CodePurpose,
         subject: &CodeSubject,
+        locale: Locale,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError> {
         let code = generate_code();
@@ -56,18 +58,8 @@ impl Codes for CodeService {
         let Some(to) = &subject.deliver_to else {
             return Ok(Ok(()));
         };
-        let minutes = CODE_TTL_SECS / 60;
-        self.mailer
-            .send(OutgoingMail {
-                to: to.as_str().to_owned(),
-                subject: format!("Your Guance verification code: {code}"),
-                text: format!(
-                    "Your Guance verification code is {code}.\n\n\
-                     Enter it on the activation page to continue. It expires in {minutes} minutes and works once.\n\n\
-                     If you did not ask for this code, you can ignore this email: nothing happens without it.\n"
-                ),
-            })
-            .await?;
+        let (subject, text) = app::messages::code_mail(locale, &code, CODE_TTL_SECS / 60);
+        self.mailer.send(OutgoingMail { to: to.as_str().to_owned(), subject, text }).await?;
         Ok(Ok(()))
     }
 
@@ -108,7 +100,11 @@ mod tests {
         let subject = CodeSubject::email(&email);
         let address = email.key();
 
-        service.send_code(&session, CodePurpose::Register, &subject, 10).await.expect("send").expect("sent");
+        service
+            .send_code(&session, CodePurpose::Register, &subject, Locale::en, 10)
+            .await
+            .expect("send")
+            .expect("sent");
         let mail = mailbox.list(Some("buyer@example.com")).remove(0);
         let code: String = mail.text.chars().filter(char::is_ascii_digit).take(6).collect();
         let code = VerificationCode::parse(&code).expect("code in mail");
@@ -131,7 +127,7 @@ mod tests {
             Err(CodeRejection::NoCode)
         );
         assert_eq!(
-            service.send_code(&session, CodePurpose::Register, &subject, 20).await.expect("send"),
+            service.send_code(&session, CodePurpose::Register, &subject, Locale::en, 20).await.expect("send"),
             Err(SendRefusal::TooSoon { retry_after_secs: 50 })
         );
     }
@@ -144,17 +140,17 @@ mod tests {
         let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
         let nobody = CodeSubject::billing_account(&Username::parse("nobody").expect("username"), None);
         let purpose = CodePurpose::LinkBillingAccount;
-        assert_eq!(service.send_code(&session, purpose, &nobody, 10).await.expect("send"), Ok(()));
+        assert_eq!(service.send_code(&session, purpose, &nobody, Locale::en, 10).await.expect("send"), Ok(()));
         assert!(mailbox.list(None).is_empty(), "nothing is mailed");
         assert_eq!(
-            service.send_code(&session, purpose, &nobody, 20).await.expect("send"),
+            service.send_code(&session, purpose, &nobody, Locale::en, 20).await.expect("send"),
             Err(SendRefusal::TooSoon { retry_after_secs: 50 }),
             "the resend delay applies exactly as for a real account"
         );
         let on_file = Email::parse("owner@example.com").expect("email");
         let known = CodeSubject::billing_account(&Username::parse("Owner").expect("username"), Some(on_file));
         assert_eq!(known.address, "billing-account:owner");
-        service.send_code(&session, purpose, &known, 30).await.expect("send").expect("sent");
+        service.send_code(&session, purpose, &known, Locale::en, 30).await.expect("send").expect("sent");
         assert_eq!(mailbox.list(Some("owner@example.com")).len(), 1, "mailed to the address on file");
     }
 }

@@ -2,6 +2,8 @@
 //! `prod` refuses to start without its required settings and names every missing one.
 
 use app::domain::ProductCode;
+use app::i18n::Locale;
+use app::messages::describe_in;
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +106,10 @@ impl Config {
         }
         let product_code =
             ProductCode::parse(product_code.as_deref().unwrap_or(DEFAULT_PRODUCT_CODE)).map_err(|e| {
-                ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", reason: e.message("the product code") }
+                ConfigError::Invalid {
+                    name: "AWS_MARKETPLACE_PRODUCT_CODE",
+                    reason: describe_in(Locale::en, "the product code", e),
+                }
             })?;
         let aws_endpoint = match (get("AWS_MARKETPLACE_ENDPOINT"), mode) {
             (Some(url), _) => Some(url),

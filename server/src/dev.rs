@@ -8,6 +8,8 @@ use crate::html::page;
 use crate::mail::Mailbox;
 use crate::simulator::{Simulator, DEFAULT_TTL_SECONDS};
 use app::domain::{AwsAccountId, ProductCode};
+use app::i18n::Locale;
+use app::messages::describe_in;
 use axum::extract::Query;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -26,8 +28,8 @@ pub struct SubscribeForm {
 }
 
 pub async fn subscribe(State(sim): State<Simulator>, Form(form): Form<SubscribeForm>) -> Response {
-    let account = AwsAccountId::parse(&form.aws_account_id).map_err(|e| e.message("AWS account ID"));
-    let product = ProductCode::parse(&form.product_code).map_err(|e| e.message("Product code"));
+    let account = AwsAccountId::parse(&form.aws_account_id).map_err(|e| describe_in(Locale::en, "AWS account ID", e));
+    let product = ProductCode::parse(&form.product_code).map_err(|e| describe_in(Locale::en, "Product code", e));
     let (account, product) = match (account, product) {
         (Ok(account), Ok(product)) => (account, product),
         (account, product) => {

@@ -6,11 +6,13 @@ use crate::aws::ResolveError;
 use crate::html::page;
 use crate::AppState;
 use app::domain::{AwsAccountId, MarketplaceToken, ProductCode};
+use app::i18n::{td_string, Locale};
 use app::ports::{now, ResolvedCustomer};
 use app::session::{SessionId, COOKIE};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::StatusCode;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use leptos::prelude::*;
@@ -54,36 +56,35 @@ impl Refusal {
         }
     }
 
-    fn reason(self) -> &'static str {
+    fn reason(self, locale: Locale) -> &'static str {
         match self {
-            Refusal::MissingToken => "The link from AWS Marketplace did not include a registration token.",
-            Refusal::InvalidToken => "The registration token from AWS Marketplace is not valid.",
-            Refusal::ExpiredToken => {
-                "The registration token from AWS Marketplace has expired. Tokens are valid for a short time only."
-            }
-            Refusal::ForeignProduct => "This registration token is for a different product, not Guance.",
-            Refusal::Unavailable => "We could not reach AWS Marketplace to confirm your subscription.",
+            Refusal::MissingToken => td_string!(locale, refused_missing_token),
+            Refusal::InvalidToken => td_string!(locale, refused_invalid_token),
+            Refusal::ExpiredToken => td_string!(locale, refused_expired_token),
+            Refusal::ForeignProduct => td_string!(locale, refused_foreign_product),
+            Refusal::Unavailable => td_string!(locale, refused_unavailable),
         }
     }
-}
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
+    /// The refusal as a page in the buyer's language.
+    fn page(self, locale: Locale) -> Response {
         metrics::counter!("portal_fulfillment_total", "outcome" => self.outcome()).increment(1);
-        let reason = self.reason();
+        let reason = self.reason(locale);
         let retry_later = self == Refusal::Unavailable;
+        let heading = td_string!(locale, refused_heading);
         let body = page(
-            "We could not start your activation",
+            heading,
             view! {
-                <h1>"We could not start your activation"</h1>
+                <h1>{heading}</h1>
                 <p data-testid="reason">{reason}</p>
-                {retry_later.then(|| view! { <p>"This is a problem on our side. Please try again in a few minutes."</p> })}
+                {retry_later.then(|| view! { <p>{td_string!(locale, refused_retry_later)}</p> })}
                 <p>
-                    "Return to AWS Marketplace, open your Guance subscription and click "
-                    <strong>"Set Up Your Account"</strong> " again."
+                    {td_string!(locale, refused_return_before)}
+                    <strong>{td_string!(locale, set_up_your_account)}</strong>
+                    {td_string!(locale, refused_return_after)}
                 </p>
                 <p>
-                    <a href="https://aws.amazon.com/marketplace/library">"Go to your AWS Marketplace subscriptions"</a>
+                    <a href="https://aws.amazon.com/marketplace/library">{td_string!(locale, refused_subscriptions_link)}</a>
                 </p>
             },
         );
@@ -91,7 +92,24 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// `POST /marketplace/aws`: a redirect into the wizard, or the refusal's page in the buyer's language
+/// (`Accept-Language`).
 pub async fn fulfill(
+    state: State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Result<Form<FulfillmentForm>, FormRejection>,
+) -> Response {
+    match resolve_and_start(state, jar, form).await {
+        Ok(started) => started.into_response(),
+        Err(refusal) => {
+            let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+            refusal.page(app::messages::locale_from_accept_language(accept))
+        }
+    }
+}
+
+async fn resolve_and_start(
     State(state): State<AppState>,
     jar: CookieJar,
     form: Result<Form<FulfillmentForm>, FormRejection>,

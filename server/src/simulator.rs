@@ -3,6 +3,8 @@
 //! SDK. Requests must carry a SigV4 `Authorization` header (any credentials), as real AWS requires.
 
 use app::domain::{AwsAccountId, ProductCode};
+use app::i18n::Locale;
+use app::messages::describe_in;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -132,11 +134,11 @@ async fn mint_token(State(sim): State<Simulator>, body: Result<Json<MintRequest>
     };
     let account = match AwsAccountId::parse(&req.aws_account_id) {
         Ok(account) => account,
-        Err(e) => return bad_request(e.message("aws_account_id")),
+        Err(e) => return bad_request(describe_in(Locale::en, "aws_account_id", e)),
     };
     let product = match req.product_code.as_deref().map(ProductCode::parse).transpose() {
         Ok(product) => product.unwrap_or_else(|| sim.default_product.clone()),
-        Err(e) => return bad_request(e.message("product_code")),
+        Err(e) => return bad_request(describe_in(Locale::en, "product_code", e)),
     };
     let ttl = req.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
     if ttl > MAX_TTL_SECONDS {

@@ -56,38 +56,3 @@ pub enum CodeRejection {
     /// Already used.
     Used,
 }
-
-impl CodeRejection {
-    pub fn message(self) -> String {
-        match self {
-            CodeRejection::NoCode => "Select Send code to get a verification code by email".to_owned(),
-            CodeRejection::Wrong { remaining_attempts: 1 } => {
-                "The verification code is not correct. You have 1 more try".to_owned()
-            }
-            CodeRejection::Wrong { remaining_attempts } => {
-                format!("The verification code is not correct. You have {remaining_attempts} more tries")
-            }
-            CodeRejection::Expired => "The verification code has expired. Select Send code to get a new one".to_owned(),
-            CodeRejection::Locked => {
-                "You entered a wrong code too many times. Select Send code to get a new one".to_owned()
-            }
-            CodeRejection::Used => {
-                "This verification code has already been used. Select Send code to get a new one".to_owned()
-            }
-        }
-    }
-}
-
-impl SendRefusal {
-    pub fn message(self) -> String {
-        match self {
-            SendRefusal::TooSoon { retry_after_secs } => {
-                format!("You can ask for a new code in {retry_after_secs} seconds")
-            }
-            SendRefusal::HourlyLimit { retry_after_secs } => format!(
-                "Too many codes were sent to this address. Try again in {} minutes",
-                (retry_after_secs + 59) / 60
-            ),
-        }
-    }
-}

@@ -240,19 +240,6 @@ impl Industry {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Industry::Internet => "Internet and software",
-            Industry::Finance => "Finance and insurance",
-            Industry::Manufacturing => "Manufacturing",
-            Industry::Retail => "Retail and e-commerce",
-            Industry::Education => "Education",
-            Industry::Healthcare => "Healthcare",
-            Industry::Government => "Government and public sector",
-            Industry::Other => "Other",
-        }
-    }
-
     /// Empty is "not given".
     pub fn parse_optional(input: &str) -> Result<Option<Self>, FieldError> {
         choose(&Self::ALL, input, Self::code)
@@ -278,15 +265,6 @@ impl CompanySize {
             CompanySize::Medium => "50-199",
             CompanySize::Large => "200-999",
             CompanySize::Enterprise => "1000+",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CompanySize::Small => "1 to 49 employees",
-            CompanySize::Medium => "50 to 199 employees",
-            CompanySize::Large => "200 to 999 employees",
-            CompanySize::Enterprise => "1,000 employees or more",
         }
     }
 

@@ -1,6 +1,6 @@
-//! Which rule a text field follows, and its messages in the buyer's words: the server uses them when it
-//! checks a submitted form, and the browser uses the very same ones to re-check a field live as the buyer
-//! corrects it after a submission.
+//! Which rule a text field follows: the server applies it when it checks a submitted form, and the browser
+//! applies the very same one to re-check a field live as the buyer corrects it after a submission (with the
+//! messages the server rendered for the page, `crate::messages::FieldMessages`).
 
 use super::{CompanyName, Email, FieldError, Phone, Username, WorkspaceName};
 use serde::{Deserialize, Serialize};
@@ -16,34 +16,16 @@ pub enum FieldRule {
 }
 
 impl FieldRule {
-    /// (subject of a message, what an empty field says).
-    fn words(self) -> (&'static str, &'static str) {
+    /// Checks `input` by the domain type's own `parse` (the message is [`FieldRule::describe`]'s, in
+    /// `crate::messages`).
+    pub fn validate(self, input: &str) -> Result<(), FieldError> {
         match self {
-            FieldRule::Username => ("Username", "Enter a username"),
-            FieldRule::BillingUsername => ("Billing account username", "Enter the username of your billing account"),
-            FieldRule::Email => ("Email address", "Enter an email address"),
-            FieldRule::Phone => ("Phone number", "Enter a phone number"),
-            FieldRule::CompanyName => ("Company name", "Enter your company name"),
-            FieldRule::WorkspaceName => ("Workspace name", "Enter a workspace name"),
-        }
-    }
-
-    /// The message for `error` on a field of this rule.
-    pub fn describe(self, error: FieldError) -> String {
-        let (subject, enter) = self.words();
-        error.describe(subject, enter)
-    }
-
-    /// Checks `input` by the domain type's own `parse`; the message when it is refused.
-    pub fn check(self, input: &str) -> Result<(), String> {
-        let parsed = match self {
             FieldRule::Username | FieldRule::BillingUsername => Username::parse(input).map(drop),
             FieldRule::Email => Email::parse(input).map(drop),
             FieldRule::Phone => Phone::parse_optional(input).map(drop),
             FieldRule::CompanyName => CompanyName::parse(input).map(drop),
             FieldRule::WorkspaceName => WorkspaceName::parse(input).map(drop),
-        };
-        parsed.map_err(|e| self.describe(e))
+        }
     }
 }
 
@@ -52,21 +34,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_rule_checks_with_its_type_and_speaks_of_its_field() {
-        assert_eq!(FieldRule::Username.check("alice"), Ok(()));
-        assert_eq!(FieldRule::Username.check(""), Err("Enter a username".to_owned()));
-        assert_eq!(FieldRule::Username.check("ab"), Err("Username must be 3 characters or more".to_owned()));
-        assert_eq!(
-            FieldRule::BillingUsername.check("9lives"),
-            Err("Billing account username must start with a letter (a to z)".to_owned())
-        );
-        assert_eq!(FieldRule::Email.check("name@example.com"), Ok(()));
-        assert!(FieldRule::Email.check("name@").is_err());
-        assert_eq!(FieldRule::Phone.check(""), Ok(()), "the phone is optional");
-        assert_eq!(FieldRule::CompanyName.check(" "), Err("Enter your company name".to_owned()));
-        assert_eq!(
-            FieldRule::WorkspaceName.check(&"w".repeat(51)),
-            Err("Workspace name must be 50 characters or fewer".to_owned())
-        );
+    fn each_rule_checks_with_its_type() {
+        assert_eq!(FieldRule::Username.validate("alice"), Ok(()));
+        assert_eq!(FieldRule::Username.validate(""), Err(FieldError::Required));
+        assert_eq!(FieldRule::Username.validate("ab"), Err(FieldError::TooShort { min: 3 }));
+        assert_eq!(FieldRule::BillingUsername.validate("9lives"), Err(FieldError::MustStartWithLetter));
+        assert_eq!(FieldRule::Email.validate("name@example.com"), Ok(()));
+        assert_eq!(FieldRule::Email.validate("name@"), Err(FieldError::InvalidEmail));
+        assert_eq!(FieldRule::Phone.validate(""), Ok(()), "the phone is optional");
+        assert_eq!(FieldRule::CompanyName.validate(" "), Err(FieldError::Required));
+        assert_eq!(FieldRule::WorkspaceName.validate(&"w".repeat(51)), Err(FieldError::TooLong { max: 50 }));
     }
 }
