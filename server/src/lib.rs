@@ -7,6 +7,7 @@ mod dev;
 pub mod fulfillment;
 mod html;
 pub mod mail;
+pub mod metering;
 pub mod observability;
 pub mod simulator;
 pub mod store;

@@ -3,6 +3,7 @@
 mod accounts;
 mod codes;
 mod link;
+mod metering;
 mod rows;
 mod sqlite;
 #[cfg(test)]
