@@ -2,10 +2,16 @@
 //! built-in simulator with static credentials (the SDK's default credential chain never runs); in prod it
 //! uses the default chain and AWS's regional endpoint unless `AWS_MARKETPLACE_ENDPOINT` says otherwise.
 
+use crate::metering::{BatchAnswer, Meter, MeterError, PendingRecord, RecordKey, RecordStatus};
 use app::domain::MarketplaceToken;
+use async_trait::async_trait;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
 use aws_credential_types::Credentials;
+use aws_sdk_marketplacemetering::error::SdkError;
+use aws_sdk_marketplacemetering::operation::batch_meter_usage::BatchMeterUsageError;
 use aws_sdk_marketplacemetering::operation::resolve_customer::ResolveCustomerError;
+use aws_sdk_marketplacemetering::primitives::DateTime;
+use aws_sdk_marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
 use aws_sdk_marketplacemetering::Client;
 use std::time::Duration;
 
@@ -83,5 +89,84 @@ impl Marketplace {
             customer_identifier: output.customer_identifier().map(str::to_owned),
             license_arn: output.license_arn().map(str::to_owned),
         })
+    }
+}
+
+/// `AWSMPMeteringService.BatchMeterUsage` through the SDK (whose standard retry already repeats a throttled
+/// call a few times; the job adds its own backoff on top).
+#[async_trait]
+impl Meter for Marketplace {
+    async fn batch_meter_usage(
+        &self,
+        product_code: Option<&str>,
+        records: &[PendingRecord],
+    ) -> Result<BatchAnswer, MeterError> {
+        let mut usage = Vec::with_capacity(records.len());
+        for r in records {
+            let quantity = i32::try_from(r.quantity).map_err(|_| MeterError::Refused("quantity too large".into()))?;
+            let mut record = UsageRecord::builder()
+                .timestamp(DateTime::from_secs(r.usage_hour))
+                .dimension(&r.dimension)
+                .quantity(quantity);
+            record = match &r.license_arn {
+                Some(license) => record.customer_aws_account_id(&r.aws_account_id).license_arn(license),
+                None => record.customer_identifier(r.customer_identifier.clone().unwrap_or_default()),
+            };
+            usage.push(record.build().map_err(|e| MeterError::Refused(e.to_string()))?);
+        }
+        let output = self
+            .metering
+            .batch_meter_usage()
+            .set_product_code(product_code.map(str::to_owned))
+            .set_usage_records(Some(usage))
+            .send()
+            .await
+            .map_err(meter_error)?;
+        let key = |r: &UsageRecord| RecordKey {
+            customer: r
+                .customer_aws_account_id()
+                .filter(|id| !id.is_empty())
+                .unwrap_or(r.customer_identifier())
+                .to_owned(),
+            dimension: r.dimension().to_owned(),
+            usage_hour: r.timestamp().secs(),
+        };
+        let mut answer = BatchAnswer::default();
+        for result in output.results() {
+            let Some(record) = result.usage_record() else { continue };
+            let status = match result.status() {
+                Some(UsageRecordResultStatus::Success) => RecordStatus::Success {
+                    metering_record_id: result.metering_record_id().unwrap_or_default().to_owned(),
+                },
+                Some(UsageRecordResultStatus::CustomerNotSubscribed) => RecordStatus::CustomerNotSubscribed,
+                Some(UsageRecordResultStatus::DuplicateRecord) => RecordStatus::DuplicateRecord,
+                // An answer we cannot read is treated as unprocessed: the identical record is sent again.
+                _ => {
+                    answer.unprocessed.push(key(record));
+                    continue;
+                }
+            };
+            answer.results.push((key(record), status));
+        }
+        answer.unprocessed.extend(output.unprocessed_records().iter().map(key));
+        Ok(answer)
+    }
+}
+
+fn meter_error<R: std::fmt::Debug>(err: SdkError<BatchMeterUsageError, R>) -> MeterError {
+    match err {
+        SdkError::ServiceError(service) => match service.into_err() {
+            e @ (BatchMeterUsageError::ThrottlingException(_)
+            | BatchMeterUsageError::InternalServiceErrorException(_)) => MeterError::Retryable(format!("{e:?}")),
+            e => match e.meta().code() {
+                // 5xx AWS did not name in the model: try again.
+                Some(code) if code.contains("Internal") || code.contains("ServiceUnavailable") => {
+                    MeterError::Retryable(code.to_owned())
+                }
+                _ => MeterError::Refused(format!("{e:?}")),
+            },
+        },
+        // Timeouts, connection failures, unreadable responses: the request may not have arrived.
+        other => MeterError::Retryable(format!("{other:?}")),
     }
 }

@@ -28,6 +28,10 @@ pub struct Config {
     pub secret_key: SecretKey,
     /// Where buyers reach the portal, for links in emails (`PORTAL_PUBLIC_URL`); no trailing slash.
     pub public_url: String,
+    /// Bearer token of `POST /internal/usage` (`PORTAL_INTERNAL_TOKEN`). Dev default: [`DEV_INTERNAL_TOKEN`].
+    pub internal_token: SecretKey,
+    /// Seconds between runs of the metering job (`PORTAL_METERING_INTERVAL_SECS`); 0 turns it off.
+    pub metering_interval_secs: u64,
 }
 
 /// Key material: usable, never printed.
@@ -64,6 +68,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db?mode=rwc";
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_PRODUCT_CODE: &str = "guance-dev";
 pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
+/// The internal token in dev mode (prod requires its own).
+pub const DEV_INTERNAL_TOKEN: &str = "dev-internal-token";
+pub const DEFAULT_METERING_INTERVAL_SECS: u64 = 600;
 
 impl Config {
     /// Reads the process environment.
@@ -89,6 +96,7 @@ impl Config {
         let product_code = get("AWS_MARKETPLACE_PRODUCT_CODE");
         let secret_key = get("PORTAL_SECRET_KEY");
         let public_url = get("PORTAL_PUBLIC_URL");
+        let internal_token = get("PORTAL_INTERNAL_TOKEN");
         if mode == Mode::Prod {
             let missing: Vec<&'static str> = [
                 ("DATABASE_URL", database_url.is_none()),
@@ -96,6 +104,7 @@ impl Config {
                 ("AWS_MARKETPLACE_PRODUCT_CODE", product_code.is_none()),
                 ("PORTAL_SECRET_KEY", secret_key.is_none()),
                 ("PORTAL_PUBLIC_URL", public_url.is_none()),
+                ("PORTAL_INTERNAL_TOKEN", internal_token.is_none()),
             ]
             .into_iter()
             .filter_map(|(name, missing)| missing.then_some(name))
@@ -146,7 +155,25 @@ impl Config {
             }
             None => format!("http://{}", loopback_authority(site_addr)),
         };
+        let internal_token = match internal_token {
+            Some(token) if token.len() < MIN_SECRET_KEY_LEN => {
+                return Err(ConfigError::Invalid {
+                    name: "PORTAL_INTERNAL_TOKEN",
+                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
+                })
+            }
+            Some(token) => SecretKey(token.into_bytes()),
+            None => SecretKey(DEV_INTERNAL_TOKEN.as_bytes().to_vec()),
+        };
+        let metering_interval_secs = match get("PORTAL_METERING_INTERVAL_SECS") {
+            None => DEFAULT_METERING_INTERVAL_SECS,
+            Some(v) => v
+                .parse()
+                .map_err(|e| ConfigError::Invalid { name: "PORTAL_METERING_INTERVAL_SECS", reason: format!("{e}") })?,
+        };
         Ok(Config {
+            internal_token,
+            metering_interval_secs,
             public_url,
             mode,
             mail_from,
@@ -227,13 +254,14 @@ mod tests {
                 "SMTP_URL",
                 "AWS_MARKETPLACE_PRODUCT_CODE",
                 "PORTAL_SECRET_KEY",
-                "PORTAL_PUBLIC_URL"
+                "PORTAL_PUBLIC_URL",
+                "PORTAL_INTERNAL_TOKEN"
             ])
         );
         assert_eq!(
             err.to_string(),
             "missing required settings for PORTAL_ENV=prod: DATABASE_URL, SMTP_URL, AWS_MARKETPLACE_PRODUCT_CODE, \
-             PORTAL_SECRET_KEY, PORTAL_PUBLIC_URL"
+             PORTAL_SECRET_KEY, PORTAL_PUBLIC_URL, PORTAL_INTERNAL_TOKEN"
         );
         let err = config(&[("PORTAL_ENV", "prod"), ("SMTP_URL", "smtp://x"), ("DATABASE_URL", " ")])
             .expect_err("blank counts as missing");
@@ -243,7 +271,8 @@ mod tests {
                 "DATABASE_URL",
                 "AWS_MARKETPLACE_PRODUCT_CODE",
                 "PORTAL_SECRET_KEY",
-                "PORTAL_PUBLIC_URL"
+                "PORTAL_PUBLIC_URL",
+                "PORTAL_INTERNAL_TOKEN"
             ])
         );
     }
@@ -257,6 +286,7 @@ mod tests {
             ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
             ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
             ("PORTAL_PUBLIC_URL", "https://activate.example.com/"),
+            ("PORTAL_INTERNAL_TOKEN", "fedcba9876543210fedcba9876543210"),
         ])
         .expect("prod config");
         assert_eq!(c.mode, Mode::Prod);

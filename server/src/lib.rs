@@ -6,13 +6,14 @@ pub mod config;
 mod dev;
 pub mod fulfillment;
 mod html;
+pub mod internal;
 pub mod mail;
 pub mod metering;
 pub mod observability;
 pub mod simulator;
 pub mod store;
 
-use app::ports::{MailError, Mailer, Ports, Store, StoreError};
+use app::ports::{MailError, Mailer, Ports, StoreError};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
@@ -48,17 +49,44 @@ pub enum StartError {
     Mail(#[from] MailError),
 }
 
-/// Opens the store and builds the whole application for `config`.
+/// Opens the store, builds the whole application for `config` and schedules the metering job.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Router, StartError> {
     let store = store::connect(&config.database_url).await?;
+    let marketplace = marketplace(config).await;
+    if config.metering_interval_secs > 0 {
+        let state = metering_state(config, store.clone(), marketplace);
+        internal::spawn_job(state, std::time::Duration::from_secs(config.metering_interval_secs));
+    }
     router(config, leptos_options, store).await
 }
 
-/// Builds the application around an already opened store.
+async fn marketplace(config: &Config) -> aws::Marketplace {
+    aws::Marketplace::new(&aws::AwsSettings {
+        region: config.aws_region.clone(),
+        endpoint: config.aws_endpoint.clone(),
+        static_credentials: config.dev_mode(),
+    })
+    .await
+}
+
+fn metering_state(
+    config: &Config,
+    store: Arc<dyn store::ServerStore>,
+    marketplace: aws::Marketplace,
+) -> internal::MeteringState {
+    internal::MeteringState {
+        store,
+        marketplace,
+        internal_token: Arc::new(config.internal_token.bytes().to_vec()),
+        holder: internal::instance_name().into(),
+    }
+}
+
+/// Builds the application around an already opened store (the metering job is not scheduled: see [`build`]).
 pub async fn router(
     config: &Config,
     leptos_options: LeptosOptions,
-    store: Arc<dyn Store>,
+    store: Arc<dyn store::ServerStore>,
 ) -> Result<Router, StartError> {
     let dev = config.dev_mode();
     // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
@@ -67,12 +95,8 @@ pub async fn router(
         Some(url) => Arc::new(mail::SmtpMailer::new(url, config.mail_from.clone())?),
         None => Arc::new(mailbox.clone()),
     };
-    let marketplace = aws::Marketplace::new(&aws::AwsSettings {
-        region: config.aws_region.clone(),
-        endpoint: config.aws_endpoint.clone(),
-        static_credentials: dev,
-    })
-    .await;
+    let marketplace = marketplace(config).await;
+    let metering = metering_state(config, store.clone(), marketplace.clone());
     let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
     let ports = Ports {
         store,
@@ -95,6 +119,10 @@ pub async fn router(
         .route("/marketplace/aws", post(fulfillment::fulfill).layer(DefaultBodyLimit::max(fulfillment::BODY_LIMIT)))
         .route("/healthz", get(healthz))
         .route("/metrics", get(observability::render))
+        .route(
+            "/internal/usage",
+            post(internal::usage).layer(DefaultBodyLimit::max(1024 * 1024)).with_state(metering.clone()),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -114,7 +142,16 @@ pub async fn router(
             .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
             .route("/_dev/mailbox/expire", post(dev::expire_codes))
             .with_state(store_for_dev);
-        router = router.merge(simulator::routes(sim)).merge(subscribe).merge(mailbox).merge(billing_center);
+        let metering_dev = Router::new()
+            .route("/_dev/metering/run", post(internal::dev_run))
+            .route("/_dev/usage/generate", post(internal::dev_generate))
+            .with_state(metering);
+        router = router
+            .merge(simulator::routes(sim))
+            .merge(subscribe)
+            .merge(mailbox)
+            .merge(billing_center)
+            .merge(metering_dev);
     }
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();

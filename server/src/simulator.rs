@@ -31,8 +31,48 @@ struct Minted {
     expires_at: Instant,
 }
 
+/// One fault to inject into the next calls of an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    /// `BatchMeterUsage` or `ResolveCustomer`.
+    pub operation: String,
+    /// `throttle` (400 ThrottlingException), `internal` (500 InternalServiceErrorException), `slow` (processed at
+    /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `unprocessed` (every
+    /// record comes back in UnprocessedRecords).
+    pub kind: String,
+    /// How many calls it affects (default 1).
+    pub times: Option<u32>,
+    pub delay_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FaultKind {
+    Throttle,
+    Internal,
+    Slow(Duration),
+    Lost,
+    Unprocessed,
+}
+
+/// A record BatchMeterUsage received, as the dev route lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedRecord {
+    pub customer: String,
+    pub dimension: String,
+    pub timestamp: i64,
+    pub quantity: i64,
+    pub status: String,
+    pub metering_record_id: Option<String>,
+}
+
 #[derive(Default)]
 struct State_ {
+    faults: Vec<(String, FaultKind)>,
+    /// Accepted usage per (customer, dimension, hour): its quantity and record id.
+    metered: HashMap<(String, String, i64), (i64, String)>,
+    /// Every record answered, in order (identical resends included).
+    received: Vec<ReceivedRecord>,
     tokens: HashMap<String, Minted>,
     /// Stable per account, as AWS's CustomerIdentifier is.
     customer_ids: HashMap<AwsAccountId, String>,
@@ -101,10 +141,13 @@ impl Simulator {
     }
 }
 
-/// The simulator's routes: `/_sim/aws/tokens` and the AWS endpoint `/_sim/aws/`.
+/// The simulator's routes: `/_sim/aws/tokens`, the AWS endpoint `/_sim/aws/`, and the control routes
+/// `/_sim/aws/metering` (what BatchMeterUsage received) and `/_sim/aws/faults` (inject, or DELETE to clear).
 pub fn routes<S>(sim: Simulator) -> Router<S> {
     Router::new()
         .route("/_sim/aws/tokens", post(mint_token))
+        .route("/_sim/aws/metering", axum::routing::get(list_metering))
+        .route("/_sim/aws/faults", post(inject_fault).delete(clear_faults))
         .route("/_sim/aws/", post(aws_json))
         .route("/_sim/aws", post(aws_json))
         .with_state(sim)
@@ -156,6 +199,13 @@ enum AwsError {
     Serialization,
     InvalidToken,
     ExpiredToken,
+    Throttling,
+    InternalServiceError,
+    Validation(&'static str),
+    TimestampOutOfBounds,
+    InvalidUsageDimension,
+    InvalidProductCode,
+    InvalidLicense,
 }
 
 impl IntoResponse for AwsError {
@@ -172,6 +222,27 @@ impl IntoResponse for AwsError {
             AwsError::ExpiredToken => {
                 (StatusCode::BAD_REQUEST, "ExpiredTokenException", "Registration token has expired")
             }
+            AwsError::Throttling => (StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded"),
+            AwsError::InternalServiceError => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "InternalServiceErrorException", "Internal service error")
+            }
+            AwsError::Validation(message) => (StatusCode::BAD_REQUEST, "ValidationException", message),
+            AwsError::TimestampOutOfBounds => (
+                StatusCode::BAD_REQUEST,
+                "TimestampOutOfBoundsException",
+                "Usage records must be at most 6 hours old and not in the future",
+            ),
+            AwsError::InvalidUsageDimension => {
+                (StatusCode::BAD_REQUEST, "InvalidUsageDimensionException", "The usage dimension is not in the listing")
+            }
+            AwsError::InvalidProductCode => {
+                (StatusCode::BAD_REQUEST, "InvalidProductCodeException", "The product code is not valid")
+            }
+            AwsError::InvalidLicense => (
+                StatusCode::BAD_REQUEST,
+                "InvalidLicenseException",
+                "Ensure the LicenseArn is valid and matches the customer",
+            ),
         };
         let body = json!({ "__type": kind, "message": message }).to_string();
         (
@@ -200,10 +271,51 @@ async fn aws_json(State(sim): State<Simulator>, headers: HeaderMap, body: axum::
     if !signed {
         return AwsError::MissingAuthenticationToken.into_response();
     }
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+    match sim.take_fault(&operation) {
+        Some(FaultKind::Throttle) => return AwsError::Throttling.into_response(),
+        Some(FaultKind::Internal) => return AwsError::InternalServiceError.into_response(),
+        // Slow: the request is processed at once, its answer comes late (a caller that gives up meanwhile has
+        // still been heard, as with real AWS).
+        Some(FaultKind::Slow(delay)) => {
+            let response = answer(&sim, &target, &body);
+            tokio::time::sleep(delay).await;
+            return response;
+        }
+        // Lost: processed, then answered with a 500 (the caller cannot know it was heard).
+        Some(FaultKind::Lost) => {
+            let _heard = answer(&sim, &target, &body);
+            return AwsError::InternalServiceError.into_response();
+        }
+        Some(FaultKind::Unprocessed) if operation == "BatchMeterUsage" => {
+            return match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(req) => json_ok(json!({ "Results": [], "UnprocessedRecords": req["UsageRecords"] })),
+                Err(_) => AwsError::Serialization.into_response(),
+            };
+        }
+        Some(FaultKind::Unprocessed) | None => {}
+    }
+    answer(&sim, &target, &body)
+}
+
+fn json_ok(body: serde_json::Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/x-amz-json-1.1")], body.to_string()).into_response()
+}
+
+fn answer(sim: &Simulator, target: &str, body: &[u8]) -> Response {
     match target {
+        "AWSMPMeteringService.BatchMeterUsage" => {
+            let Ok(req) = serde_json::from_slice::<BatchMeterUsageRequest>(body) else {
+                return AwsError::Serialization.into_response();
+            };
+            match sim.batch_meter_usage(req, unix_now()) {
+                Ok(out) => json_ok(out),
+                Err(e) => e.into_response(),
+            }
+        }
         "AWSMPMeteringService.ResolveCustomer" => {
-            let Ok(req) = serde_json::from_slice::<ResolveCustomerRequest>(&body) else {
+            let Ok(req) = serde_json::from_slice::<ResolveCustomerRequest>(body) else {
                 return AwsError::Serialization.into_response();
             };
             match sim.resolve(req.registration_token.as_deref().unwrap_or_default()) {
@@ -213,6 +325,179 @@ async fn aws_json(State(sim): State<Simulator>, headers: HeaderMap, body: axum::
         }
         _ => AwsError::UnknownOperation.into_response(),
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchMeterUsageRequest {
+    #[serde(rename = "ProductCode")]
+    product_code: Option<String>,
+    #[serde(rename = "UsageRecords")]
+    usage_records: Option<Vec<UsageRecordIn>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+struct UsageRecordIn {
+    #[serde(rename = "Timestamp")]
+    timestamp: f64,
+    #[serde(rename = "CustomerIdentifier", default, skip_serializing_if = "Option::is_none")]
+    customer_identifier: Option<String>,
+    #[serde(rename = "CustomerAWSAccountId", default, skip_serializing_if = "Option::is_none")]
+    customer_aws_account_id: Option<String>,
+    #[serde(rename = "LicenseArn", default, skip_serializing_if = "Option::is_none")]
+    license_arn: Option<String>,
+    #[serde(rename = "Dimension")]
+    dimension: String,
+    #[serde(rename = "Quantity", default, skip_serializing_if = "Option::is_none")]
+    quantity: Option<i64>,
+}
+
+impl Simulator {
+    fn take_fault(&self, operation: &str) -> Option<FaultKind> {
+        let mut state = self.lock();
+        let at = state.faults.iter().position(|(op, _)| op == operation)?;
+        Some(state.faults.remove(at).1)
+    }
+
+    /// Queues a fault for the next `times` calls of an operation.
+    pub fn inject(&self, req: &FaultRequest) -> Result<(), String> {
+        let kind = match req.kind.as_str() {
+            "throttle" => FaultKind::Throttle,
+            "internal" => FaultKind::Internal,
+            "slow" => FaultKind::Slow(Duration::from_millis(req.delay_ms.unwrap_or(1000).min(60_000))),
+            "unprocessed" => FaultKind::Unprocessed,
+            "lost" => FaultKind::Lost,
+            other => {
+                return Err(format!("unknown fault kind {other:?}: throttle, internal, slow, lost or unprocessed"))
+            }
+        };
+        if !["BatchMeterUsage", "ResolveCustomer"].contains(&req.operation.as_str()) {
+            return Err("operation must be BatchMeterUsage or ResolveCustomer".to_owned());
+        }
+        let mut state = self.lock();
+        for _ in 0..req.times.unwrap_or(1).min(1000) {
+            state.faults.push((req.operation.clone(), kind));
+        }
+        Ok(())
+    }
+
+    /// What BatchMeterUsage answered so far, in order.
+    pub fn received(&self) -> Vec<ReceivedRecord> {
+        self.lock().received.clone()
+    }
+
+    /// BatchMeterUsage as AWS documents it: 1 to 25 records; the whole batch is refused when a timestamp is
+    /// more than 6 hours old or in the future, a dimension is not the listing's, or a record names its
+    /// customer neither by account + license nor by CustomerIdentifier + ProductCode; an unknown customer
+    /// is `CustomerNotSubscribed`; the same customer, dimension and hour with another quantity is
+    /// `DuplicateRecord`; an identical record gets the identical answer.
+    fn batch_meter_usage(&self, req: BatchMeterUsageRequest, now: i64) -> Result<serde_json::Value, AwsError> {
+        let records = req.usage_records.unwrap_or_default();
+        if records.is_empty() || records.len() > crate::metering::BATCH_SIZE {
+            return Err(AwsError::Validation("UsageRecords must hold 1 to 25 records"));
+        }
+        let product = match req.product_code.as_deref() {
+            Some(code) => Some(ProductCode::parse(code).map_err(|_| AwsError::InvalidProductCode)?),
+            None => None,
+        };
+        for r in &records {
+            let ts = r.timestamp as i64;
+            if ts < now - crate::metering::WINDOW_SECS || ts > now + 300 {
+                return Err(AwsError::TimestampOutOfBounds);
+            }
+            if !crate::metering::DIMENSIONS.contains(&r.dimension.as_str()) {
+                return Err(AwsError::InvalidUsageDimension);
+            }
+            if !(0..=i64::from(i32::MAX)).contains(&r.quantity.unwrap_or(0)) {
+                return Err(AwsError::Validation("Quantity must be between 0 and 2147483647"));
+            }
+        }
+        let mut state = self.lock();
+        let mut results = Vec::new();
+        for r in records {
+            let by_account = r.customer_aws_account_id.as_deref().filter(|id| !id.is_empty());
+            let by_identifier = r.customer_identifier.as_deref().filter(|id| !id.is_empty());
+            let (customer, subscribed) =
+                match (by_account, by_identifier, &product) {
+                    (Some(account), None, _) => {
+                        let license = r.license_arn.as_deref().ok_or(AwsError::InvalidLicense)?;
+                        let known = state.licenses.iter().any(|((a, p), l)| {
+                            a.as_str() == account
+                                && license_id(l) == license_id(license)
+                                && product.as_ref().is_none_or(|code| code == p)
+                        });
+                        (account.to_owned(), known)
+                    }
+                    (None, Some(identifier), Some(code)) => {
+                        let known = state.customer_ids.iter().any(|(account, id)| {
+                            id == identifier && state.licenses.contains_key(&(account.clone(), code.clone()))
+                        });
+                        (identifier.to_owned(), known)
+                    }
+                    _ => return Err(AwsError::Validation(
+                        "Name the customer by CustomerAWSAccountId + LicenseArn or by CustomerIdentifier + ProductCode",
+                    )),
+                };
+            let quantity = r.quantity.unwrap_or(0);
+            let hour = r.timestamp as i64;
+            let key = (customer.clone(), r.dimension.clone(), hour);
+            let (status, record_id) = if !subscribed {
+                ("CustomerNotSubscribed", None)
+            } else {
+                match state.metered.get(&key) {
+                    Some((q, id)) if *q == quantity => ("Success", Some(id.clone())),
+                    Some(_) => ("DuplicateRecord", None),
+                    None => {
+                        let id = format!("mr-{}", random_hex(12));
+                        state.metered.insert(key, (quantity, id.clone()));
+                        ("Success", Some(id))
+                    }
+                }
+            };
+            state.received.push(ReceivedRecord {
+                customer,
+                dimension: r.dimension.clone(),
+                timestamp: hour,
+                quantity,
+                status: status.to_owned(),
+                metering_record_id: record_id.clone(),
+            });
+            let mut result = json!({ "UsageRecord": r, "Status": status });
+            if let Some(id) = record_id {
+                result["MeteringRecordId"] = json!(id);
+            }
+            results.push(result);
+        }
+        Ok(json!({ "Results": results, "UnprocessedRecords": [] }))
+    }
+}
+
+/// The `l-…` id at the end of a license ARN (event and ResolveCustomer ARNs differ in their prefix).
+pub fn license_id(arn: &str) -> &str {
+    arn.rsplit([':', '/']).next().unwrap_or(arn)
+}
+
+async fn list_metering(State(sim): State<Simulator>) -> Response {
+    Json(json!({ "records": sim.received() })).into_response()
+}
+
+async fn inject_fault(State(sim): State<Simulator>, body: Result<Json<FaultRequest>, JsonRejection>) -> Response {
+    let Json(req) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_request(rejection.body_text()),
+    };
+    match sim.inject(&req) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => bad_request(message),
+    }
+}
+
+async fn clear_faults(State(sim): State<Simulator>) -> Response {
+    sim.lock().faults.clear();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 #[cfg(test)]

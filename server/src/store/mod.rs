@@ -11,11 +11,17 @@ pub(crate) mod test_support;
 
 pub use sqlite::SqliteStore;
 
+use crate::metering::MeteringStore;
 use app::ports::{Store, StoreError};
 use std::sync::Arc;
 
+/// Everything the server stores: `app`'s ports and the metering job's tables.
+pub trait ServerStore: Store + MeteringStore {}
+
+impl<T: Store + MeteringStore> ServerStore for T {}
+
 /// Opens the store named by `database_url` and applies its migrations.
-pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn connect(database_url: &str) -> Result<Arc<dyn ServerStore>, StoreError> {
     if database_url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(database_url).await?))
     } else {

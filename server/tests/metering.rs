@@ -1,0 +1,339 @@
+//! Metering end to end: usage reported over HTTP, the job sending it through the real
+//! `aws-sdk-marketplacemetering` client to the simulator (a second server, as AWS would be), with injected
+//! throttling, lost answers and a portal instance that dies mid-run.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::aws::{AwsSettings, Marketplace};
+use server::config::{simulator_url, Config, DEV_INTERNAL_TOKEN};
+use server::metering::{run_once, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS};
+use server::store::SqliteStore;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+const H: i64 = 3600;
+
+struct Server {
+    base: String,
+    addr: std::net::SocketAddr,
+    store: SqliteStore,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(dir: &std::path::Path, extra: &[(&str, &str)]) -> Server {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("LEPTOS_SITE_ADDR".to_owned(), addr.to_string()),
+        ("DATABASE_URL".to_owned(), format!("sqlite://{}/portal.db?mode=rwc", dir.display())),
+    ]);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+    let store = SqliteStore::connect(&config.database_url).await.expect("store");
+    let options = LeptosOptions::builder().output_name("portal").site_root(dir.display().to_string()).build();
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server { base: format!("http://{addr}"), addr, store, task }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+}
+
+async fn marketplace(aws: &Server) -> Marketplace {
+    Marketplace::new(&AwsSettings {
+        region: "us-east-1".into(),
+        endpoint: Some(simulator_url(aws.addr)),
+        static_credentials: true,
+    })
+    .await
+}
+
+/// A customer of the listing at the simulator and in the portal (through fulfillment), with one workspace
+/// billed to it. Returns the workspace id.
+async fn customer_with_workspace(aws: &Server, portal: &Server, account: &str) -> i64 {
+    let http = http();
+    let minted: Value = http
+        .post(format!("{}/_sim/aws/tokens", aws.base))
+        .json(&json!({ "aws_account_id": account }))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("json");
+    let token = minted["token"].as_str().expect("token");
+    let res = http
+        .post(format!("{}/marketplace/aws", portal.base))
+        .form(&[("x-amzn-marketplace-token", token)])
+        .send()
+        .await
+        .expect("fulfill");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let pool = portal.store.pool();
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
+         VALUES (?1, ?1, 'a@example.com', 'x', 0) RETURNING id",
+    )
+    .bind(format!("u{account}"))
+    .fetch_one(pool)
+    .await
+    .expect("account");
+    let billing: i64 = sqlx::query_scalar(
+        "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
+         VALUES (?1, ?1, 'a@example.com', ?2, 0) RETURNING id",
+    )
+    .bind(format!("u{account}"))
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .expect("billing");
+    let workspace: i64 = sqlx::query_scalar(
+        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+         VALUES (?1, ?2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
+    )
+    .bind(billing)
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .expect("workspace");
+    sqlx::query(
+        "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
+         SELECT ?, id, 0 FROM marketplace_customers WHERE aws_account_id = ?",
+    )
+    .bind(workspace)
+    .bind(account)
+    .execute(pool)
+    .await
+    .expect("settlement");
+    workspace
+}
+
+async fn fault(aws: &Server, kind: &str, times: u32) {
+    let res = http()
+        .post(format!("{}/_sim/aws/faults", aws.base))
+        .json(&json!({ "operation": "BatchMeterUsage", "kind": kind, "times": times, "delay_ms": 1500 }))
+        .send()
+        .await
+        .expect("fault");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+fn now() -> i64 {
+    app::ports::now()
+}
+
+/// The start of the newest hour the job treats as closed at `now`.
+fn last_closed_hour(now: i64) -> i64 {
+    let closed_before = now - server::metering::CLOSE_AFTER_SECS;
+    closed_before - closed_before.rem_euclid(H) - H
+}
+
+fn quick() -> Backoff {
+    Backoff { attempts: 4, first: Duration::from_millis(10), max: Duration::from_millis(50) }
+}
+
+#[tokio::test]
+async fn usage_reports_need_the_token_and_are_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let portal = start(dir.path(), &[]).await;
+    let ws = customer_with_workspace(&portal, &portal, "123456789012").await;
+    let http = http();
+    let url = format!("{}/internal/usage", portal.base);
+    let hour = last_closed_hour(now());
+    let body = json!({ "records": [{ "event_id": "e1", "workspace_id": ws, "dimension": "hosts", "hour": hour, "quantity": 3 }] });
+    assert_eq!(http.post(&url).json(&body).send().await.expect("post").status(), StatusCode::UNAUTHORIZED);
+    let wrong = http.post(&url).bearer_auth("not-the-token").json(&body).send().await.expect("post");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let ok = http.post(&url).bearer_auth(DEV_INTERNAL_TOKEN).json(&body).send().await.expect("post");
+    assert_eq!(ok.status(), StatusCode::ACCEPTED);
+    assert_eq!(ok.json::<Value>().await.expect("json"), json!({ "accepted": 1, "repeated": 0 }));
+    let again = http.post(&url).bearer_auth(DEV_INTERNAL_TOKEN).json(&body).send().await.expect("post");
+    assert_eq!(again.json::<Value>().await.expect("json"), json!({ "accepted": 0, "repeated": 1 }));
+    for bad in [
+        json!({ "records": [] }),
+        json!({ "records": [{ "event_id": "e2", "workspace_id": ws, "dimension": "gpus", "hour": hour, "quantity": 1 }] }),
+        json!({ "records": [{ "event_id": "e3", "workspace_id": ws, "dimension": "hosts", "hour": now() + H, "quantity": 1 }] }),
+        json!({ "records": [{ "event_id": "e4", "workspace_id": ws, "dimension": "hosts", "hour": hour, "quantity": -1 }] }),
+        json!({ "records": [
+            { "event_id": "e5", "workspace_id": ws, "dimension": "hosts", "hour": hour, "quantity": 1 },
+            { "event_id": "e6", "workspace_id": 4242, "dimension": "hosts", "hour": hour, "quantity": 1 }
+        ] }),
+        json!({ "rows": [] }),
+    ] {
+        let res = http.post(&url).bearer_auth(DEV_INTERNAL_TOKEN).json(&bad).send().await.expect("post");
+        assert!(res.status().is_client_error(), "{bad}: {}", res.status());
+    }
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM usage_events").fetch_one(portal.store.pool()).await.expect("n");
+    assert_eq!(stored, 1, "a refused report stores nothing");
+}
+
+#[tokio::test]
+async fn batch_meter_usage_answers_as_aws_documents_through_the_sdk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aws = start(dir.path(), &[]).await;
+    let ws_dir = tempfile::tempdir().expect("tempdir");
+    let portal = start(ws_dir.path(), &[("AWS_MARKETPLACE_ENDPOINT", &simulator_url(aws.addr))]).await;
+    customer_with_workspace(&aws, &portal, "123456789012").await;
+    let meter = marketplace(&aws).await;
+    let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers")
+        .fetch_one(portal.store.pool())
+        .await
+        .expect("license");
+    let hour = last_closed_hour(now());
+    let record = |account: &str, dimension: &str, usage_hour: i64, quantity: i64| PendingRecord {
+        id: 1,
+        aws_account_id: account.into(),
+        license_arn: Some(license.clone()),
+        customer_identifier: None,
+        product_code: "guance-dev".into(),
+        dimension: dimension.into(),
+        usage_hour,
+        quantity,
+    };
+    let first = meter.batch_meter_usage(None, &[record("123456789012", "hosts", hour, 5)]).await.expect("call");
+    let Some((_, RecordStatus::Success { metering_record_id })) = first.results.first().cloned() else {
+        panic!("{first:?}")
+    };
+    let same = meter.batch_meter_usage(None, &[record("123456789012", "hosts", hour, 5)]).await.expect("call");
+    assert_eq!(same.results[0].1, RecordStatus::Success { metering_record_id }, "identical → identical answer");
+    let other = meter.batch_meter_usage(None, &[record("123456789012", "hosts", hour, 6)]).await.expect("call");
+    assert_eq!(other.results[0].1, RecordStatus::DuplicateRecord, "same hour, another quantity");
+    let stranger = meter.batch_meter_usage(None, &[record("210987654321", "hosts", hour, 1)]).await.expect("call");
+    assert_eq!(stranger.results[0].1, RecordStatus::CustomerNotSubscribed);
+    let too_old = meter.batch_meter_usage(None, &[record("123456789012", "hosts", now() - 7 * H, 1)]).await;
+    assert!(matches!(too_old, Err(MeterError::Refused(ref e)) if e.contains("TimestampOutOfBounds")), "{too_old:?}");
+    let future = meter.batch_meter_usage(None, &[record("123456789012", "hosts", now() + 2 * H, 1)]).await;
+    assert!(matches!(future, Err(MeterError::Refused(ref e)) if e.contains("TimestampOutOfBounds")), "{future:?}");
+    let dimension = meter.batch_meter_usage(None, &[record("123456789012", "gpus", hour, 1)]).await;
+    assert!(
+        matches!(dimension, Err(MeterError::Refused(ref e)) if e.contains("InvalidUsageDimension")),
+        "{dimension:?}"
+    );
+    let many: Vec<PendingRecord> = (0..26).map(|i| record("123456789012", "hosts", hour - i * H / 10, 1)).collect();
+    assert!(matches!(meter.batch_meter_usage(None, &many).await, Err(MeterError::Refused(_))), "more than 25");
+    let product = meter.batch_meter_usage(Some("not a product!"), &[record("123456789012", "hosts", hour, 5)]).await;
+    assert!(matches!(product, Err(MeterError::Refused(ref e)) if e.contains("InvalidProductCode")), "{product:?}");
+    fault(&aws, "throttle", 10).await;
+    let throttled = meter.batch_meter_usage(None, &[record("123456789012", "log_gb", hour, 1)]).await;
+    assert!(matches!(throttled, Err(MeterError::Retryable(ref e)) if e.contains("Throttling")), "{throttled:?}");
+    let _ = http().delete(format!("{}/_sim/aws/faults", aws.base)).send().await;
+    fault(&aws, "internal", 10).await;
+    let internal = meter.batch_meter_usage(None, &[record("123456789012", "log_gb", hour, 1)]).await;
+    assert!(matches!(internal, Err(MeterError::Retryable(_))), "{internal:?}");
+    let _ = http().delete(format!("{}/_sim/aws/faults", aws.base)).send().await;
+    fault(&aws, "unprocessed", 1).await;
+    let unprocessed = meter.batch_meter_usage(None, &[record("123456789012", "log_gb", hour, 1)]).await.expect("call");
+    assert_eq!((unprocessed.results.len(), unprocessed.unprocessed.len()), (0, 1));
+    aws.task.abort();
+    portal.task.abort();
+}
+
+#[tokio::test]
+async fn a_thousand_usage_rows_reach_aws_exactly_once_through_throttling_and_a_crash() {
+    let aws_dir = tempfile::tempdir().expect("tempdir");
+    let aws = start(aws_dir.path(), &[]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let endpoint = simulator_url(aws.addr);
+    let portal = start(dir.path(), &[("AWS_MARKETPLACE_ENDPOINT", &endpoint)]).await;
+    let mut workspaces = Vec::new();
+    for i in 0..40 {
+        let account = format!("{:012}", 100_000_000_000_i64 + i);
+        workspaces.push((account.clone(), customer_with_workspace(&aws, &portal, &account).await));
+    }
+    // 1,000 rows over 3 closed hours, 40 customers and the 5 dimensions.
+    let newest = last_closed_hour(now());
+    let dimensions = server::metering::DIMENSIONS;
+    let mut expected: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for i in 0..1000_i64 {
+        let (account, ws) = &workspaces[(i % 40) as usize];
+        let hour = newest - ((i / 40) % 3) * H;
+        let dimension = dimensions[((i / 120) % 5) as usize];
+        let quantity = i % 7 + 1;
+        *expected.entry((account.clone(), dimension.to_owned(), hour)).or_default() += quantity;
+        rows.push(json!({ "event_id": format!("row-{i}"), "workspace_id": ws, "dimension": dimension,
+                          "hour": hour + i % 3600, "quantity": quantity }));
+    }
+    for chunk in rows.chunks(400) {
+        let res = http()
+            .post(format!("{}/internal/usage", portal.base))
+            .bearer_auth(DEV_INTERNAL_TOKEN)
+            .json(&json!({ "records": chunk }))
+            .send()
+            .await
+            .expect("usage");
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+    }
+
+    // Instance A dies while the answer to its first batch is on its way (AWS has recorded it); then AWS
+    // loses two answers, leaves a batch unprocessed and throttles.
+    fault(&aws, "slow", 1).await;
+    fault(&aws, "lost", 2).await;
+    fault(&aws, "unprocessed", 1).await;
+    fault(&aws, "throttle", 3).await;
+    let store = Arc::new(portal.store.clone());
+    let meter = Arc::new(marketplace(&aws).await);
+    let started = now();
+    let crashed = {
+        let (store, meter) = (store.clone(), meter.clone());
+        tokio::spawn(async move { run_once(store.as_ref(), meter.as_ref(), "instance-a", started, quick()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    crashed.abort();
+    let _ = crashed.await;
+
+    // Instance B, after the restart: the lease of the dead instance blocks it until it expires.
+    let blocked = run_once(store.as_ref(), meter.as_ref(), "instance-b", started + 1, quick()).await.expect("run");
+    assert!(!blocked.ran || blocked.frozen == 0, "the dead instance's lease is respected: {blocked:?}");
+    let mut at = started + LEASE_SECS + 1;
+    for _ in 0..5 {
+        let report = run_once(store.as_ref(), meter.as_ref(), "instance-b", at, quick()).await.expect("run");
+        assert!(report.ran);
+        if report.left_pending == 0 {
+            break;
+        }
+        at += 60;
+    }
+
+    // Every customer, dimension and hour reached AWS once, with the full sum, and is stored as sent.
+    let states: Vec<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT state, status, COUNT(*) FROM metering_records GROUP BY state, status ORDER BY state")
+            .fetch_all(portal.store.pool())
+            .await
+            .expect("states");
+    assert_eq!(states, vec![("sent".to_owned(), Some("Success".to_owned()), expected.len() as i64)]);
+    let received: Value =
+        http().get(format!("{}/_sim/aws/metering", aws.base)).send().await.expect("list").json().await.expect("json");
+    let mut billed: BTreeMap<(String, String, i64), (i64, String)> = BTreeMap::new();
+    let answered = received["records"].as_array().expect("records");
+    assert!(
+        answered.len() >= expected.len() + 25,
+        "the batch the dead instance sent, and the lost answers, were sent again: {} answers for {} records",
+        answered.len(),
+        expected.len()
+    );
+    for r in answered {
+        assert_eq!(r["status"], "Success", "no duplicate and no unknown customer: {r}");
+        let key = (
+            r["customer"].as_str().expect("customer").to_owned(),
+            r["dimension"].as_str().expect("dimension").to_owned(),
+            r["timestamp"].as_i64().expect("timestamp"),
+        );
+        let value = (r["quantity"].as_i64().expect("quantity"), r["metering_record_id"].to_string());
+        if let Some(previous) = billed.insert(key.clone(), value.clone()) {
+            assert_eq!(previous, value, "a resend is identical and gets the identical answer: {key:?}");
+        }
+    }
+    let billed: BTreeMap<_, _> = billed.into_iter().map(|(k, (q, _))| (k, q)).collect();
+    assert_eq!(billed, expected);
+    aws.task.abort();
+    portal.task.abort();
+}
