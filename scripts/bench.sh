@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints figures, asserts nothing: first-load sizes of /activate (raw and brotli) against the 120 KB budget,
-# and request throughput/latency on loopback. Expects `cargo leptos build --release` to have run (make bench).
+# request throughput/latency on loopback, and the metering job for 100,000 usage rows. Expects `cargo leptos
+# build --release` to have run (make bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$HOME/.cache/guance-portal/target}"
@@ -17,3 +18,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site"
+
+# The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).
+echo
+cargo run -q --release -p server --example metering_bench
