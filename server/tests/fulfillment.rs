@@ -227,14 +227,17 @@ async fn prod_mounts_no_dev_routes() {
         ("AWS_MARKETPLACE_ENDPOINT", "http://127.0.0.1:9/"),
         ("PORTAL_SECRET_KEY", "an-e2e-secret-key-of-32-characters!"),
         ("PORTAL_PUBLIC_URL", "https://activate.example.com"),
+        ("PORTAL_INTERNAL_TOKEN", "an-internal-token-of-32-characters!"),
     ])
     .await;
-    for path in ["/dev", "/_dev/mailbox", "/_dev/mailbox.json"] {
+    for path in ["/dev", "/_dev/mailbox", "/_dev/mailbox.json", "/_sim/aws/metering"] {
         let (status, _) = portal.get(path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    let res = portal.http.post(format!("{}/_sim/aws/tokens", portal.base)).json(&json!({})).send().await;
-    assert_eq!(res.expect("post").status(), StatusCode::NOT_FOUND);
+    for path in ["/_sim/aws/tokens", "/_sim/aws/faults", "/_sim/aws/entitlements", "/_dev/metering/run"] {
+        let res = portal.http.post(format!("{}{path}", portal.base)).json(&json!({})).send().await;
+        assert_eq!(res.expect("post").status(), StatusCode::NOT_FOUND, "{path}");
+    }
     let (status, _) = portal.get("/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
 }
