@@ -48,6 +48,7 @@ pub enum ResolveError {
 #[derive(Clone)]
 pub struct Marketplace {
     metering: Client,
+    entitlement: aws_sdk_marketplaceentitlement::Client,
 }
 
 impl Marketplace {
@@ -58,20 +59,35 @@ impl Marketplace {
             .connect_timeout(Duration::from_secs(3))
             .operation_timeout(Duration::from_secs(15))
             .build();
-        let mut builder = if settings.static_credentials {
-            aws_sdk_marketplacemetering::Config::builder()
+        let shared = if settings.static_credentials {
+            aws_config::SdkConfig::builder()
                 .behavior_version(BehaviorVersion::latest())
                 .region(region)
-                .credentials_provider(Credentials::new("dev", "dev", None, None, "static"))
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    "dev", "dev", None, None, "static",
+                )))
+                .build()
         } else {
-            let shared = aws_config::defaults(BehaviorVersion::latest()).region(region).load().await;
-            aws_sdk_marketplacemetering::config::Builder::from(&shared)
+            aws_config::defaults(BehaviorVersion::latest()).region(region).load().await
         };
-        builder = builder.retry_config(retry).timeout_config(timeouts);
+        let mut metering = aws_sdk_marketplacemetering::config::Builder::from(&shared)
+            .retry_config(retry.clone())
+            .timeout_config(timeouts.clone());
+        let mut entitlement = aws_sdk_marketplaceentitlement::config::Builder::from(&shared)
+            .retry_config(retry)
+            .timeout_config(timeouts)
+            .protocol(
+                aws_smithy_json::protocol::aws_json_rpc::AwsJsonRpcProtocol::aws_json_1_1()
+                    .with_default_namespace("com.amazonaws.marketplaceentitlementservice"),
+            );
         if let Some(endpoint) = &settings.endpoint {
-            builder = builder.endpoint_url(endpoint);
+            metering = metering.endpoint_url(endpoint);
+            entitlement = entitlement.endpoint_url(endpoint);
         }
-        Self { metering: Client::from_conf(builder.build()) }
+        Self {
+            metering: Client::from_conf(metering.build()),
+            entitlement: aws_sdk_marketplaceentitlement::Client::from_conf(entitlement.build()),
+        }
     }
 
     /// `AWSMPMeteringService.ResolveCustomer`.
@@ -168,5 +184,73 @@ fn meter_error<R: std::fmt::Debug>(err: SdkError<BatchMeterUsageError, R>) -> Me
         },
         // Timeouts, connection failures, unreadable responses: the request may not have arrived.
         other => MeterError::Retryable(format!("{other:?}")),
+    }
+}
+
+/// `AWSMPEntitlementService.GetEntitlements`, filtered by the customer's account id, every page.
+#[async_trait]
+impl crate::entitlements::EntitlementSource for Marketplace {
+    async fn get_entitlements(
+        &self,
+        product_code: &str,
+        aws_account_id: &str,
+    ) -> Result<Vec<crate::entitlements::Entitlement>, crate::entitlements::EntitlementError> {
+        use crate::entitlements::{Entitlement, EntitlementError, EntitlementValue};
+        use aws_sdk_marketplaceentitlement::operation::get_entitlements::GetEntitlementsError;
+        use aws_sdk_marketplaceentitlement::types::GetEntitlementFilterName;
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        // A page may be empty and still carry a NextToken; a repeated token would loop forever.
+        for _ in 0..1000 {
+            let output = self
+                .entitlement
+                .get_entitlements()
+                .product_code(product_code)
+                .filter(GetEntitlementFilterName::CustomerAwsAccountId, vec![aws_account_id.to_owned()])
+                .set_next_token(next.clone())
+                .max_results(25)
+                .send()
+                .await
+                .map_err(|err| match err {
+                    aws_sdk_marketplaceentitlement::error::SdkError::ServiceError(service) => {
+                        match service.into_err() {
+                            e @ (GetEntitlementsError::ThrottlingException(_)
+                            | GetEntitlementsError::InternalServiceErrorException(_)) => {
+                                EntitlementError::Unavailable(format!("{e:?}"))
+                            }
+                            e => EntitlementError::Refused(format!("{e:?}")),
+                        }
+                    }
+                    other => EntitlementError::Unavailable(format!("{other:?}")),
+                })?;
+            for e in output.entitlements() {
+                let Some(dimension) = e.dimension() else { continue };
+                let value = match e.value() {
+                    Some(v) if v.integer_value().is_some() => {
+                        EntitlementValue::Integer(i64::from(v.integer_value().unwrap_or_default()))
+                    }
+                    Some(v) if v.double_value().is_some() => {
+                        EntitlementValue::Double(v.double_value().unwrap_or_default())
+                    }
+                    Some(v) if v.boolean_value().is_some() => {
+                        EntitlementValue::Boolean(v.boolean_value().unwrap_or_default())
+                    }
+                    Some(v) => {
+                        v.string_value().map_or(EntitlementValue::None, |s| EntitlementValue::String(s.to_owned()))
+                    }
+                    None => EntitlementValue::None,
+                };
+                all.push(Entitlement {
+                    dimension: dimension.to_owned(),
+                    value,
+                    expires_at: e.expiration_date().map(|d| d.secs()),
+                });
+            }
+            match output.next_token() {
+                Some(token) if !token.is_empty() && next.as_deref() != Some(token) => next = Some(token.to_owned()),
+                _ => return Ok(all),
+            }
+        }
+        Err(EntitlementError::Unavailable("GetEntitlements kept answering with more pages".to_owned()))
     }
 }

@@ -143,6 +143,19 @@ async fn resolve_and_start(
     })?;
     metrics::counter!("portal_fulfillment_total", "outcome" => "accepted").increment(1);
     tracing::info!(account = %customer.aws_account_id, "activation session started");
+    // Contract listings: read what the customer is entitled to now. A failure does not stop the buyer; the
+    // next `entitlement-updated` event (or registration) reads them again.
+    if let Err(e) = crate::entitlements::refresh(
+        state.store.as_ref(),
+        &state.marketplace,
+        customer.aws_account_id.as_str(),
+        customer.product_code.as_str(),
+        now(),
+    )
+    .await
+    {
+        tracing::warn!(error = %e, account = %customer.aws_account_id, "entitlements not read at registration");
+    }
 
     let cookie = Cookie::build((COOKIE, id.as_str().to_owned()))
         .http_only(true)

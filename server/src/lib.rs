@@ -4,6 +4,7 @@ pub mod aws;
 pub mod codes;
 pub mod config;
 mod dev;
+pub mod entitlements;
 pub mod fulfillment;
 mod html;
 pub mod internal;
@@ -30,6 +31,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub ports: Ports,
+    /// The same store, with the server's own tables (metering, entitlements).
+    pub store: Arc<dyn store::ServerStore>,
     pub marketplace: aws::Marketplace,
     pub secure_cookies: bool,
 }
@@ -107,8 +110,13 @@ pub async fn router(
         dev_mode: dev,
     };
     let store_for_dev = ports.store.clone();
-    let state =
-        AppState { leptos_options: leptos_options.clone(), ports: ports.clone(), marketplace, secure_cookies: !dev };
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        ports: ports.clone(),
+        store: metering.store.clone(),
+        marketplace,
+        secure_cookies: !dev,
+    };
 
     // In prod the dev pages are not routed at all: they fall through to the 404 page.
     let routes: Vec<_> =

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod codes;
+mod entitlements;
 mod link;
 mod metering;
 mod rows;
@@ -11,14 +12,15 @@ pub(crate) mod test_support;
 
 pub use sqlite::SqliteStore;
 
+use crate::entitlements::EntitlementStore;
 use crate::metering::MeteringStore;
 use app::ports::{Store, StoreError};
 use std::sync::Arc;
 
-/// Everything the server stores: `app`'s ports and the metering job's tables.
-pub trait ServerStore: Store + MeteringStore {}
+/// Everything the server stores: `app`'s ports, the metering job's tables and the entitlements.
+pub trait ServerStore: Store + MeteringStore + EntitlementStore {}
 
-impl<T: Store + MeteringStore> ServerStore for T {}
+impl<T: Store + MeteringStore + EntitlementStore> ServerStore for T {}
 
 /// Opens the store named by `database_url` and applies its migrations.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn ServerStore>, StoreError> {

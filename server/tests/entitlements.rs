@@ -1,0 +1,120 @@
+//! Entitlements end to end: the simulator holds a contract, fulfillment reads it through the real
+//! `aws-sdk-marketplaceentitlement` client (AWS JSON 1.1, every page) and stores it.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::config::Config;
+use server::entitlements::{EntitlementStore, EntitlementValue};
+use server::store::SqliteStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+async fn start() -> (String, SqliteStore, tempfile::TempDir) {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let env: HashMap<&str, String> = HashMap::from([
+        ("LEPTOS_SITE_ADDR", addr.to_string()),
+        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
+    ]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+    let store = SqliteStore::connect(&config.database_url).await.expect("store");
+    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), store, dir)
+}
+
+async fn subscribe(http: &reqwest::Client, base: &str, account: &str) {
+    let minted: Value = http
+        .post(format!("{base}/_sim/aws/tokens"))
+        .json(&json!({ "aws_account_id": account }))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("json");
+    let res = http
+        .post(format!("{base}/marketplace/aws"))
+        .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
+        .send()
+        .await
+        .expect("fulfill");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_contract() {
+    let (base, store, _dir) = start().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    // 30 dimensions: two pages of GetEntitlements (25 + 5).
+    let mut entitlements: Vec<Value> = (0..28)
+        .map(|i| json!({ "dimension": format!("dim_{i:02}"), "integer_value": i, "expiration_date": 2_000_000_000 }))
+        .collect();
+    entitlements.push(json!({ "dimension": "tier", "string_value": "enterprise" }));
+    entitlements.push(json!({ "dimension": "sso", "boolean_value": true }));
+    let set = http
+        .post(format!("{base}/_sim/aws/entitlements"))
+        .json(&json!({ "aws_account_id": "123456789012", "entitlements": entitlements }))
+        .send()
+        .await
+        .expect("set");
+    assert_eq!(set.status(), StatusCode::OK);
+    // Another customer's contract is not read for this one.
+    http.post(format!("{base}/_sim/aws/entitlements"))
+        .json(&json!({ "aws_account_id": "999999999999", "entitlements": [{ "dimension": "hosts", "integer_value": 1 }] }))
+        .send()
+        .await
+        .expect("set");
+
+    subscribe(&http, &base, "123456789012").await;
+    let stored = store.entitlements("123456789012", "guance-dev").await.expect("read");
+    assert_eq!(stored.len(), 30, "both pages");
+    assert!(stored.iter().any(|e| e.dimension == "dim_27"
+        && e.value == EntitlementValue::Integer(27)
+        && e.expires_at == Some(2_000_000_000)));
+    assert!(stored.iter().any(|e| e.dimension == "tier" && e.value == EntitlementValue::String("enterprise".into())));
+    assert!(stored.iter().any(|e| e.dimension == "sso" && e.value == EntitlementValue::Boolean(true)));
+    assert!(!stored.iter().any(|e| e.dimension == "hosts"));
+
+    // No contract at all: registration goes on and nothing is stored.
+    subscribe(&http, &base, "210987654321").await;
+    assert!(store.entitlements("210987654321", "guance-dev").await.expect("read").is_empty());
+    let checked: Option<i64> =
+        sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE aws_account_id = ?")
+            .bind("210987654321")
+            .fetch_one(store.pool())
+            .await
+            .expect("checked");
+    assert!(checked.is_some(), "an empty answer is a successful read");
+}
+
+#[tokio::test]
+async fn get_entitlements_refusals_follow_aws() {
+    let (base, _store, _dir) = start().await;
+    let http = reqwest::Client::new();
+    let call = |body: Value| {
+        http.post(format!("{base}/_sim/aws/"))
+            .header("x-amz-target", "AWSMPEntitlementService.GetEntitlements")
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=dev/20260101/us-east-1/aws-marketplace/aws4_request")
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body.to_string())
+            .send()
+    };
+    for (body, kind) in [
+        (json!({}), "InvalidParameterException"),
+        (json!({ "ProductCode": "guance-dev", "MaxResults": 26 }), "InvalidParameterException"),
+        (json!({ "ProductCode": "guance-dev", "NextToken": "forged" }), "InvalidParameterException"),
+        (json!({ "ProductCode": "guance-dev", "Filter": { "COLOR": ["x"] } }), "InvalidParameterException"),
+        (json!({ "ProductCode": 7 }), "SerializationException"),
+    ] {
+        let res = call(body.clone()).await.expect("call");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(res.headers()["x-amzn-errortype"], kind, "{body}");
+    }
+    let empty: Value = call(json!({ "ProductCode": "guance-dev" })).await.expect("call").json().await.expect("json");
+    assert_eq!(empty, json!({ "Entitlements": [] }));
+}
