@@ -8,6 +8,7 @@ pub mod entitlements;
 pub mod fulfillment;
 mod html;
 pub mod internal;
+pub mod lifecycle;
 pub mod mail;
 pub mod metering;
 pub mod observability;

@@ -440,7 +440,7 @@ impl Simulator {
                         let license = r.license_arn.as_deref().ok_or(AwsError::InvalidLicense)?;
                         let known = state.licenses.iter().any(|((a, p), l)| {
                             a.as_str() == account
-                                && license_id(l) == license_id(license)
+                                && crate::lifecycle::license_id(l) == crate::lifecycle::license_id(license)
                                 && product.as_ref().is_none_or(|code| code == p)
                         });
                         (account.to_owned(), known)
@@ -620,11 +620,6 @@ async fn set_entitlements(
         Ok(n) => Json(json!({ "entitlements": n })).into_response(),
         Err(message) => bad_request(message),
     }
-}
-
-/// The `l-…` id at the end of a license ARN (event and ResolveCustomer ARNs differ in their prefix).
-pub fn license_id(arn: &str) -> &str {
-    arn.rsplit([':', '/']).next().unwrap_or(arn)
 }
 
 async fn list_metering(State(sim): State<Simulator>) -> Response {

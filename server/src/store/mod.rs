@@ -3,6 +3,7 @@
 mod accounts;
 mod codes;
 mod entitlements;
+mod lifecycle;
 mod link;
 mod metering;
 mod rows;
@@ -13,14 +14,15 @@ pub(crate) mod test_support;
 pub use sqlite::SqliteStore;
 
 use crate::entitlements::EntitlementStore;
+use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
 use app::ports::{Store, StoreError};
 use std::sync::Arc;
 
-/// Everything the server stores: `app`'s ports, the metering job's tables and the entitlements.
-pub trait ServerStore: Store + MeteringStore + EntitlementStore {}
+/// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
+pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore {}
 
-impl<T: Store + MeteringStore + EntitlementStore> ServerStore for T {}
+impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore> ServerStore for T {}
 
 /// Opens the store named by `database_url` and applies its migrations.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn ServerStore>, StoreError> {

@@ -1,0 +1,330 @@
+//! Subscription events on SQLite: each kept once (`UNIQUE (source, source_id)`), applied to its customer in
+//! the same `BEGIN IMMEDIATE` transaction, or left waiting for the customer's registration.
+
+use super::rows::Tx;
+use super::sqlite::{unavailable, SqliteStore};
+use crate::lifecycle::{Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState};
+use app::ports::StoreError;
+use async_trait::async_trait;
+use sqlx::Row;
+
+struct CustomerRow {
+    id: i64,
+    aws_account_id: String,
+    product_code: String,
+    subscription: Subscription,
+}
+
+fn customer_row(row: &sqlx::sqlite::SqliteRow) -> Result<CustomerRow, sqlx::Error> {
+    let state: String = row.try_get("subscription_state")?;
+    Ok(CustomerRow {
+        id: row.try_get("id")?,
+        aws_account_id: row.try_get("aws_account_id")?,
+        product_code: row.try_get("product_code")?,
+        subscription: Subscription {
+            state: SubscriptionState::parse(&state).unwrap_or(SubscriptionState::Active),
+            changed_at: row.try_get("subscription_changed_at")?,
+            lock_at: row.try_get("lock_at")?,
+        },
+    })
+}
+
+const CUSTOMER_FIELDS: &str =
+    "id, aws_account_id, product_code, customer_identifier, subscription_state, subscription_changed_at, lock_at";
+
+async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Option<CustomerRow>, StoreError> {
+    let row = if let Some(account) = &event.aws_account_id {
+        sqlx::query(&format!(
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = COALESCE(?, product_code)
+              ORDER BY id LIMIT 1"
+        ))
+        .bind(account)
+        .bind(&event.product_code)
+        .fetch_optional(&mut **tx)
+        .await
+    } else if let Some(identifier) = &event.customer_identifier {
+        sqlx::query(&format!(
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE customer_identifier = ? AND product_code = COALESCE(?, product_code)
+              ORDER BY id LIMIT 1"
+        ))
+        .bind(identifier)
+        .bind(&event.product_code)
+        .fetch_optional(&mut **tx)
+        .await
+    } else {
+        return Ok(None);
+    };
+    row.map_err(unavailable)?.as_ref().map(customer_row).transpose().map_err(unavailable)
+}
+
+/// Applies `action` (happened at `at`) to the customer and marks the event applied.
+async fn apply(
+    tx: &mut Tx<'_>,
+    event_id: i64,
+    customer: &CustomerRow,
+    action: Action,
+    at: i64,
+    now: i64,
+) -> Result<Recorded, StoreError> {
+    let moved = customer.subscription.after(action, at);
+    if let Some(next) = moved {
+        sqlx::query(
+            "UPDATE marketplace_customers SET subscription_state = ?, subscription_changed_at = ?, lock_at = ?
+              WHERE id = ?",
+        )
+        .bind(next.state.as_str())
+        .bind(next.changed_at)
+        .bind(next.lock_at)
+        .bind(customer.id)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    }
+    sqlx::query("UPDATE marketplace_events SET customer_id = ?, applied_at = ? WHERE id = ?")
+        .bind(customer.id)
+        .bind(now)
+        .bind(event_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    Ok(Recorded::Applied {
+        customer_id: customer.id,
+        aws_account_id: customer.aws_account_id.clone(),
+        product_code: customer.product_code.clone(),
+        moved,
+    })
+}
+
+#[async_trait]
+impl LifecycleStore for SqliteStore {
+    async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO marketplace_events (source, source_id, action, aws_account_id, customer_identifier,
+                                             license_id, product_code, occurred_at, received_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
+        )
+        .bind(event.source)
+        .bind(&event.source_id)
+        .bind(event.action.as_str())
+        .bind(&event.aws_account_id)
+        .bind(&event.customer_identifier)
+        .bind(&event.license_id)
+        .bind(&event.product_code)
+        .bind(event.occurred_at)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(id) = id else {
+            return Ok(Recorded::Replay);
+        };
+        let outcome = match find_customer(&mut tx, event).await? {
+            Some(customer) => apply(&mut tx, id, &customer, event.action, event.occurred_at, now).await?,
+            None => Recorded::Waiting,
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
+    }
+
+    async fn apply_waiting_events(
+        &self,
+        aws_account_id: &str,
+        product_code: &str,
+        now: i64,
+    ) -> Result<Vec<Recorded>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let row = sqlx::query(&format!(
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?"
+        ))
+        .bind(aws_account_id)
+        .bind(product_code)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let mut customer = customer_row(&row).map_err(unavailable)?;
+        let identifier: Option<String> = row.try_get("customer_identifier").map_err(unavailable)?;
+        let waiting = sqlx::query(
+            "SELECT id, action, occurred_at FROM marketplace_events
+              WHERE customer_id IS NULL AND (aws_account_id = ? OR (aws_account_id IS NULL AND customer_identifier = ?))
+                AND COALESCE(product_code, ?) = ?
+              ORDER BY occurred_at, id",
+        )
+        .bind(aws_account_id)
+        .bind(identifier)
+        .bind(product_code)
+        .bind(product_code)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let mut applied = Vec::new();
+        for event in waiting {
+            let id: i64 = event.try_get("id").map_err(unavailable)?;
+            let action: String = event.try_get("action").map_err(unavailable)?;
+            let at: i64 = event.try_get("occurred_at").map_err(unavailable)?;
+            let Some(action) = Action::parse(&action) else { continue };
+            let outcome = apply(&mut tx, id, &customer, action, at, now).await?;
+            if let Recorded::Applied { moved: Some(next), .. } = &outcome {
+                customer.subscription = *next;
+            }
+            applied.push(outcome);
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(applied)
+    }
+
+    async fn subscription(&self, aws_account_id: &str, product_code: &str) -> Result<Option<Subscription>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?"
+        ))
+        .bind(aws_account_id)
+        .bind(product_code)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(unavailable)?;
+        Ok(row.as_ref().map(customer_row).transpose().map_err(unavailable)?.map(|c| c.subscription))
+    }
+
+    async fn lock_due(&self, now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE workspaces SET locked_at = ?1
+              WHERE locked_at IS NULL AND id IN (
+                    SELECT s.workspace_id FROM workspace_settlements s
+                      JOIN marketplace_customers c ON c.id = s.customer_id
+                     WHERE c.subscription_state = 'cancelled' AND c.lock_at <= ?1)",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let locked = sqlx::query(
+            "UPDATE marketplace_customers SET subscription_state = 'locked'
+              WHERE subscription_state = 'cancelled' AND lock_at <= ?",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
+        Ok(locked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::LOCK_AFTER_SECS;
+    use crate::store::test_support::{new_session, temp_store};
+
+    const DAY: i64 = 86_400;
+
+    fn event(id: &str, action: Action, account: &str, at: i64) -> MarketplaceEvent {
+        MarketplaceEvent {
+            source: "sns",
+            source_id: id.into(),
+            action,
+            aws_account_id: Some(account.into()),
+            customer_identifier: None,
+            license_id: None,
+            product_code: Some("guance-dev".into()),
+            occurred_at: at,
+        }
+    }
+
+    async fn state(store: &SqliteStore, account: &str) -> Subscription {
+        store.subscription(account, "guance-dev").await.expect("read").expect("customer")
+    }
+
+    async fn workspace_locked(store: &SqliteStore) -> bool {
+        let locked: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM workspaces LIMIT 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("workspace");
+        locked.is_some()
+    }
+
+    async fn settled_workspace(store: &SqliteStore, account: &str) {
+        let pool = store.pool();
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)")
+            .execute(pool).await.expect("account");
+        sqlx::query("INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'u', 'u', 'e@x.com', 1, 0)")
+            .execute(pool).await.expect("billing");
+        sqlx::query("INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)")
+            .execute(pool).await.expect("workspace");
+        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers WHERE aws_account_id = ?")
+            .bind(account).execute(pool).await.expect("settlement");
+    }
+
+    #[tokio::test]
+    async fn subscribe_cancel_lock_and_a_resubscribe_in_time_with_a_clock_we_control() {
+        let (store, _dir) = temp_store().await;
+        let account = "123456789012";
+        new_session(&store, account).await;
+        settled_workspace(&store, account).await;
+        store.record_event(&event("1", Action::Subscribed, account, 10), 10).await.expect("event");
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Active);
+        store.record_event(&event("2", Action::UnsubscribePending, account, 20), 20).await.expect("event");
+        assert_eq!(state(&store, account).await.state, SubscriptionState::CancellationPending);
+        store.record_event(&event("3", Action::Unsubscribed, account, 30), 30).await.expect("event");
+        let cancelled = state(&store, account).await;
+        assert_eq!((cancelled.state, cancelled.lock_at), (SubscriptionState::Cancelled, Some(30 + LOCK_AFTER_SECS)));
+        assert_eq!(store.lock_due(30 + 13 * DAY).await.expect("job"), 0, "day 13: not yet");
+        assert!(!workspace_locked(&store).await);
+        // A resubscribe before the end of the countdown clears it.
+        store
+            .record_event(&event("4", Action::Subscribed, account, 30 + 13 * DAY), 30 + 13 * DAY)
+            .await
+            .expect("event");
+        assert_eq!(store.lock_due(30 + 15 * DAY).await.expect("job"), 0);
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Active);
+        // Cancel again and let the 14 days pass: the daily job locks the workspaces.
+        store
+            .record_event(&event("5", Action::Unsubscribed, account, 30 + 16 * DAY), 30 + 16 * DAY)
+            .await
+            .expect("event");
+        assert_eq!(store.lock_due(30 + 30 * DAY).await.expect("job"), 1);
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Locked);
+        assert!(workspace_locked(&store).await);
+        assert_eq!(store.lock_due(30 + 31 * DAY).await.expect("job"), 0, "the job is idempotent");
+    }
+
+    #[tokio::test]
+    async fn replays_and_late_arrivals_change_nothing_they_should_not() {
+        let (store, _dir) = temp_store().await;
+        let account = "123456789012";
+        new_session(&store, account).await;
+        let cancel = event("a", Action::Unsubscribed, account, 100);
+        assert!(matches!(
+            store.record_event(&cancel, 100).await.expect("event"),
+            Recorded::Applied { moved: Some(_), .. }
+        ));
+        assert_eq!(store.record_event(&cancel, 200).await.expect("replay"), Recorded::Replay);
+        // A subscribe-success that happened before the cancellation arrives late: it does not resurrect.
+        let late = event("b", Action::Subscribed, account, 50);
+        assert!(matches!(store.record_event(&late, 300).await.expect("event"), Recorded::Applied { moved: None, .. }));
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Cancelled);
+        let events: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events").fetch_one(store.pool()).await.expect("n");
+        assert_eq!(events, 2);
+    }
+
+    #[tokio::test]
+    async fn an_event_before_registration_waits_and_is_applied_at_registration() {
+        let (store, _dir) = temp_store().await;
+        let account = "123456789012";
+        let fail = event("x", Action::SubscribeFailed, account, 10);
+        assert_eq!(store.record_event(&fail, 10).await.expect("event"), Recorded::Waiting);
+        assert!(store.subscription(account, "guance-dev").await.expect("read").is_none());
+        new_session(&store, account).await;
+        let applied = store.apply_waiting_events(account, "guance-dev", 20).await.expect("apply");
+        assert_eq!(applied.len(), 1);
+        assert_eq!(state(&store, account).await.state, SubscriptionState::PaymentFailed);
+        assert!(store.apply_waiting_events(account, "guance-dev", 30).await.expect("again").is_empty(), "applied once");
+    }
+}
