@@ -13,6 +13,7 @@ pub mod mail;
 pub mod metering;
 pub mod observability;
 pub mod simulator;
+pub mod sns;
 pub mod store;
 
 use app::ports::{MailError, Mailer, Ports, StoreError};
