@@ -32,6 +32,9 @@ pub struct Config {
     pub internal_token: SecretKey,
     /// Seconds between runs of the metering job (`PORTAL_METERING_INTERVAL_SECS`); 0 turns it off.
     pub metering_interval_secs: u64,
+    /// The `x-api-key` EventBridge's API destination sends (`PORTAL_EVENTBRIDGE_API_KEY`); `None` (prod
+    /// without it) leaves `/marketplace/aws/eventbridge` unconfigured. Dev default: [`DEV_EVENTBRIDGE_API_KEY`].
+    pub eventbridge_api_key: Option<SecretKey>,
 }
 
 /// Key material: usable, never printed.
@@ -71,6 +74,8 @@ pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
 /// The internal token in dev mode (prod requires its own).
 pub const DEV_INTERNAL_TOKEN: &str = "dev-internal-token";
 pub const DEFAULT_METERING_INTERVAL_SECS: u64 = 600;
+/// EventBridge's API key in dev mode.
+pub const DEV_EVENTBRIDGE_API_KEY: &str = "dev-eventbridge-api-key";
 
 impl Config {
     /// Reads the process environment.
@@ -171,7 +176,19 @@ impl Config {
                 .parse()
                 .map_err(|e| ConfigError::Invalid { name: "PORTAL_METERING_INTERVAL_SECS", reason: format!("{e}") })?,
         };
+        let eventbridge_api_key = match (get("PORTAL_EVENTBRIDGE_API_KEY"), mode) {
+            (Some(key), _) if key.len() < MIN_SECRET_KEY_LEN => {
+                return Err(ConfigError::Invalid {
+                    name: "PORTAL_EVENTBRIDGE_API_KEY",
+                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
+                })
+            }
+            (Some(key), _) => Some(SecretKey(key.into_bytes())),
+            (None, Mode::Dev) => Some(SecretKey(DEV_EVENTBRIDGE_API_KEY.as_bytes().to_vec())),
+            (None, Mode::Prod) => None,
+        };
         Ok(Config {
+            eventbridge_api_key,
             internal_token,
             metering_interval_secs,
             public_url,

@@ -143,6 +143,19 @@ async fn resolve_and_start(
     })?;
     metrics::counter!("portal_fulfillment_total", "outcome" => "accepted").increment(1);
     tracing::info!(account = %customer.aws_account_id, "activation session started");
+    // Events AWS sent before the buyer registered (e.g. a failed payment) apply now.
+    match crate::lifecycle::LifecycleStore::apply_waiting_events(
+        state.store.as_ref(),
+        customer.aws_account_id.as_str(),
+        customer.product_code.as_str(),
+        now(),
+    )
+    .await
+    {
+        Ok(applied) if !applied.is_empty() => tracing::info!(events = applied.len(), "waiting events applied"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "waiting events not applied"),
+    }
     // Contract listings: read what the customer is entitled to now. A failure does not stop the buyer; the
     // next `entitlement-updated` event (or registration) reads them again.
     if let Err(e) = crate::entitlements::refresh(

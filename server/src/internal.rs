@@ -97,7 +97,8 @@ pub async fn usage(
     }
 }
 
-/// Runs the metering job every `interval` (each instance tries; the lease lets one of them work).
+/// Runs the metering job every `interval` (each instance tries; the lease lets one of them work), and the
+/// lock job for subscriptions whose countdown has run out.
 pub fn spawn_job(state: MeteringState, interval: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
@@ -108,6 +109,12 @@ pub fn spawn_job(state: MeteringState, interval: Duration) {
                 Ok(report) if report.ran => tracing::info!(?report, "metering job ran"),
                 Ok(_) => tracing::debug!("metering job: another instance holds the lease"),
                 Err(e) => tracing::error!(error = %e, "metering job failed"),
+            }
+            // Cancelled subscriptions whose 14 days have passed: lock their workspaces (idempotent).
+            match crate::lifecycle::LifecycleStore::lock_due(state.store.as_ref(), now()).await {
+                Ok(0) => {}
+                Ok(locked) => tracing::info!(locked, "workspaces of ended subscriptions locked"),
+                Err(e) => tracing::error!(error = %e, "lock job failed"),
             }
         }
     });

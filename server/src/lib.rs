@@ -5,6 +5,7 @@ pub mod codes;
 pub mod config;
 mod dev;
 pub mod entitlements;
+pub mod events;
 pub mod fulfillment;
 mod html;
 pub mod internal;
@@ -52,6 +53,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(transparent)]
+    Sns(#[from] sns::SnsError),
 }
 
 /// Opens the store, builds the whole application for `config` and schedules the metering job.
@@ -93,6 +96,9 @@ pub async fn router(
     leptos_options: LeptosOptions,
     store: Arc<dyn store::ServerStore>,
 ) -> Result<Router, StartError> {
+    // One TLS crypto provider for every rustls user in the process (reqwest is built without one): the
+    // aws-lc-rs the AWS SDK already links. Installing it twice (tests build several routers) is harmless.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dev = config.dev_mode();
     // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
     let mailbox = mail::Mailbox::new(config.mail_from.clone());
@@ -102,6 +108,12 @@ pub async fn router(
     };
     let marketplace = marketplace(config).await;
     let metering = metering_state(config, store.clone(), marketplace.clone());
+    let events = events::EventsState {
+        metering: metering.clone(),
+        sns: sns::SnsClient::new(sns::CertPolicy { dev_prefix: if dev { config.aws_endpoint.clone() } else { None } })?,
+        eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| Arc::new(k.bytes().to_vec())),
+        product_code: config.product_code.as_str().to_owned(),
+    };
     let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
     let ports = Ports {
         store,
@@ -130,6 +142,14 @@ pub async fn router(
         .route("/healthz", get(healthz))
         .route("/metrics", get(observability::render))
         .route(
+            "/marketplace/aws/sns",
+            post(events::sns).layer(DefaultBodyLimit::max(256 * 1024)).with_state(events.clone()),
+        )
+        .route(
+            "/marketplace/aws/eventbridge",
+            post(events::eventbridge).layer(DefaultBodyLimit::max(256 * 1024)).with_state(events),
+        )
+        .route(
             "/internal/usage",
             post(internal::usage).layer(DefaultBodyLimit::max(1024 * 1024)).with_state(metering.clone()),
         )
@@ -142,7 +162,14 @@ pub async fn router(
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
     if dev {
-        let sim = simulator::Simulator::new(config.product_code.clone());
+        let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
+            portal: config.public_url.clone(),
+            own: config::simulator_url(config.site_addr),
+            eventbridge_key: config
+                .eventbridge_api_key
+                .as_ref()
+                .map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
+        });
         let subscribe = Router::new().route("/dev/subscribe", post(dev::subscribe)).with_state(sim.clone());
         let mailbox = Router::new()
             .route("/_dev/mailbox", get(dev::mailbox_page))

@@ -141,9 +141,17 @@ impl Subscription {
         }
     }
 
-    /// Days left before the lock, as the billing center shows it ("Locked in N days").
+    /// Days left before the lock, as the billing center shows it ("Locked in N days"): to the nearest day,
+    /// and at least 1 while any time is left.
     pub fn days_to_lock(&self, now: i64) -> Option<i64> {
-        self.lock_at.map(|at| ((at - now).max(0) + 86_399) / 86_400)
+        self.lock_at.map(|at| {
+            let left = (at - now).max(0);
+            if left == 0 {
+                0
+            } else {
+                ((left + 43_200) / 86_400).max(1)
+            }
+        })
     }
 }
 
@@ -251,6 +259,7 @@ mod tests {
         let s =
             Subscription { state: SubscriptionState::Cancelled, changed_at: Some(0), lock_at: Some(LOCK_AFTER_SECS) };
         assert_eq!(s.days_to_lock(0), Some(14));
+        assert_eq!(s.days_to_lock(-5), Some(14), "a few seconds more is still 14 days");
         assert_eq!(s.days_to_lock(LOCK_AFTER_SECS - 1), Some(1));
         assert_eq!(s.days_to_lock(LOCK_AFTER_SECS + 5), Some(0));
     }

@@ -185,6 +185,9 @@ pub trait MeteringStore: Send + Sync {
     /// Freezes every closed hour's usage (hours that ended at or before `closed_before`) into metering records;
     /// usage for an hour frozen earlier is marked late. Returns (records created, late events).
     async fn freeze(&self, closed_before: i64, now: i64) -> Result<(u64, u64), StoreError>;
+    /// Freezes all of one customer's open usage now, the current hour included (the final usage before a
+    /// subscription ends); returns the records created.
+    async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError>;
     /// Marks pending records older than `oldest_hour` stale; returns how many.
     async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError>;
     /// Up to `limit` pending records with ids above `after`, oldest hour first.

@@ -136,6 +136,52 @@ impl MeteringStore for SqliteStore {
         Ok((created, late))
     }
 
+    async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let created = sqlx::query(
+            "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
+             SELECT s.customer_id, e.dimension, e.usage_hour, SUM(e.quantity), ?2
+               FROM usage_events e JOIN workspace_settlements s ON s.workspace_id = e.workspace_id
+              WHERE e.metering_record_id IS NULL AND e.late = 0 AND s.customer_id = ?1
+              GROUP BY s.customer_id, e.dimension, e.usage_hour
+             ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
+        )
+        .bind(customer_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE usage_events SET metering_record_id = (
+                 SELECT m.id FROM metering_records m
+                  WHERE m.customer_id = ?1 AND m.dimension = usage_events.dimension
+                    AND m.usage_hour = usage_events.usage_hour AND m.id > ?2)
+              WHERE metering_record_id IS NULL AND late = 0
+                AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?1)",
+        )
+        .bind(customer_id)
+        .bind(before)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE usage_events SET late = 1
+              WHERE metering_record_id IS NULL AND late = 0
+                AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?)",
+        )
+        .bind(customer_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(created)
+    }
+
     async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError> {
         let stale =
             sqlx::query("UPDATE metering_records SET state = 'stale' WHERE state = 'pending' AND usage_hour < ?")

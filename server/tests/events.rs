@@ -1,0 +1,250 @@
+//! Subscription events end to end: the simulator publishes signed SNS notifications and EventBridge
+//! deliveries to the portal, which verifies, keeps once and applies them.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::config::{Config, DEV_INTERNAL_TOKEN};
+use server::lifecycle::{LifecycleStore, SubscriptionState, LOCK_AFTER_SECS};
+use server::store::SqliteStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Portal {
+    base: String,
+    store: SqliteStore,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Portal {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let env: HashMap<&str, String> = HashMap::from([
+        ("LEPTOS_SITE_ADDR", addr.to_string()),
+        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
+    ]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+    let store = SqliteStore::connect(&config.database_url).await.expect("store");
+    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Portal { base: format!("http://{addr}"), store, http, _dir: dir }
+}
+
+impl Portal {
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let res = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.json().await.expect("json")
+    }
+
+    async fn subscribe(&self, account: &str) {
+        let minted: Value = self
+            .http
+            .post(format!("{}/_sim/aws/tokens", self.base))
+            .json(&json!({ "aws_account_id": account }))
+            .send()
+            .await
+            .expect("mint")
+            .json()
+            .await
+            .expect("json");
+        let res = self
+            .http
+            .post(format!("{}/marketplace/aws", self.base))
+            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
+            .send()
+            .await
+            .expect("fulfill");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+
+    async fn sns(&self, account: &str, action: &str) -> Value {
+        self.post("/_sim/aws/sns/send", json!({ "aws_account_id": account, "action": action })).await
+    }
+
+    async fn state(&self, account: &str) -> SubscriptionState {
+        self.store.subscription(account, "guance-dev").await.expect("read").expect("customer").state
+    }
+
+    async fn deliver_sns(&self, message: &Value) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(format!("{}/marketplace/aws/sns", self.base))
+            .header("content-type", "text/plain; charset=UTF-8")
+            .body(message.to_string())
+            .send()
+            .await
+            .expect("deliver");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn outcome(sent: &Value) -> (u64, String) {
+    let delivered = &sent["delivered"];
+    (delivered["status"].as_u64().unwrap_or(0), delivered["answer"]["outcome"].as_str().unwrap_or("").to_owned())
+}
+
+#[tokio::test]
+async fn sns_notifications_are_verified_confirmed_and_kept_once() {
+    let portal = start().await;
+    let confirmation = portal.post("/_sim/aws/sns/subscribe", json!({})).await;
+    assert_eq!(confirmation["confirmed"], true, "the portal visited the SubscribeURL: {confirmation}");
+
+    portal.subscribe("123456789012").await;
+    let sent = portal.sns("123456789012", "subscribe-fail").await;
+    assert_eq!(outcome(&sent), (200, "applied".to_owned()));
+    assert_eq!(portal.state("123456789012").await, SubscriptionState::PaymentFailed);
+
+    // A replay of the very same message changes nothing.
+    let message = sent["message"].clone();
+    assert_eq!(portal.deliver_sns(&message).await, (StatusCode::OK, json!({ "outcome": "duplicate" })));
+    // Tampered body: the signature no longer verifies.
+    let mut tampered = message.clone();
+    tampered["Message"] =
+        json!(message["Message"].as_str().expect("message").replace("subscribe-fail", "subscribe-success"));
+    tampered["MessageId"] = json!("another-id");
+    assert_eq!(portal.deliver_sns(&tampered).await.0, StatusCode::FORBIDDEN);
+    // A certificate from anywhere but SNS (or the dev simulator) is not even fetched.
+    let mut foreign = message.clone();
+    foreign["SigningCertURL"] = json!("https://sns.us-east-1.amazonaws.com.evil.example/cert.pem");
+    assert_eq!(portal.deliver_sns(&foreign).await.0, StatusCode::FORBIDDEN);
+    // A validly signed message that is days old is a replay too.
+    let mut old = server::sns::SnsMessage::parse(message.to_string().as_bytes()).expect("parse");
+    old.message_id = "old-one".into();
+    old.timestamp = "2020-01-01T00:00:00Z".into();
+    old.signature = server::sns::sign_v2(&old, server::sns::SIMULATOR_KEY_PKCS8).expect("sign");
+    let mut old_json = message.clone();
+    old_json["MessageId"] = json!(old.message_id);
+    old_json["Timestamp"] = json!(old.timestamp);
+    old_json["Signature"] = json!(old.signature);
+    assert_eq!(portal.deliver_sns(&old_json).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(portal.deliver_sns(&json!({ "Type": "Notification" })).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(portal.state("123456789012").await, SubscriptionState::PaymentFailed);
+    let events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events").fetch_one(portal.store.pool()).await.expect("n");
+    assert_eq!(events, 1);
+}
+
+#[tokio::test]
+async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
+    let portal = start().await;
+    let account = "123456789012";
+    portal.subscribe(account).await;
+    // A workspace billed to the customer, with usage in the current (open) hour.
+    let pool = portal.store.pool();
+    for sql in [
+        "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)",
+        "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'u', 'u', 'e@x.com', 1, 0)",
+        "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)",
+        "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect("fixture");
+    }
+    let now = app::ports::now();
+    let usage = portal
+        .http
+        .post(format!("{}/internal/usage", portal.base))
+        .bearer_auth(DEV_INTERNAL_TOKEN)
+        .json(&json!({ "records": [{ "event_id": "final", "workspace_id": 1, "dimension": "hosts", "hour": now, "quantity": 7 }] }))
+        .send()
+        .await
+        .expect("usage");
+    assert_eq!(usage.status(), StatusCode::ACCEPTED);
+
+    assert_eq!(outcome(&portal.sns(account, "subscribe-success").await).1, "applied");
+    assert_eq!(portal.state(account).await, SubscriptionState::Active);
+    assert_eq!(outcome(&portal.sns(account, "unsubscribe-pending").await).1, "applied");
+    assert_eq!(portal.state(account).await, SubscriptionState::CancellationPending);
+    // The final usage — of an hour that has not even ended — reaches AWS.
+    let mut billed = Value::Null;
+    for _ in 0..50 {
+        billed = portal
+            .http
+            .get(format!("{}/_sim/aws/metering", portal.base))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        if billed["records"].as_array().is_some_and(|r| !r.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(billed["records"][0]["quantity"], 7, "{billed}");
+    assert_eq!(billed["records"][0]["status"], "Success");
+
+    assert_eq!(outcome(&portal.sns(account, "unsubscribe-success").await).1, "applied");
+    let cancelled = portal.store.subscription(account, "guance-dev").await.expect("read").expect("customer");
+    assert_eq!(cancelled.state, SubscriptionState::Cancelled);
+    let lock_at = cancelled.lock_at.expect("countdown");
+    assert!((lock_at - now - LOCK_AFTER_SECS).abs() < 60, "14 days from the cancellation");
+    assert_eq!(cancelled.days_to_lock(now), Some(14));
+    // Day 13: nothing locked; a resubscribe (EventBridge this time) clears the countdown.
+    assert_eq!(portal.store.lock_due(now + 13 * 86_400).await.expect("job"), 0);
+    let resubscribed = portal
+        .post(
+            "/_sim/aws/eventbridge/send",
+            json!({ "aws_account_id": account, "detail_type": "Purchase Agreement Created - Manufacturer" }),
+        )
+        .await;
+    assert_eq!(outcome(&resubscribed), (200, "applied".to_owned()));
+    assert_eq!(portal.state(account).await, SubscriptionState::Active);
+    assert_eq!(portal.store.lock_due(now + 20 * 86_400).await.expect("job"), 0);
+    // Ended again (license deprovisioned), and the 14 days pass: the job locks the workspace.
+    let ended = portal
+        .post(
+            "/_sim/aws/eventbridge/send",
+            json!({ "aws_account_id": account, "detail_type": "License Deprovisioned - Manufacturer" }),
+        )
+        .await;
+    assert_eq!(outcome(&ended).1, "applied");
+    assert_eq!(portal.store.lock_due(now + 15 * 86_400).await.expect("job"), 1);
+    assert_eq!(portal.state(account).await, SubscriptionState::Locked);
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = 1").fetch_one(pool).await.expect("workspace");
+    assert!(locked.is_some());
+    // The same EventBridge event delivered twice is kept once.
+    let event = ended["event"].clone();
+    let again = portal
+        .http
+        .post(format!("{}/marketplace/aws/eventbridge", portal.base))
+        .header("x-api-key", server::config::DEV_EVENTBRIDGE_API_KEY)
+        .body(event.to_string())
+        .send()
+        .await
+        .expect("deliver");
+    assert_eq!(again.json::<Value>().await.expect("json"), json!({ "outcome": "duplicate" }));
+}
+
+#[tokio::test]
+async fn eventbridge_needs_its_key_and_early_events_wait_for_registration() {
+    let portal = start().await;
+    let url = format!("{}/marketplace/aws/eventbridge", portal.base);
+    let event = json!({ "id": "e1", "detail-type": "License Deprovisioned - Manufacturer", "source": "aws.agreement-marketplace",
+                        "time": "2026-11-28T10:00:00Z", "detail": { "acceptor": { "accountId": "123456789012" } } });
+    let none = portal.http.post(&url).body(event.to_string()).send().await.expect("post");
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    let wrong = portal.http.post(&url).header("x-api-key", "guess").body(event.to_string()).send().await.expect("post");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let key = server::config::DEV_EVENTBRIDGE_API_KEY;
+    let mut other_source = event.clone();
+    other_source["source"] = json!("aws.ec2");
+    let res =
+        portal.http.post(&url).header("x-api-key", key).body(other_source.to_string()).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // A failed payment announced over SNS before the buyer registered waits, then applies at registration.
+    let early = portal.sns("210987654321", "subscribe-fail").await;
+    assert_eq!(outcome(&early), (200, "kept until the customer registers".to_owned()));
+    portal.subscribe("210987654321").await;
+    assert_eq!(portal.state("210987654321").await, SubscriptionState::PaymentFailed);
+}
