@@ -15,6 +15,9 @@ pub struct ActivationSummary {
     pub branch: Option<Branch>,
     /// The billing account this AWS account is linked to, once it is.
     pub billing_username: Option<String>,
+    /// AWS Marketplace said the payment for this subscription failed (`subscribe-fail`).
+    #[serde(default)]
+    pub payment_failed: bool,
 }
 
 /// Whether the visitor has an activation session.

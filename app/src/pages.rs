@@ -44,6 +44,12 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
         <Title text=title />
         {has_error.then(|| view! { <ErrorSummary items=vec![("branch-register".into(), message.into())] /> })}
         <h1>{t!(i18n, activate_heading)}</h1>
+        {summary.payment_failed.then(|| view! {
+            <div class="notice notice-warning" role="status" data-testid="payment-failed">
+                <h2>{t!(i18n, payment_failed_heading)}</h2>
+                <p>{t!(i18n, payment_failed_text)}</p>
+            </div>
+        })}
         <dl class="summary-list">
             <div class="summary-row">
                 <dt>{t!(i18n, activate_aws_account)}</dt>

@@ -43,7 +43,8 @@ impl Portal {
         res.json().await.expect("json")
     }
 
-    async fn subscribe(&self, account: &str) {
+    /// Comes through `/marketplace/aws` as the buyer; returns the session cookie.
+    async fn subscribe(&self, account: &str) -> String {
         let minted: Value = self
             .http
             .post(format!("{}/_sim/aws/tokens", self.base))
@@ -62,6 +63,8 @@ impl Portal {
             .await
             .expect("fulfill");
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
+        cookie.split(';').next().expect("pair").to_owned()
     }
 
     async fn sns(&self, account: &str, action: &str) -> Value {
@@ -245,6 +248,18 @@ async fn eventbridge_needs_its_key_and_early_events_wait_for_registration() {
     // A failed payment announced over SNS before the buyer registered waits, then applies at registration.
     let early = portal.sns("210987654321", "subscribe-fail").await;
     assert_eq!(outcome(&early), (200, "kept until the customer registers".to_owned()));
-    portal.subscribe("210987654321").await;
+    let cookie = portal.subscribe("210987654321").await;
     assert_eq!(portal.state("210987654321").await, SubscriptionState::PaymentFailed);
+    // …and the buyer is told, on the wizard's first page.
+    let page = portal
+        .http
+        .get(format!("{}/activate", portal.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("AWS Marketplace could not take payment"), "{page}");
 }

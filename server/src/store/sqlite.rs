@@ -53,7 +53,8 @@ impl SqliteStore {
     async fn touch(&self, session: &SessionKey, now: i64, branch: Option<Branch>) -> Result<SessionLookup, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         let row = sqlx::query(
-            "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code, b.username AS billing_username
+            "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
+                    b.username AS billing_username
                FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
                LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
               WHERE s.id_hash = ?",
@@ -95,6 +96,7 @@ impl SqliteStore {
             product_code: ProductCode::parse(&product).map_err(|_| corrupt("product_code", &product))?,
             branch,
             billing_username: row.try_get("billing_username").map_err(unavailable)?,
+            payment_failed: row.try_get::<String, _>("subscription_state").map_err(unavailable)? == "payment_failed",
         }))
     }
 }
