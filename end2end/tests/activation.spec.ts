@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { grouped, jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
+import { expectAccessible, grouped, jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
 
 // Every test here runs twice: in the "js" project (hydrated, reactive) and the "nojs" project (plain forms).
 
@@ -93,4 +93,18 @@ test("/dev refuses a malformed account id in plain words", async ({ page }, test
   await page.getByLabel("AWS account ID").fill("12345");
   await page.getByRole("button", { name: "Subscribe" }).click();
   await expect(page.getByText("AWS account ID must be 12 digits")).toBeVisible();
+});
+
+test("a payment AWS Marketplace announced as failed (before the buyer came) is shown on /activate", async ({
+  page,
+  request,
+}, testInfo) => {
+  const account = randomAccount();
+  const sent = await request.post("/_sim/aws/sns/send", { data: { aws_account_id: account, action: "subscribe-fail" } });
+  expect(sent.ok()).toBeTruthy();
+  expect((await sent.json()).delivered.answer.outcome).toBe("kept until the customer registers");
+  await subscribeViaDev(page, testInfo, account);
+  const notice = page.getByTestId("payment-failed");
+  await expect(notice.getByRole("heading", { name: "AWS Marketplace could not take payment" })).toBeVisible();
+  await expectAccessible(page, testInfo, "/activate with a failed payment");
 });
