@@ -57,6 +57,12 @@ pub enum StartError {
     Sns(#[from] sns::SnsError),
 }
 
+/// One TLS crypto provider for every rustls user in the process (reqwest is built without one): the aws-lc-rs
+/// the AWS SDK already links. Installing it again (tests build several routers) changes nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// Opens the store, builds the whole application for `config` and schedules the metering job.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Router, StartError> {
     let store = store::connect(&config.database_url).await?;
@@ -96,9 +102,7 @@ pub async fn router(
     leptos_options: LeptosOptions,
     store: Arc<dyn store::ServerStore>,
 ) -> Result<Router, StartError> {
-    // One TLS crypto provider for every rustls user in the process (reqwest is built without one): the
-    // aws-lc-rs the AWS SDK already links. Installing it twice (tests build several routers) is harmless.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto_provider();
     let dev = config.dev_mode();
     // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
     let mailbox = mail::Mailbox::new(config.mail_from.clone());

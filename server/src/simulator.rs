@@ -118,6 +118,7 @@ fn random_hex(bytes: usize) -> String {
 
 impl Simulator {
     pub fn new(default_product: ProductCode) -> Self {
+        crate::install_crypto_provider();
         Self { state: Arc::default(), default_product, delivery: Delivery::default(), http: reqwest::Client::new() }
     }
 
