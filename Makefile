@@ -49,6 +49,7 @@ clippy: target-guard
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit: target-guard
+	scripts/prune-target.sh
 	cargo test -p app -p server
 
 release: target-guard

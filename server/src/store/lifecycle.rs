@@ -29,17 +29,21 @@ fn customer_row(row: &sqlx::sqlite::SqliteRow) -> Result<CustomerRow, sqlx::Erro
     })
 }
 
-const CUSTOMER_FIELDS: &str =
-    "id, aws_account_id, product_code, customer_identifier, subscription_state, subscription_changed_at, lock_at";
+const CUSTOMER_FIELDS: &str = "id, aws_account_id, product_code, customer_identifier, license_id, subscription_state,
+     subscription_changed_at, lock_at";
 
 async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Option<CustomerRow>, StoreError> {
     let row = if let Some(account) = &event.aws_account_id {
         sqlx::query(&format!(
-            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = COALESCE(?, product_code)
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers
+              WHERE aws_account_id = ? AND product_code = COALESCE(?, product_code)
+                AND (? IS NULL OR license_id IS NULL OR license_id = ?)
               ORDER BY id LIMIT 1"
         ))
         .bind(account)
         .bind(&event.product_code)
+        .bind(&event.license_id)
+        .bind(&event.license_id)
         .fetch_optional(&mut **tx)
         .await
     } else if let Some(identifier) = &event.customer_identifier {
@@ -148,16 +152,20 @@ impl LifecycleStore for SqliteStore {
         };
         let mut customer = customer_row(&row).map_err(unavailable)?;
         let identifier: Option<String> = row.try_get("customer_identifier").map_err(unavailable)?;
+        let license: Option<String> = row.try_get("license_id").map_err(unavailable)?;
         let waiting = sqlx::query(
             "SELECT id, action, occurred_at FROM marketplace_events
               WHERE customer_id IS NULL AND (aws_account_id = ? OR (aws_account_id IS NULL AND customer_identifier = ?))
                 AND COALESCE(product_code, ?) = ?
+                AND (license_id IS NULL OR ? IS NULL OR license_id = ?)
               ORDER BY occurred_at, id",
         )
         .bind(aws_account_id)
         .bind(identifier)
         .bind(product_code)
         .bind(product_code)
+        .bind(&license)
+        .bind(&license)
         .fetch_all(&mut *tx)
         .await
         .map_err(unavailable)?;
@@ -312,6 +320,24 @@ mod tests {
         let events: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events").fetch_one(store.pool()).await.expect("n");
         assert_eq!(events, 2);
+    }
+
+    #[tokio::test]
+    async fn events_match_the_customer_by_license_id_across_arn_formats() {
+        let (store, _dir) = temp_store().await;
+        let account = "123456789012";
+        new_session(&store, account).await; // licensed `arn:aws:license-manager::…:license:l-1`
+        let mut old_license = event("e-old", Action::Unsubscribed, account, 10);
+        old_license.source = "eventbridge";
+        old_license.license_id = Some("l-0".into());
+        assert_eq!(store.record_event(&old_license, 10).await.expect("event"), Recorded::Waiting, "another license");
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Active);
+        let mut this_license = event("e-this", Action::Unsubscribed, account, 20);
+        this_license.source = "eventbridge";
+        this_license.license_id =
+            Some(crate::lifecycle::license_id("aws:license-manager:us-east-1:123456789012:l-1").into());
+        assert!(matches!(store.record_event(&this_license, 20).await.expect("event"), Recorded::Applied { .. }));
+        assert_eq!(state(&store, account).await.state, SubscriptionState::Cancelled);
     }
 
     #[tokio::test]

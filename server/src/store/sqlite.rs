@@ -116,11 +116,12 @@ impl ActivationStore for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO marketplace_customers
-                    (aws_account_id, product_code, customer_identifier, license_arn, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+                    (aws_account_id, product_code, customer_identifier, license_arn, license_id, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (aws_account_id, product_code) DO UPDATE SET
                     customer_identifier = COALESCE(excluded.customer_identifier, customer_identifier),
                     license_arn = COALESCE(excluded.license_arn, license_arn),
+                    license_id = COALESCE(excluded.license_id, license_id),
                     updated_at = excluded.updated_at
              RETURNING id",
         )
@@ -128,6 +129,7 @@ impl ActivationStore for SqliteStore {
         .bind(customer.product_code.as_str())
         .bind(customer.customer_identifier.as_deref())
         .bind(customer.license_arn.as_deref())
+        .bind(customer.license_arn.as_deref().map(crate::lifecycle::license_id))
         .bind(now)
         .bind(now)
         .fetch_one(&mut *tx)
