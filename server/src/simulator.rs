@@ -35,7 +35,7 @@ struct Minted {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
-    /// `BatchMeterUsage` or `ResolveCustomer`.
+    /// `BatchMeterUsage`, `ResolveCustomer` or `GetEntitlements`.
     pub operation: String,
     /// `throttle` (400 ThrottlingException), `internal` (500 InternalServiceErrorException), `slow` (processed at
     /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `unprocessed` (every
@@ -415,8 +415,8 @@ impl Simulator {
                 return Err(format!("unknown fault kind {other:?}: throttle, internal, slow, lost or unprocessed"))
             }
         };
-        if !["BatchMeterUsage", "ResolveCustomer"].contains(&req.operation.as_str()) {
-            return Err("operation must be BatchMeterUsage or ResolveCustomer".to_owned());
+        if !["BatchMeterUsage", "ResolveCustomer", "GetEntitlements"].contains(&req.operation.as_str()) {
+            return Err("operation must be BatchMeterUsage, ResolveCustomer or GetEntitlements".to_owned());
         }
         let mut state = self.lock();
         for _ in 0..req.times.unwrap_or(1).min(1000) {

@@ -118,3 +118,30 @@ async fn get_entitlements_refusals_follow_aws() {
     let empty: Value = call(json!({ "ProductCode": "guance-dev" })).await.expect("call").json().await.expect("json");
     assert_eq!(empty, json!({ "Entitlements": [] }));
 }
+
+#[tokio::test]
+async fn throttling_and_outages_of_get_entitlements_reach_the_portal_as_unavailable() {
+    use server::entitlements::{EntitlementError, EntitlementSource};
+    let (base, _store, _dir) = start().await;
+    let http = reqwest::Client::new();
+    let endpoint = format!("{base}/_sim/aws/");
+    let aws = server::aws::Marketplace::new(&server::aws::AwsSettings {
+        region: "us-east-1".into(),
+        endpoint: Some(endpoint),
+        static_credentials: true,
+    })
+    .await;
+    for kind in ["throttle", "internal"] {
+        let res = http
+            .post(format!("{base}/_sim/aws/faults"))
+            .json(&json!({ "operation": "GetEntitlements", "kind": kind, "times": 5 }))
+            .send()
+            .await
+            .expect("fault");
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let answer = aws.get_entitlements("guance-dev", "123456789012").await;
+        assert!(matches!(answer, Err(EntitlementError::Unavailable(_))), "{kind}: {answer:?}");
+        http.delete(format!("{base}/_sim/aws/faults")).send().await.expect("clear");
+    }
+    assert_eq!(aws.get_entitlements("guance-dev", "123456789012").await, Ok(vec![]), "no contract");
+}

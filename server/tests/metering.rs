@@ -208,6 +208,10 @@ async fn batch_meter_usage_answers_as_aws_documents_through_the_sdk() {
     assert_eq!(other.results[0].1, RecordStatus::DuplicateRecord, "same hour, another quantity");
     let stranger = meter.batch_meter_usage(None, &[record("210987654321", "hosts", hour, 1)]).await.expect("call");
     assert_eq!(stranger.results[0].1, RecordStatus::CustomerNotSubscribed);
+    let mut other_license = record("123456789012", "hosts", hour - H, 1);
+    other_license.license_arn = Some("arn:aws:license-manager::123456789012:license:l-not-this-one".into());
+    let other = meter.batch_meter_usage(None, &[other_license]).await.expect("call");
+    assert_eq!(other.results[0].1, RecordStatus::CustomerNotSubscribed, "a license the customer does not hold");
     let too_old = meter.batch_meter_usage(None, &[record("123456789012", "hosts", now() - 7 * H, 1)]).await;
     assert!(matches!(too_old, Err(MeterError::Refused(ref e)) if e.contains("TimestampOutOfBounds")), "{too_old:?}");
     let future = meter.batch_meter_usage(None, &[record("123456789012", "hosts", now() + 2 * H, 1)]).await;
