@@ -9,7 +9,9 @@
 // I18nContextProvider, use_i18n}`.
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+mod account;
 pub mod api;
+pub mod billing;
 mod components;
 pub mod domain;
 #[cfg(feature = "ssr")]
@@ -107,6 +109,8 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/activate/link") view=link::LinkBillingPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link/workspaces") view=link::LinkWorkspacesPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link/create") view=link::LinkCreatePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/billing") view=account::BillingPage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>
             </main>

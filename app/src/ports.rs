@@ -206,8 +206,25 @@ pub enum CodeError {
 }
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
-pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces {}
-impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces> Store for T {}
+pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins {}
+impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins> Store for T {}
+
+/// Logging in, and the billing center.
+#[async_trait]
+pub trait Logins: Send + Sync + 'static {
+    /// The Guance account's id and password hash, by username (case-insensitive).
+    async fn login_account(&self, username: &str) -> Result<Option<(i64, String)>, StoreError>;
+    /// Failed logins recorded under `key` since `since`.
+    async fn login_failures(&self, key: &str, since: i64) -> Result<i64, StoreError>;
+    async fn record_login_failure(&self, keys: &[String], now: i64) -> Result<(), StoreError>;
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+    /// The billing center of the billing account `account_id` owns, if it owns one.
+    async fn billing_center(
+        &self,
+        account_id: i64,
+        now: i64,
+    ) -> Result<Option<crate::billing::BillingCenter>, StoreError>;
+}
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod codes;
 pub mod config;
+mod csrf;
 mod dev;
 pub mod entitlements;
 pub mod events;
@@ -71,6 +72,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Rou
         let state = metering_state(config, store.clone(), marketplace);
         internal::spawn_job(state, std::time::Duration::from_secs(config.metering_interval_secs));
     }
+    // Expired login sessions leave the database hourly.
+    let sessions = store::LoginSessions::login_sessions(store.as_ref());
+    tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+        sessions,
+        tokio::time::Duration::from_secs(3600),
+    ));
     router(config, leptos_options, store).await
 }
 
@@ -128,6 +135,7 @@ pub async fn router(
         dev_mode: dev,
     };
     let store_for_dev = ports.store.clone();
+    let store_for_sessions = metering.store.login_sessions();
     let state = AppState {
         leptos_options: leptos_options.clone(),
         ports: ports.clone(),
@@ -196,7 +204,16 @@ pub async fn router(
     }
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();
+    let sessions = tower_sessions::SessionManagerLayer::new(store_for_sessions)
+        .with_name(if dev { "portal_session" } else { "__Host-portal_session" })
+        .with_secure(!dev)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_path("/")
+        .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::minutes(30)));
     Ok(router
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(tower_http::trace::TraceLayer::new_for_http()))
 }

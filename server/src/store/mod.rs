@@ -5,6 +5,7 @@ mod codes;
 mod entitlements;
 mod lifecycle;
 mod link;
+mod logins;
 mod metering;
 mod rows;
 mod sqlite;
@@ -20,9 +21,14 @@ use app::ports::{Store, StoreError};
 use std::sync::Arc;
 
 /// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
-pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore {}
+pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore + LoginSessions {}
 
-impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore> ServerStore for T {}
+impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + LoginSessions> ServerStore for T {}
+
+/// Where tower-sessions keeps login sessions: in the same database (shared by every instance).
+pub trait LoginSessions: Send + Sync {
+    fn login_sessions(&self) -> tower_sessions_sqlx_store::SqliteStore;
+}
 
 /// Opens the store named by `database_url` and applies its migrations.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn ServerStore>, StoreError> {

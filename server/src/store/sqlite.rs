@@ -40,7 +40,9 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(unavailable)?;
         MIGRATOR.run(&pool).await.map_err(unavailable)?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        super::LoginSessions::login_sessions(&store).migrate().await.map_err(unavailable)?;
+        Ok(store)
     }
 
     /// Direct access for tests that inspect rows.
@@ -98,6 +100,14 @@ impl SqliteStore {
             billing_username: row.try_get("billing_username").map_err(unavailable)?,
             payment_failed: row.try_get::<String, _>("subscription_state").map_err(unavailable)? == "payment_failed",
         }))
+    }
+}
+
+impl super::LoginSessions for SqliteStore {
+    fn login_sessions(&self) -> tower_sessions_sqlx_store::SqliteStore {
+        tower_sessions_sqlx_store::SqliteStore::new(self.pool.clone())
+            .with_table_name("login_sessions")
+            .unwrap_or_else(|_| tower_sessions_sqlx_store::SqliteStore::new(self.pool.clone()))
     }
 }
 

@@ -1,0 +1,321 @@
+//! After activation: `/login` (one message for every failure, the same time whether or not the user exists,
+//! throttled per account and per client address), logout, and the billing center `/billing`.
+//!
+//! Sessions are tower-sessions' (cookie + a row in our database): a new id at login, idle expiry 30 minutes
+//! (the layer's), absolute expiry 12 hours (checked here), flushed at logout.
+
+use crate::api::AppError;
+use crate::billing::{BillingCenter, BillingState, Settlement};
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::{page_title, site_name};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+/// A login is good for 12 hours, however active.
+#[cfg(feature = "ssr")]
+pub const ABSOLUTE_SECS: i64 = 12 * 3600;
+/// At most this many failed logins per account and hour; more are refused without checking the password.
+#[cfg(feature = "ssr")]
+pub const MAX_FAILURES_PER_HOUR: i64 = 100;
+
+/// What the session remembers of the logged-in user.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionUser {
+    pub account_id: i64,
+    pub logged_in_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use super::*;
+    use crate::api::unavailable;
+    use tower_sessions::Session;
+
+    pub const USER: &str = "user";
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(unavailable)
+    }
+
+    /// The logged-in user, ending the session when its 12 hours are over.
+    pub async fn current_user(session: &Session, now: i64) -> Result<Option<SessionUser>, AppError> {
+        let user: Option<SessionUser> = session.get(USER).await.map_err(unavailable)?;
+        match user {
+            Some(user) if now - user.logged_in_at >= ABSOLUTE_SECS => {
+                session.flush().await.map_err(unavailable)?;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Delay before answering a failed login, growing with the failures already seen: none for the first
+    /// three, then 0.25 s doubling up to 4 s. Slows guessing without ever locking the real user out.
+    pub fn delay_for(failures: i64) -> std::time::Duration {
+        let steps = (failures - 3).clamp(0, 4) as u32;
+        if failures < 3 {
+            std::time::Duration::ZERO
+        } else {
+            std::time::Duration::from_millis(250 * 2u64.pow(steps))
+        }
+    }
+
+    /// A hash verified when the username is unknown, so both cases take the same time.
+    pub fn dummy_hash() -> &'static str {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        DUMMY.get_or_init(|| {
+            let random = format!("{:032x}", rand::random::<u128>());
+            crate::domain::Password::parse(&random)
+                .ok()
+                .and_then(|p| crate::server_checks::hash_password(&p).ok())
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// **Log in**. Every failure answers the same way: back to `/login?error=credentials`.
+#[server(endpoint = "login")]
+pub async fn login(username: Option<String>, password: Option<String>) -> Result<(), AppError> {
+    use crate::api::unavailable;
+    use crate::ports::now;
+    let ports = crate::api::ports()?;
+    let session = server::session().await?;
+    let username = username.unwrap_or_default().trim().to_owned();
+    let password = password.unwrap_or_default();
+    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|info| format!("client:{}", info.0.ip()));
+    let account_key = format!("account:{}", username.to_lowercase());
+    let at = now();
+    let hour_ago = at - 3600;
+    let account_failures = ports.store.login_failures(&account_key, hour_ago).await.map_err(unavailable)?;
+    let client_failures = match &client {
+        Some(key) => ports.store.login_failures(key, hour_ago).await.map_err(unavailable)?,
+        None => 0,
+    };
+    let found = ports.store.login_account(&username).await.map_err(unavailable)?;
+    let hash = found.as_ref().map_or_else(|| server::dummy_hash().to_owned(), |(_, hash)| hash.clone());
+    let matches = tokio::task::spawn_blocking(move || crate::server_checks::verify_password(&password, &hash))
+        .await
+        .map_err(unavailable)?;
+    let allowed = account_failures < MAX_FAILURES_PER_HOUR;
+    match found {
+        Some((account_id, _)) if matches && allowed => {
+            ports.store.clear_login_failures(&account_key).await.map_err(unavailable)?;
+            session.cycle_id().await.map_err(unavailable)?;
+            session.insert(server::USER, SessionUser { account_id, logged_in_at: at }).await.map_err(unavailable)?;
+            leptos_axum::redirect("/billing");
+        }
+        _ => {
+            let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
+            ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
+            tokio::time::sleep(server::delay_for(account_failures.max(client_failures))).await;
+            let query: String = url_encode(&username);
+            leptos_axum::redirect(&format!("/login?error=credentials&username={query}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// **Log out**: the session ends on the server too.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = server::session().await?;
+    session.flush().await.map_err(crate::api::unavailable)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// `/login`.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let (failed, username) = use_query_map()
+        .with_untracked(|q| (q.get("error").as_deref() == Some("credentials"), q.get("username").unwrap_or_default()));
+    let message = td_string!(locale, login_failed);
+    let action = <Login as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=page_title(locale, failed, td_string!(locale, login_title)) />
+        {failed.then(|| view! { <crate::pages::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
+        <h1>{t!(i18n, login_title)}</h1>
+        <form method="post" action=action novalidate>
+            <crate::components::TextField id="username" label=td_string!(locale, answer_username) value=username
+                autocomplete="username" error=failed.then(|| message.to_owned()) />
+            <crate::components::TextField id="password" label=td_string!(locale, answer_password) kind="password"
+                value="" autocomplete="current-password" error=None />
+            <button type="submit" class="button">{t!(i18n, button_login)}</button>
+        </form>
+    }
+}
+
+/// The billing center's data, or a redirect to `/login`.
+#[server(endpoint = "billing_page")]
+pub async fn billing_page() -> Result<Option<BillingCenter>, AppError> {
+    use crate::api::unavailable;
+    let ports = crate::api::ports()?;
+    let now = crate::ports::now();
+    let session = server::session().await?;
+    let Some(user) = server::current_user(&session, now).await? else {
+        leptos_axum::redirect("/login");
+        return Ok(None);
+    };
+    let center = ports.store.billing_center(user.account_id, now).await.map_err(unavailable)?;
+    Ok(center)
+}
+
+/// `/billing`: Workspace management.
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| billing_page());
+    view! {
+        <Suspense fallback=|| view! { <crate::pages::Loading /> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Some(center)) => view! { <BillingView center /> }.into_any(),
+                    Ok(None) => view! { <NoBillingAccount /> }.into_any(),
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NoBillingAccount() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=td_string!(i18n.get_locale_untracked(), billing_title) />
+        <h1>{t!(i18n, billing_title)}</h1>
+        <p>{t!(i18n, billing_none)}</p>
+        <LogoutButton />
+    }
+}
+
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let action = <Logout as leptos::server_fn::ServerFn>::url();
+    view! {
+        <form method="post" action=action class="logout">
+            <button type="submit" class="button button-secondary button-small">{t!(use_i18n(), button_logout)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn BillingView(center: BillingCenter) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    view! {
+        <Title text=td_string!(locale, billing_title) />
+        <div class="page-top">
+            <span>{td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}</span>
+            <LogoutButton />
+        </div>
+        <h1>{t!(i18n, billing_title)}</h1>
+        <h2>{t!(i18n, billing_workspaces)}</h2>
+        <table class="table" id="billing-workspaces">
+            <caption class="visually-hidden">{t!(i18n, billing_workspaces)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, col_workspace)}</th>
+                    <th scope="col">{t!(i18n, col_site)}</th>
+                    <th scope="col">{t!(i18n, billing_owner)}</th>
+                    <th scope="col">{t!(i18n, billing_settlement)}</th>
+                    <th scope="col">{t!(i18n, billing_since)}</th>
+                    <th scope="col">{t!(i18n, col_state)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {center
+                    .workspaces
+                    .into_iter()
+                    .map(|w| {
+                        let site = crate::domain::Site::ALL
+                            .iter()
+                            .find(|s| s.code() == w.site_code)
+                            .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
+                        let settlement = match (&w.settlement, w.settlement.account_tail()) {
+                            (Settlement::AwsMarketplace { .. }, Some(tail)) => {
+                                td_string!(locale, settlement_aws, account = tail).to_string()
+                            }
+                            _ => td_string!(locale, settlement_billing_center).to_owned(),
+                        };
+                        let since = w.since.map(date).unwrap_or_default();
+                        let state = match w.state {
+                            BillingState::Active => td_string!(locale, billing_state_active).to_owned(),
+                            BillingState::PaymentFailed => td_string!(locale, billing_state_payment_failed).to_owned(),
+                            BillingState::CancellationPending => {
+                                td_string!(locale, billing_state_cancellation_pending).to_owned()
+                            }
+                            BillingState::LockedIn { days: 1 } => td_string!(locale, billing_state_locked_in_one).to_owned(),
+                            BillingState::LockedIn { days } => {
+                                td_string!(locale, billing_state_locked_in, days = days).to_string()
+                            }
+                            BillingState::Locked => td_string!(locale, billing_state_locked).to_owned(),
+                        };
+                        view! {
+                            <tr data-testid="billing-row">
+                                <th scope="row">{w.name}</th>
+                                <td>{site}</td>
+                                <td>{w.owner}</td>
+                                <td>{settlement}</td>
+                                <td>{since}</td>
+                                <td><strong class="tag">{state}</strong></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// `2026-11-28` (ISO dates until the locale formats them: issue 7).
+fn date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil_dates() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(1_700_000_000), "2023-11-14");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn failed_logins_slow_down_without_locking_out() {
+        use super::server::delay_for;
+        assert_eq!(delay_for(0), std::time::Duration::ZERO);
+        assert_eq!(delay_for(2), std::time::Duration::ZERO);
+        assert_eq!(delay_for(3), std::time::Duration::from_millis(250));
+        assert_eq!(delay_for(5), std::time::Duration::from_millis(1000));
+        assert_eq!(delay_for(500), std::time::Duration::from_millis(4000), "capped");
+    }
+}

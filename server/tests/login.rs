@@ -1,0 +1,202 @@
+//! Login, sessions and the billing center over HTTP (forms posted as a browser without JavaScript would).
+
+use leptos::prelude::LeptosOptions;
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::config::Config;
+use server::store::SqliteStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+struct Portal {
+    base: String,
+    store: SqliteStore,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Portal {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let env: HashMap<&str, String> = HashMap::from([
+        ("LEPTOS_SITE_ADDR", addr.to_string()),
+        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
+    ]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+    let store = SqliteStore::connect(&config.database_url).await.expect("store");
+    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Portal { base: format!("http://{addr}"), store, http, _dir: dir }
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+impl Portal {
+    /// A registered buyer: Guance account `alice`, her billing account and a workspace billed to AWS account
+    /// 123456789012 through AWS Marketplace.
+    async fn alice(&self) {
+        let minted: Value = self
+            .http
+            .post(format!("{}/_sim/aws/tokens", self.base))
+            .json(&json!({ "aws_account_id": "123456789012" }))
+            .send()
+            .await
+            .expect("mint")
+            .json()
+            .await
+            .expect("json");
+        self.http
+            .post(format!("{}/marketplace/aws", self.base))
+            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
+            .send()
+            .await
+            .expect("fulfill");
+        let password = app::domain::Password::parse(PASSWORD).expect("password");
+        let hash = app::server_checks::hash_password(&password).expect("hash");
+        let pool = self.store.pool();
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', ?, 0)")
+            .bind(hash).execute(pool).await.expect("account");
+        for sql in [
+            "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 1, 0)",
+            "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'Production', 'production', 'us1', 'en', 0)",
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 1764000000 FROM marketplace_customers",
+        ] {
+            sqlx::query(sql).execute(pool).await.expect("fixture");
+        }
+    }
+
+    async fn login(&self, username: &str, password: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/api/login", self.base))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", username), ("password", password)]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("login")
+    }
+
+    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, Option<String>, String) {
+        let res = self.http.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.expect("get");
+        let location = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (res.status(), location, res.text().await.expect("body"))
+    }
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn one_answer_for_every_failure_and_a_new_session_at_login() {
+    let portal = start().await;
+    portal.alice().await;
+    let unknown = portal.login("nobody", "whatever it is that they typed", None).await;
+    let wrong = portal.login("alice", "not the password at all, no", None).await;
+    assert_eq!(unknown.status(), wrong.status());
+    let strip = |res: &reqwest::Response| {
+        let location = res.headers()[LOCATION].to_str().expect("location").to_owned();
+        location.split("&username=").next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(strip(&unknown), "/login?error=credentials");
+    assert_eq!(strip(&unknown), strip(&wrong));
+    assert!(session_cookie(&unknown).is_none() && session_cookie(&wrong).is_none(), "no session for a failure");
+    let (_, _, page) = portal.page("/login?error=credentials&username=alice", "").await;
+    assert!(page.contains("Incorrect username or password"));
+
+    let first = portal.login("Alice", PASSWORD, None).await;
+    assert_eq!(first.headers()[LOCATION], "/billing");
+    let first_cookie = session_cookie(&first).expect("session");
+    let second = portal.login("alice", PASSWORD, Some(&first_cookie)).await;
+    let second_cookie = session_cookie(&second).expect("session");
+    assert_ne!(first_cookie, second_cookie, "a new session id at every login");
+    let (status, _, billing) = portal.page("/billing", &second_cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(billing.contains("Production") && billing.contains("AWS Marketplace, account …9012"), "{billing}");
+    assert!(billing.contains("Active"));
+
+    // Logout ends the session on the server: the old cookie no longer opens the billing center.
+    let logout = portal
+        .http
+        .post(format!("{}/api/logout", portal.base))
+        .header("cookie", &second_cookie)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.headers()[LOCATION], "/login");
+    let (_, location, _) = portal.page("/billing", &second_cookie).await;
+    assert_eq!(location.as_deref(), Some("/login"));
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_failures_are_counted() {
+    let portal = start().await;
+    portal.alice().await;
+    let forged = portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let cross = portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    for _ in 0..2 {
+        portal.login("alice", "a wrong password of some length", None).await;
+    }
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = 'account:alice'")
+        .fetch_one(portal.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(failures, 2);
+    let clients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key LIKE 'client:%'")
+        .fetch_one(portal.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(clients, 2, "counted per client address too");
+    // The right password still works (no lockout) and clears the account's count.
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing");
+}
+
+#[tokio::test]
+async fn the_billing_center_shows_a_cancelled_subscriptions_countdown() {
+    let portal = start().await;
+    portal.alice().await;
+    let cookie = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+    let sent: Value = portal
+        .http
+        .post(format!("{}/_sim/aws/sns/send", portal.base))
+        .json(&json!({ "aws_account_id": "123456789012", "action": "unsubscribe-success" }))
+        .send()
+        .await
+        .expect("sns")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(sent["delivered"]["answer"]["outcome"], "applied");
+    let (_, _, billing) = portal.page("/billing", &cookie).await;
+    assert!(billing.contains("Locked in 14 days"), "{billing}");
+}
