@@ -44,8 +44,8 @@ export function unique(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-export async function startRegister(page: Page, testInfo: TestInfo) {
-  await subscribeViaDev(page, testInfo, randomAccount());
+export async function startRegister(page: Page, testInfo: TestInfo, account: string = randomAccount()) {
+  await subscribeViaDev(page, testInfo, account);
   await page.getByLabel("No billing account").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register$/);
@@ -79,8 +79,13 @@ export async function fillPasswords(page: Page) {
 }
 
 /** Completes step 1 as a buyer would (code read from the dev mailbox, typed with a space); ends on step 2. */
-export async function completeStep1(page: Page, request: APIRequestContext, testInfo: TestInfo) {
-  await startRegister(page, testInfo);
+export async function completeStep1(
+  page: Page,
+  request: APIRequestContext,
+  testInfo: TestInfo,
+  account: string = randomAccount(),
+) {
+  await startRegister(page, testInfo, account);
   const username = unique("buyer");
   const email = `${username}@example.com`;
   await page.getByLabel("International Region 1 (Oregon)").check();
@@ -103,7 +108,7 @@ export async function completeStep1(page: Page, request: APIRequestContext, test
   await expect(page).toHaveURL(/\/activate\/register\/company$/);
   await expect(page.getByText("Step 2 of 4")).toBeVisible();
   await ready(page, testInfo);
-  return { username, email };
+  return { username, email, account };
 }
 
 
