@@ -38,8 +38,8 @@ pub struct FaultRequest {
     /// `BatchMeterUsage`, `ResolveCustomer` or `GetEntitlements`.
     pub operation: String,
     /// `throttle` (400 ThrottlingException), `internal` (500 InternalServiceErrorException), `slow` (processed at
-    /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `unprocessed` (every
-    /// record comes back in UnprocessedRecords).
+    /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `disabled` (400
+    /// DisabledApiException), `unprocessed` (every record comes back in UnprocessedRecords).
     pub kind: String,
     /// How many calls it affects (default 1).
     pub times: Option<u32>,
@@ -51,6 +51,7 @@ enum FaultKind {
     Throttle,
     Internal,
     Slow(Duration),
+    Disabled,
     Lost,
     Unprocessed,
 }
@@ -237,6 +238,10 @@ enum AwsError {
     InvalidProductCode,
     InvalidLicense,
     InvalidParameter(&'static str),
+    InvalidTag,
+    InvalidUsageAllocations,
+    InvalidCustomerIdentifier,
+    DisabledApi,
 }
 
 impl IntoResponse for AwsError {
@@ -268,6 +273,18 @@ impl IntoResponse for AwsError {
             }
             AwsError::InvalidProductCode => {
                 (StatusCode::BAD_REQUEST, "InvalidProductCodeException", "The product code is not valid")
+            }
+            AwsError::InvalidTag => (StatusCode::BAD_REQUEST, "InvalidTagException", "At most 5 tags per allocation"),
+            AwsError::InvalidUsageAllocations => (
+                StatusCode::BAD_REQUEST,
+                "InvalidUsageAllocationsException",
+                "The allocated quantities must add up to the record's Quantity",
+            ),
+            AwsError::InvalidCustomerIdentifier => {
+                (StatusCode::BAD_REQUEST, "InvalidCustomerIdentifierException", "The CustomerIdentifier is not valid")
+            }
+            AwsError::DisabledApi => {
+                (StatusCode::BAD_REQUEST, "DisabledApiException", "The API is disabled in the Region")
             }
             AwsError::InvalidParameter(message) => (StatusCode::BAD_REQUEST, "InvalidParameterException", message),
             AwsError::InvalidLicense => (
@@ -308,6 +325,7 @@ async fn aws_json(State(sim): State<Simulator>, headers: HeaderMap, body: axum::
     match sim.take_fault(&operation) {
         Some(FaultKind::Throttle) => return AwsError::Throttling.into_response(),
         Some(FaultKind::Internal) => return AwsError::InternalServiceError.into_response(),
+        Some(FaultKind::Disabled) => return AwsError::DisabledApi.into_response(),
         // Slow: the request is processed at once, its answer comes late (a caller that gives up meanwhile has
         // still been heard, as with real AWS).
         Some(FaultKind::Slow(delay)) => {
@@ -394,6 +412,8 @@ struct UsageRecordIn {
     dimension: String,
     #[serde(rename = "Quantity", default, skip_serializing_if = "Option::is_none")]
     quantity: Option<i64>,
+    #[serde(rename = "UsageAllocations", default, skip_serializing_if = "Option::is_none")]
+    usage_allocations: Option<Vec<serde_json::Value>>,
 }
 
 impl Simulator {
@@ -411,8 +431,11 @@ impl Simulator {
             "slow" => FaultKind::Slow(Duration::from_millis(req.delay_ms.unwrap_or(1000).min(60_000))),
             "unprocessed" => FaultKind::Unprocessed,
             "lost" => FaultKind::Lost,
+            "disabled" => FaultKind::Disabled,
             other => {
-                return Err(format!("unknown fault kind {other:?}: throttle, internal, slow, lost or unprocessed"))
+                return Err(format!(
+                    "unknown fault kind {other:?}: throttle, internal, slow, lost, disabled or unprocessed"
+                ))
             }
         };
         if !["BatchMeterUsage", "ResolveCustomer", "GetEntitlements"].contains(&req.operation.as_str()) {
@@ -454,6 +477,21 @@ impl Simulator {
             }
             if !(0..=i64::from(i32::MAX)).contains(&r.quantity.unwrap_or(0)) {
                 return Err(AwsError::Validation("Quantity must be between 0 and 2147483647"));
+            }
+            if let Some(allocations) = &r.usage_allocations {
+                if allocations.iter().any(|a| a["Tags"].as_array().is_some_and(|tags| tags.len() > 5)) {
+                    return Err(AwsError::InvalidTag);
+                }
+                let allocated: i64 = allocations.iter().filter_map(|a| a["AllocatedUsageQuantity"].as_i64()).sum();
+                if allocations.is_empty() || allocated != r.quantity.unwrap_or(0) {
+                    return Err(AwsError::InvalidUsageAllocations);
+                }
+            }
+            // AWS issues CustomerIdentifiers of letters and digits; anything else was never one of its.
+            if let Some(id) = r.customer_identifier.as_deref().filter(|id| !id.is_empty()) {
+                if id.len() > 255 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(AwsError::InvalidCustomerIdentifier);
+                }
             }
         }
         let mut state = self.lock();

@@ -341,3 +341,52 @@ async fn a_thousand_usage_rows_reach_aws_exactly_once_through_throttling_and_a_c
     aws.task.abort();
     portal.task.abort();
 }
+
+/// The BatchMeterUsage errors the portal's own requests never provoke (allocations, tags, a malformed
+/// CustomerIdentifier, a disabled API), through the SDK client itself.
+#[tokio::test]
+async fn the_remaining_batch_meter_usage_errors_reach_the_sdk_typed() {
+    use aws_sdk_marketplacemetering::operation::batch_meter_usage::BatchMeterUsageError;
+    use aws_sdk_marketplacemetering::primitives::DateTime;
+    use aws_sdk_marketplacemetering::types::{Tag, UsageAllocation, UsageRecord};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aws = start(dir.path(), &[]).await;
+    let config = aws_sdk_marketplacemetering::Config::builder()
+        .behavior_version(aws_sdk_marketplacemetering::config::BehaviorVersion::latest())
+        .region(aws_sdk_marketplacemetering::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_marketplacemetering::config::Credentials::new("dev", "dev", None, None, "test"))
+        .endpoint_url(simulator_url(aws.addr))
+        .build();
+    let client = aws_sdk_marketplacemetering::Client::from_conf(config);
+    let hour = last_closed_hour(now());
+    let record = |quantity: i32, allocations: Option<Vec<UsageAllocation>>, customer: &str| {
+        UsageRecord::builder()
+            .timestamp(DateTime::from_secs(hour))
+            .customer_identifier(customer)
+            .dimension("hosts")
+            .quantity(quantity)
+            .set_usage_allocations(allocations)
+            .build()
+            .expect("record")
+    };
+    let tag = |i: usize| Tag::builder().key(format!("k{i}")).value("v").build().expect("tag");
+    let allocation = |quantity: i32, tags: usize| {
+        UsageAllocation::builder()
+            .allocated_usage_quantity(quantity)
+            .set_tags(Some((0..tags).map(tag).collect()))
+            .build()
+            .expect("allocation")
+    };
+    let call = |record: UsageRecord| client.batch_meter_usage().product_code("guance-dev").usage_records(record).send();
+    let err = call(record(5, Some(vec![allocation(2, 1), allocation(2, 1)]), "CUSTOMER1")).await.expect_err("sum");
+    assert!(matches!(err.into_service_error(), BatchMeterUsageError::InvalidUsageAllocationsException(_)));
+    let err = call(record(5, Some(vec![allocation(5, 6)]), "CUSTOMER1")).await.expect_err("tags");
+    assert!(matches!(err.into_service_error(), BatchMeterUsageError::InvalidTagException(_)));
+    let err = call(record(5, None, "not a customer id!")).await.expect_err("identifier");
+    assert!(matches!(err.into_service_error(), BatchMeterUsageError::InvalidCustomerIdentifierException(_)));
+    let fine = call(record(5, Some(vec![allocation(3, 2), allocation(2, 0)]), "CUSTOMER1")).await.expect("ok");
+    assert_eq!(fine.results().len(), 1, "allocations that add up are accepted");
+    fault(&aws, "disabled", 1).await;
+    let err = call(record(5, None, "CUSTOMER1")).await.expect_err("disabled");
+    assert!(matches!(err.into_service_error(), BatchMeterUsageError::DisabledApiException(_)));
+}
