@@ -5,7 +5,7 @@
 //! (the layer's), absolute expiry 12 hours (checked here), flushed at logout.
 
 use crate::api::AppError;
-use crate::billing::{BillingCenter, BillingState, Settlement};
+use crate::billing::{BillingCenter, BillingState, Settlement, WorkspaceStart};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
 use leptos::prelude::*;
@@ -247,28 +247,12 @@ fn BillingView(center: BillingCenter) -> impl IntoView {
                             .iter()
                             .find(|s| s.code() == w.site_code)
                             .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
-                        let settlement = match (&w.settlement, w.settlement.account_tail()) {
-                            (Settlement::AwsMarketplace { .. }, Some(tail)) => {
-                                td_string!(locale, settlement_aws, account = tail).to_string()
-                            }
-                            _ => td_string!(locale, settlement_billing_center).to_owned(),
-                        };
+                        let settlement = settlement_words(locale, &w.settlement);
                         let since = w.since.map(date).unwrap_or_default();
-                        let state = match w.state {
-                            BillingState::Active => td_string!(locale, billing_state_active).to_owned(),
-                            BillingState::PaymentFailed => td_string!(locale, billing_state_payment_failed).to_owned(),
-                            BillingState::CancellationPending => {
-                                td_string!(locale, billing_state_cancellation_pending).to_owned()
-                            }
-                            BillingState::LockedIn { days: 1 } => td_string!(locale, billing_state_locked_in_one).to_owned(),
-                            BillingState::LockedIn { days } => {
-                                td_string!(locale, billing_state_locked_in, days = days).to_string()
-                            }
-                            BillingState::Locked => td_string!(locale, billing_state_locked).to_owned(),
-                        };
+                        let state = state_words(locale, &w.state);
                         view! {
                             <tr data-testid="billing-row">
-                                <th scope="row">{w.name}</th>
+                                <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
                                 <td>{site}</td>
                                 <td>{w.owner}</td>
                                 <td>{settlement}</td>
@@ -280,6 +264,129 @@ fn BillingView(center: BillingCenter) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+fn state_words(locale: crate::i18n::Locale, state: &BillingState) -> String {
+    match state {
+        BillingState::Active => td_string!(locale, billing_state_active).to_owned(),
+        BillingState::PaymentFailed => td_string!(locale, billing_state_payment_failed).to_owned(),
+        BillingState::CancellationPending => td_string!(locale, billing_state_cancellation_pending).to_owned(),
+        BillingState::LockedIn { days: 1 } => td_string!(locale, billing_state_locked_in_one).to_owned(),
+        BillingState::LockedIn { days } => td_string!(locale, billing_state_locked_in, days = days).to_string(),
+        BillingState::Locked => td_string!(locale, billing_state_locked).to_owned(),
+    }
+}
+
+fn settlement_words(locale: crate::i18n::Locale, settlement: &Settlement) -> String {
+    match settlement.account_tail() {
+        Some(tail) => td_string!(locale, settlement_aws, account = tail).to_string(),
+        None => td_string!(locale, settlement_billing_center).to_owned(),
+    }
+}
+
+/// The start page's data: `None` when it does not exist or is not the user's (the same 404 either way).
+#[server(endpoint = "workspace_page")]
+pub async fn workspace_page(id: i64) -> Result<Option<WorkspaceStart>, AppError> {
+    use crate::api::unavailable;
+    let ports = crate::api::ports()?;
+    let now = crate::ports::now();
+    let session = server::session().await?;
+    let Some(user) = server::current_user(&session, now).await? else {
+        leptos_axum::redirect("/login");
+        return Ok(None);
+    };
+    let start = ports.store.workspace_start(user.account_id, id, now).await.map_err(unavailable)?;
+    if start.is_none() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    Ok(start)
+}
+
+/// `/workspaces/{id}`: the workspace's start page.
+#[component]
+pub fn WorkspacePage() -> impl IntoView {
+    let id = leptos_router::hooks::use_params_map()
+        .with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()))
+        .unwrap_or(0);
+    let data = Resource::new_blocking(move || id, workspace_page);
+    view! {
+        <Suspense fallback=|| view! { <crate::pages::Loading /> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Some(start)) => view! { <WorkspaceView start /> }.into_any(),
+                    Ok(None) => view! { <crate::pages::NotFound /> }.into_any(),
+                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let site = crate::domain::Site::ALL.iter().find(|s| s.code() == start.site_code).copied();
+    let site_label = site.map_or_else(|| start.site_code.clone(), |s| site_name(locale, s).to_owned());
+    let command = site.map(|s| s.datakit_install(&start.token)).unwrap_or_default();
+    let language = crate::domain::WorkspaceLanguage::parse(&start.language_code)
+        .map_or_else(|_| start.language_code.clone(), |l| l.name().to_owned());
+    view! {
+        <Title text=start.name.clone() />
+        <div class="page-top">
+            <a class="back-link" href="/billing">{t!(i18n, ws_billing_link)}</a>
+            <LogoutButton />
+        </div>
+        <h1>{start.name.clone()}</h1>
+        <dl class="summary-list" data-testid="workspace-summary">
+            <div class="summary-row"><dt>{t!(i18n, col_site)}</dt><dd>{site_label}</dd></div>
+            <div class="summary-row"><dt>{t!(i18n, col_language)}</dt><dd>{language}</dd></div>
+            <div class="summary-row">
+                <dt>{t!(i18n, billing_settlement)}</dt>
+                <dd>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</dd>
+            </div>
+        </dl>
+        <h2>{t!(i18n, ws_datakit_heading)}</h2>
+        <p>{t!(i18n, ws_datakit_intro)}</p>
+        <label for="datakit-command" class="label">{t!(i18n, ws_command_label)}</label>
+        <textarea id="datakit-command" class="code-block" readonly rows="3">{command}</textarea>
+        <CopyButton target="datakit-command".to_owned() label=td_string!(locale, button_copy).to_owned()
+            done=td_string!(locale, copied).to_owned() />
+        <h2>{t!(i18n, ws_next_heading)}</h2>
+        <ol>
+            <li>{t!(i18n, ws_next_1)}</li>
+            <li>{t!(i18n, ws_next_2)}</li>
+            <li>{t!(i18n, ws_next_3)}</li>
+        </ol>
+    }
+}
+
+/// Copies the text of the element `target` to the clipboard and says so in a live region. Without
+/// JavaScript the button is not shown (the command can still be selected and copied).
+#[island]
+fn CopyButton(target: String, label: String, done: String) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    let said = RwSignal::new(String::new());
+    Effect::new(move |_| mounted.set(true));
+    let copy = move |_| {
+        let text = document()
+            .get_element_by_id(&target)
+            .and_then(|el| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlTextAreaElement>(el).ok())
+            .map(|area| area.value())
+            .unwrap_or_default();
+        let _ = window().navigator().clipboard().write_text(&text);
+        said.set(done.clone());
+    };
+    view! {
+        <div class="copy">
+            <button type="button" class="button button-secondary button-small" hidden=move || !mounted.get() on:click=copy>
+                {label}
+            </button>
+            <span class="hint" aria-live="polite">{move || said.get()}</span>
+        </div>
     }
 }
 

@@ -54,6 +54,19 @@ pub enum BillingState {
     Locked,
 }
 
+/// A workspace's start page: what it is, how it is billed, and how to start sending it data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceStart {
+    pub id: i64,
+    pub name: String,
+    pub site_code: String,
+    pub language_code: String,
+    pub settlement: Settlement,
+    pub state: BillingState,
+    /// The workspace's DataKit token.
+    pub token: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

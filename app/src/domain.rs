@@ -203,6 +203,30 @@ impl Site {
         }
     }
 
+    /// The host DataKit reports to on this site (its DataWay "openway" endpoint).
+    pub fn openway_host(self) -> &'static str {
+        match self {
+            Site::Cn1 => "openway.guance.com",
+            Site::Cn2 => "aws-openway.guance.com",
+            Site::Cn4 => "cn4-openway.guance.com",
+            Site::Cn6 => "cn6-openway.guance.one",
+            Site::Us1 => "us1-openway.guance.com",
+            Site::Eu1 => "eu1-openway.guance.one",
+            Site::Ap1 => "ap1-openway.guance.one",
+            Site::Za1 => "za1-openway.guance.one",
+            Site::Id1 => "id1-openway.guance.one",
+            Site::Me1 => "me1-openway.guance.one",
+        }
+    }
+
+    /// The one-line DataKit install command for a workspace on this site.
+    pub fn datakit_install(self, token: &str) -> String {
+        format!(
+            "DK_DATAWAY=\"https://{}?token={token}\" bash -c \"$(curl -L https://static.guance.com/datakit/install.sh)\"",
+            self.openway_host()
+        )
+    }
+
     /// Parses a site code; only the sites of the AWS flow are accepted here.
     pub fn parse_aws(input: &str) -> Result<Self, FieldError> {
         let s = input.trim();

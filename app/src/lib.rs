@@ -111,6 +111,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/activate/link/create") view=link::LinkCreatePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/billing") view=account::BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("/workspaces/:id") view=account::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -224,6 +224,14 @@ pub trait Logins: Send + Sync + 'static {
         account_id: i64,
         now: i64,
     ) -> Result<Option<crate::billing::BillingCenter>, StoreError>;
+    /// The workspace's start page, if `account_id` may open it (its owner, or the owner of its billing
+    /// account); `None` alike for a workspace that does not exist.
+    async fn workspace_start(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        now: i64,
+    ) -> Result<Option<crate::billing::WorkspaceStart>, StoreError>;
 }
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.

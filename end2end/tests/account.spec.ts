@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { completeStep1, expectAccessible, finishRegister, PASSWORD, ready } from "./helpers";
+import { completeStep1, expectAccessible, finishRegister, jsEnabled, PASSWORD, ready } from "./helpers";
 
 // After activation: log in, the billing center, and what a cancelled subscription shows there.
 
-test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, then the countdown of a cancelled subscription", async ({
+test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, its start page with the DataKit command, then the countdown of a cancelled subscription", async ({
   page,
   request,
 }, testInfo) => {
@@ -36,6 +36,25 @@ test("activate → log in → the billing center shows the workspace billed thro
   await expect(row).toContainText(who.username);
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "/billing");
+
+  // The workspace's start page: how it is billed and how to start sending it data.
+  await row.getByRole("link", { name: "Production" }).click();
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Production" })).toBeVisible();
+  await expect(page.getByTestId("workspace-summary")).toContainText("International Region 1 (Oregon)");
+  await expect(page.getByRole("heading", { name: "Start by installing DataKit" })).toBeVisible();
+  await expect(page.getByLabel("Install command")).toHaveValue(/https:\/\/us1-openway\.guance\.com\?token=tkn_[0-9a-f]{32}/);
+  await ready(page, testInfo);
+  if (jsEnabled(testInfo)) {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    await page.getByRole("button", { name: "Copy command" }).click();
+    await expect(page.getByText("Copied to the clipboard")).toBeVisible();
+  } else {
+    await expect(page.getByRole("button", { name: "Copy command" })).toBeHidden();
+  }
+  await expectAccessible(page, testInfo, "the workspace start page");
+  await page.getByRole("link", { name: "Billing center" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
 
   // AWS Marketplace says the subscription ended: the workspace locks in 14 days.
   const sent = await request.post("/_sim/aws/sns/send", {

@@ -200,3 +200,34 @@ async fn the_billing_center_shows_a_cancelled_subscriptions_countdown() {
     let (_, _, billing) = portal.page("/billing", &cookie).await;
     assert!(billing.contains("Locked in 14 days"), "{billing}");
 }
+
+#[tokio::test]
+async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none() {
+    let portal = start().await;
+    portal.alice().await;
+    let password = app::domain::Password::parse(PASSWORD).expect("password");
+    let hash = app::server_checks::hash_password(&password).expect("hash");
+    sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'Bob', 'bob', 'b@example.com', ?, 0)")
+        .bind(hash)
+        .execute(portal.store.pool())
+        .await
+        .expect("bob");
+    let alice = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("alice");
+    let bob = session_cookie(&portal.login("bob", PASSWORD, None).await).expect("bob");
+
+    let (status, _, page) = portal.page("/workspaces/1", &alice).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Start by installing DataKit"), "{page}");
+    assert!(page.contains("https://us1-openway.guance.com?token=tkn_"), "the site's endpoint and the token: {page}");
+    assert!(page.contains("AWS Marketplace, account …9012"));
+
+    let (theirs, _, theirs_page) = portal.page("/workspaces/1", &bob).await;
+    let (none, _, none_page) = portal.page("/workspaces/999", &bob).await;
+    assert_eq!(theirs, StatusCode::NOT_FOUND);
+    assert_eq!(none, StatusCode::NOT_FOUND);
+    let main = |page: &str| page.split("<main").nth(1).and_then(|m| m.split("</main>").next()).map(str::to_owned);
+    assert_eq!(main(&theirs_page), main(&none_page), "not a member and no such workspace look the same");
+    assert!(!theirs_page.contains("tkn_"));
+    let (_, location, _) = portal.page("/workspaces/1", "portal_session=forged").await;
+    assert_eq!(location.as_deref(), Some("/login"));
+}

@@ -2,7 +2,7 @@
 
 use super::sqlite::{unavailable, SqliteStore};
 use crate::lifecycle::{Subscription, SubscriptionState};
-use app::billing::{BillingCenter, BillingState, BillingWorkspace, Settlement};
+use app::billing::{BillingCenter, BillingState, BillingWorkspace, Settlement, WorkspaceStart};
 use app::ports::{Logins, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -84,25 +84,6 @@ impl Logins for SqliteStore {
         for row in rows {
             let read = || -> Result<BillingWorkspace, sqlx::Error> {
                 let account: Option<String> = row.try_get("aws_account_id")?;
-                let locked_at: Option<i64> = row.try_get("locked_at")?;
-                let state_text: Option<String> = row.try_get("subscription_state")?;
-                let subscription = Subscription {
-                    state: state_text
-                        .as_deref()
-                        .and_then(SubscriptionState::parse)
-                        .unwrap_or(SubscriptionState::Active),
-                    changed_at: row.try_get("subscription_changed_at")?,
-                    lock_at: row.try_get("lock_at")?,
-                };
-                let state = match (locked_at, subscription.state) {
-                    (Some(_), _) | (None, SubscriptionState::Locked) => BillingState::Locked,
-                    (None, SubscriptionState::Cancelled) => {
-                        BillingState::LockedIn { days: subscription.days_to_lock(now).unwrap_or(0) }
-                    }
-                    (None, SubscriptionState::CancellationPending) => BillingState::CancellationPending,
-                    (None, SubscriptionState::PaymentFailed) => BillingState::PaymentFailed,
-                    (None, SubscriptionState::Active) => BillingState::Active,
-                };
                 let (settlement, since) = match account {
                     Some(aws_account_id) => {
                         (Settlement::AwsMarketplace { aws_account_id }, row.try_get::<Option<i64>, _>("linked_at")?)
@@ -116,16 +97,85 @@ impl Logins for SqliteStore {
                     owner: row.try_get("owner")?,
                     settlement,
                     since,
-                    state: if matches!(settlement_kind(&row), Some(false)) { BillingState::Active } else { state },
+                    state: billing_state(&row, now)?,
                 })
             };
             workspaces.push(read().map_err(unavailable)?);
         }
         Ok(Some(BillingCenter { billing_username, workspaces }))
     }
+
+    async fn workspace_start(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        now: i64,
+    ) -> Result<Option<WorkspaceStart>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let row = sqlx::query(
+            "SELECT w.id, w.name, w.site, w.language, w.token, w.locked_at, c.aws_account_id, c.subscription_state,
+                    c.subscription_changed_at, c.lock_at
+               FROM workspaces w
+               JOIN billing_accounts b ON b.id = w.billing_account_id
+               LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
+               LEFT JOIN marketplace_customers c ON c.id = s.customer_id
+              WHERE w.id = ?1 AND (w.owner_account_id = ?2 OR b.owner_account_id = ?2)",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
+        if token.is_none() {
+            let fresh: String = sqlx::query_scalar(
+                "UPDATE workspaces SET token = 'tkn_' || lower(hex(randomblob(16))) WHERE id = ? RETURNING token",
+            )
+            .bind(workspace_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            token = Some(fresh);
+        }
+        tx.commit().await.map_err(unavailable)?;
+        let account: Option<String> = row.try_get("aws_account_id").map_err(unavailable)?;
+        let state = billing_state(&row, now).map_err(unavailable)?;
+        Ok(Some(WorkspaceStart {
+            id: row.try_get("id").map_err(unavailable)?,
+            name: row.try_get("name").map_err(unavailable)?,
+            site_code: row.try_get("site").map_err(unavailable)?,
+            language_code: row.try_get("language").map_err(unavailable)?,
+            settlement: account
+                .map_or(Settlement::BillingCenter, |aws_account_id| Settlement::AwsMarketplace { aws_account_id }),
+            state,
+            token: token.unwrap_or_default(),
+        }))
+    }
 }
 
-/// Whether the workspace is settled through AWS Marketplace (`None` when the row cannot say).
-fn settlement_kind(row: &sqlx::sqlite::SqliteRow) -> Option<bool> {
-    row.try_get::<Option<String>, _>("aws_account_id").ok().map(|a| a.is_some())
+/// The state the billing center shows for a workspace row (its lock, else its customer's subscription).
+fn billing_state(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<BillingState, sqlx::Error> {
+    let account: Option<String> = row.try_get("aws_account_id")?;
+    if account.is_none() {
+        return Ok(BillingState::Active);
+    }
+    let locked_at: Option<i64> = row.try_get("locked_at")?;
+    let state_text: Option<String> = row.try_get("subscription_state")?;
+    let subscription = Subscription {
+        state: state_text.as_deref().and_then(SubscriptionState::parse).unwrap_or(SubscriptionState::Active),
+        changed_at: row.try_get("subscription_changed_at")?,
+        lock_at: row.try_get("lock_at")?,
+    };
+    Ok(match (locked_at, subscription.state) {
+        (Some(_), _) | (None, SubscriptionState::Locked) => BillingState::Locked,
+        (None, SubscriptionState::Cancelled) => {
+            BillingState::LockedIn { days: subscription.days_to_lock(now).unwrap_or(0) }
+        }
+        (None, SubscriptionState::CancellationPending) => BillingState::CancellationPending,
+        (None, SubscriptionState::PaymentFailed) => BillingState::PaymentFailed,
+        (None, SubscriptionState::Active) => BillingState::Active,
+    })
 }

@@ -52,8 +52,8 @@ pub(super) async fn insert_workspace(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at, token)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'tkn_' || lower(hex(randomblob(16)))) RETURNING id",
     )
     .bind(billing_account)
     .bind(owner)
