@@ -5,7 +5,7 @@
 //! (the layer's), absolute expiry 12 hours (checked here), flushed at logout.
 
 use crate::api::AppError;
-use crate::billing::{BillingCenter, BillingState, Settlement, WorkspaceStart};
+use crate::billing::{BillingCenter, BillingState, Settlement, SettlementMethod, WorkspaceStart};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
 use leptos::prelude::*;
@@ -176,19 +176,69 @@ pub async fn billing_page() -> Result<Option<BillingCenter>, AppError> {
     Ok(center)
 }
 
+/// **Confirm** of a settlement change: back to `/billing?changed=ID`, or `?refused=REASON` (and `from` for the
+/// month rule).
+#[server(endpoint = "change_settlement")]
+pub async fn change_settlement(workspace_id: Option<String>, to: Option<String>) -> Result<(), AppError> {
+    use crate::api::unavailable;
+    let ports = crate::api::ports()?;
+    let now = crate::ports::now();
+    let session = server::session().await?;
+    let Some(user) = server::current_user(&session, now).await? else {
+        leptos_axum::redirect("/login");
+        return Ok(());
+    };
+    let id = workspace_id.as_deref().unwrap_or_default().trim().parse::<i64>().ok();
+    use crate::billing::SettlementRefusal;
+    let to = to.as_deref().and_then(SettlementMethod::parse);
+    let outcome = match (id, to) {
+        (Some(id), Some(to)) => {
+            ports.store.change_settlement(user.account_id, id, to, now).await.map_err(unavailable)?
+        }
+        _ => Err(SettlementRefusal::NotFound),
+    };
+    let target = match outcome {
+        Ok(()) => format!("/billing?changed={}", id.unwrap_or_default()),
+        Err(SettlementRefusal::ThisMonth { from }) => format!("/billing?refused=month&from={from}"),
+        Err(SettlementRefusal::NoAwsAccount) => "/billing?refused=no_aws".to_owned(),
+        Err(SettlementRefusal::Locked) => "/billing?refused=locked".to_owned(),
+        Err(SettlementRefusal::Unchanged) => "/billing?refused=unchanged".to_owned(),
+        Err(SettlementRefusal::NotFound) => "/billing?refused=not_found".to_owned(),
+    };
+    leptos_axum::redirect(&target);
+    Ok(())
+}
+
+/// What the query of `/billing` asks the page to show: a confirmation, or the outcome of a change.
+#[derive(Debug, Clone, Default)]
+struct BillingQuery {
+    confirm: Option<i64>,
+    changed: bool,
+    refused: Option<String>,
+    from: Option<i64>,
+}
+
 /// `/billing`: Workspace management.
 #[component]
 pub fn BillingPage() -> impl IntoView {
+    let query = use_query_map().with_untracked(|q| BillingQuery {
+        confirm: q.get("confirm").and_then(|c| c.parse().ok()),
+        changed: q.get("changed").is_some(),
+        refused: q.get("refused"),
+        from: q.get("from").and_then(|f| f.parse().ok()),
+    });
     let data = Resource::new_blocking(|| (), |_| billing_page());
     view! {
         <Suspense fallback=|| view! { <crate::pages::Loading /> }>
-            {move || Suspend::new(async move {
+            {move || Suspend::new({
+                let query = query.clone();
+                async move {
                 match data.await {
-                    Ok(Some(center)) => view! { <BillingView center /> }.into_any(),
+                    Ok(Some(center)) => view! { <BillingView center query /> }.into_any(),
                     Ok(None) => view! { <NoBillingAccount /> }.into_any(),
                     Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
                 }
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -215,16 +265,52 @@ fn LogoutButton() -> impl IntoView {
 }
 
 #[component]
-fn BillingView(center: BillingCenter) -> impl IntoView {
+fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
+    let refusal = query.refused.as_deref().map(|reason| match reason {
+        "month" => {
+            td_string!(locale, settlement_refused_month, date = query.from.map(date).unwrap_or_default()).to_string()
+        }
+        "no_aws" => td_string!(locale, settlement_refused_no_aws).to_owned(),
+        "locked" => td_string!(locale, settlement_refused_locked).to_owned(),
+        "unchanged" => td_string!(locale, settlement_refused_unchanged).to_owned(),
+        _ => td_string!(locale, settlement_refused_not_found).to_owned(),
+    });
+    let confirm = query.confirm.and_then(|id| center.workspaces.iter().find(|w| w.id == id)).cloned();
+    let change = <ChangeSettlement as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=td_string!(locale, billing_title) />
+        <Title text=page_title(locale, refusal.is_some(), td_string!(locale, billing_title)) />
         <div class="page-top">
             <span>{td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}</span>
             <LogoutButton />
         </div>
+        {refusal.map(|message| view! { <crate::pages::ErrorSummary items=vec![("billing-workspaces".to_owned(), message)] /> })}
         <h1>{t!(i18n, billing_title)}</h1>
+        {query.changed.then(|| view! { <p class="notice" role="status">{t!(i18n, settlement_changed)}</p> })}
+        {confirm.map(|w| {
+            let to = target_method(&w.settlement);
+            let to_words = match to {
+                SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
+                SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
+            };
+            let from_words = settlement_words(locale, &w.settlement);
+            view! {
+                <div class="confirm-panel" role="region" aria-labelledby="settlement-confirm-title">
+                    <h2 id="settlement-confirm-title">
+                        {td_string!(locale, settlement_confirm_title, name = w.name.as_str()).to_string()}
+                    </h2>
+                    <p>{td_string!(locale, settlement_confirm_text, from = from_words, to = to_words).to_string()}</p>
+                    <form method="post" action=change>
+                        <input type="hidden" name="workspace_id" value=w.id />
+                        <input type="hidden" name="to" value=to.code() />
+                        <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
+                        " "
+                        <a href="/billing" class="button button-secondary">{t!(i18n, button_cancel)}</a>
+                    </form>
+                </div>
+            }
+        })}
         <h2>{t!(i18n, billing_workspaces)}</h2>
         <table class="table" id="billing-workspaces">
             <caption class="visually-hidden">{t!(i18n, billing_workspaces)}</caption>
@@ -236,6 +322,7 @@ fn BillingView(center: BillingCenter) -> impl IntoView {
                     <th scope="col">{t!(i18n, billing_settlement)}</th>
                     <th scope="col">{t!(i18n, billing_since)}</th>
                     <th scope="col">{t!(i18n, col_state)}</th>
+                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_change)}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -250,6 +337,12 @@ fn BillingView(center: BillingCenter) -> impl IntoView {
                         let settlement = settlement_words(locale, &w.settlement);
                         let since = w.since.map(date).unwrap_or_default();
                         let state = state_words(locale, &w.state);
+                        let switch = match target_method(&w.settlement) {
+                            SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
+                            SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
+                        };
+                        let switchable = w.state != BillingState::Locked;
+                        let switch_name = format!(" ({})", w.name);
                         view! {
                             <tr data-testid="billing-row">
                                 <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
@@ -258,12 +351,30 @@ fn BillingView(center: BillingCenter) -> impl IntoView {
                                 <td>{settlement}</td>
                                 <td>{since}</td>
                                 <td><strong class="tag">{state}</strong></td>
+                                <td>
+                                    {switchable.then(|| view! {
+                                        <form method="get" action="/billing">
+                                            <input type="hidden" name="confirm" value=w.id />
+                                            <button type="submit" class="button button-secondary button-small">
+                                                {switch} <span class="visually-hidden">{switch_name.clone()}</span>
+                                            </button>
+                                        </form>
+                                    })}
+                                </td>
                             </tr>
                         }
                     })
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// The other method: what the row's change button offers.
+fn target_method(settlement: &Settlement) -> SettlementMethod {
+    match settlement {
+        Settlement::AwsMarketplace { .. } => SettlementMethod::BillingCenter,
+        Settlement::BillingCenter => SettlementMethod::AwsMarketplace,
     }
 }
 

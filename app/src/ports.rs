@@ -232,6 +232,15 @@ pub trait Logins: Send + Sync + 'static {
         workspace_id: i64,
         now: i64,
     ) -> Result<Option<crate::billing::WorkspaceStart>, StoreError>;
+    /// Switches a workspace of `account_id`'s billing account to `to`, at most once per calendar month, in
+    /// one transaction.
+    async fn change_settlement(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        to: crate::billing::SettlementMethod,
+        now: i64,
+    ) -> Result<Result<(), crate::billing::SettlementRefusal>, StoreError>;
 }
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.

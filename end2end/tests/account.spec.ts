@@ -3,7 +3,7 @@ import { completeStep1, expectAccessible, finishRegister, jsEnabled, PASSWORD, r
 
 // After activation: log in, the billing center, and what a cancelled subscription shows there.
 
-test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, its start page with the DataKit command, then the countdown of a cancelled subscription", async ({
+test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, its start page with the DataKit command, the countdown of a cancelled subscription and a once-a-month settlement change", async ({
   page,
   request,
 }, testInfo) => {
@@ -63,6 +63,27 @@ test("activate → log in → the billing center shows the workspace billed thro
   expect((await sent.json()).delivered.answer.outcome).toBe("applied");
   await page.reload();
   await expect(page.getByTestId("billing-row").filter({ hasText: "Production" })).toContainText("Locked in 14 days");
+
+  // The owner moves the workspace to the billing center (after a confirmation); a second change this month is
+  // refused with the reason.
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Bill through the billing center (Production)" }).click();
+  await expect(page.getByRole("heading", { name: "Change how “Production” is billed?" })).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/billing's confirmation");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/billing\?changed=\d+$/);
+  await expect(page.getByRole("status")).toContainText("The settlement method is changed.");
+  await expect(page.getByTestId("billing-row").filter({ hasText: "Production" })).toContainText("Billing center");
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Bill through AWS Marketplace (Production)" }).click();
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/billing\?refused=month/);
+  await expect(page).toHaveTitle(/^Error: /);
+  await expect(page.getByRole("alert")).toContainText("already changed this month");
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/billing with a refused change");
 
   await ready(page, testInfo);
   await page.getByRole("button", { name: "Log out" }).click();

@@ -231,3 +231,36 @@ async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none()
     let (_, location, _) = portal.page("/workspaces/1", "portal_session=forged").await;
     assert_eq!(location.as_deref(), Some("/login"));
 }
+
+#[tokio::test]
+async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
+    let portal = start().await;
+    portal.alice().await;
+    sqlx::query("UPDATE marketplace_customers SET billing_account_id = 1")
+        .execute(portal.store.pool())
+        .await
+        .expect("link");
+    let cookie = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+    let (_, _, confirm) = portal.page("/billing?confirm=1", &cookie).await;
+    assert!(confirm.contains("Change how “Production” is billed?"), "{confirm}");
+    let change = |to: &'static str| {
+        portal
+            .http
+            .post(format!("{}/api/change_settlement", portal.base))
+            .header("cookie", &cookie)
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("workspace_id", "1"), ("to", to)])
+            .send()
+    };
+    let first = change("billing_center").await.expect("change");
+    assert_eq!(first.headers()[LOCATION], "/billing?changed=1");
+    let (_, _, billing) = portal.page("/billing?changed=1", &cookie).await;
+    assert!(billing.contains("The settlement method is changed."));
+    assert!(billing.contains("<td>Billing center</td>"), "{billing}");
+    let second = change("aws_marketplace").await.expect("change");
+    let location = second.headers()[LOCATION].to_str().expect("location").to_owned();
+    assert!(location.starts_with("/billing?refused=month&from="), "{location}");
+    let (_, _, refused) = portal.page(&location, &cookie).await;
+    assert!(refused.contains("already changed this month. You can change it again from "), "{refused}");
+    assert!(refused.contains("<td>Billing center</td>"), "nothing changed");
+}

@@ -2,7 +2,10 @@
 
 use super::sqlite::{unavailable, SqliteStore};
 use crate::lifecycle::{Subscription, SubscriptionState};
-use app::billing::{BillingCenter, BillingState, BillingWorkspace, Settlement, WorkspaceStart};
+use app::billing::{
+    month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
+    SettlementRefusal, WorkspaceStart,
+};
 use app::ports::{Logins, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -105,6 +108,16 @@ impl Logins for SqliteStore {
         Ok(Some(BillingCenter { billing_username, workspaces }))
     }
 
+    async fn change_settlement(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        to: SettlementMethod,
+        now: i64,
+    ) -> Result<Result<(), SettlementRefusal>, StoreError> {
+        self.change_settlement_tx(account_id, workspace_id, to, now).await
+    }
+
     async fn workspace_start(
         &self,
         account_id: i64,
@@ -156,6 +169,91 @@ impl Logins for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    pub(super) async fn change_settlement_tx(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        to: SettlementMethod,
+        now: i64,
+    ) -> Result<Result<(), SettlementRefusal>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let row = sqlx::query(
+            "SELECT w.billing_account_id, w.locked_at, s.customer_id
+               FROM workspaces w
+               JOIN billing_accounts b ON b.id = w.billing_account_id
+               LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
+              WHERE w.id = ? AND b.owner_account_id = ?",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(Err(SettlementRefusal::NotFound));
+        };
+        let billing_account: i64 = row.try_get("billing_account_id").map_err(unavailable)?;
+        let locked: Option<i64> = row.try_get("locked_at").map_err(unavailable)?;
+        let customer: Option<i64> = row.try_get("customer_id").map_err(unavailable)?;
+        if locked.is_some() {
+            return Ok(Err(SettlementRefusal::Locked));
+        }
+        let from = if customer.is_some() { SettlementMethod::AwsMarketplace } else { SettlementMethod::BillingCenter };
+        if from == to {
+            return Ok(Err(SettlementRefusal::Unchanged));
+        }
+        let recorded = sqlx::query(
+            "INSERT INTO settlement_changes (workspace_id, from_method, to_method, month, changed_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, month) DO NOTHING",
+        )
+        .bind(workspace_id)
+        .bind(from.code())
+        .bind(to.code())
+        .bind(month_key(now))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if recorded.rows_affected() == 0 {
+            return Ok(Err(SettlementRefusal::ThisMonth { from: next_month_start(now) }));
+        }
+        match to {
+            SettlementMethod::BillingCenter => {
+                sqlx::query("DELETE FROM workspace_settlements WHERE workspace_id = ?")
+                    .bind(workspace_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            SettlementMethod::AwsMarketplace => {
+                let customer: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM marketplace_customers WHERE billing_account_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+                )
+                .bind(billing_account)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let Some(customer) = customer else {
+                    // Dropping the transaction forgets the change row too.
+                    return Ok(Err(SettlementRefusal::NoAwsAccount));
+                };
+                sqlx::query(
+                    "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)",
+                )
+                .bind(workspace_id)
+                .bind(customer)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            }
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Ok(()))
+    }
+}
+
 /// The state the billing center shows for a workspace row (its lock, else its customer's subscription).
 fn billing_state(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<BillingState, sqlx::Error> {
     let account: Option<String> = row.try_get("aws_account_id")?;
@@ -178,4 +276,80 @@ fn billing_state(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<BillingState
         (None, SubscriptionState::PaymentFailed) => BillingState::PaymentFailed,
         (None, SubscriptionState::Active) => BillingState::Active,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{new_session, temp_store};
+
+    const NOV_28: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
+    const DEC_1: i64 = 1_796_083_200; // 2026-12-01T00:00:00Z
+
+    async fn fixture(store: &SqliteStore) {
+        new_session(store, "123456789012").await;
+        for sql in [
+            "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'a', 'a', 'a@x.com', 'x', 0)",
+            "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'b', 'b', 'b@x.com', 'x', 0)",
+            "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'a', 'a', 'a@x.com', 1, 0)",
+            "UPDATE marketplace_customers SET billing_account_id = 1",
+            "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)",
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.expect("fixture");
+        }
+    }
+
+    async fn settled(store: &SqliteStore) -> bool {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspace_settlements WHERE workspace_id = 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        n == 1
+    }
+
+    #[tokio::test]
+    async fn the_settlement_method_changes_at_most_once_per_calendar_month() {
+        let (store, _dir) = temp_store().await;
+        fixture(&store).await;
+        let to_center = SettlementMethod::BillingCenter;
+        let to_aws = SettlementMethod::AwsMarketplace;
+        assert_eq!(
+            store.change_settlement(2, 1, to_center, NOV_28).await.expect("db"),
+            Err(SettlementRefusal::NotFound),
+            "not the owner"
+        );
+        assert_eq!(store.change_settlement(1, 1, to_aws, NOV_28).await.expect("db"), Err(SettlementRefusal::Unchanged));
+        assert_eq!(store.change_settlement(1, 1, to_center, NOV_28).await.expect("db"), Ok(()));
+        assert!(!settled(&store).await, "billed by the billing center now");
+        assert_eq!(
+            store.change_settlement(1, 1, to_aws, NOV_28 + 3600).await.expect("db"),
+            Err(SettlementRefusal::ThisMonth { from: DEC_1 }),
+            "once a month, and the reason says from when"
+        );
+        assert!(!settled(&store).await, "the refusal changed nothing");
+        assert_eq!(store.change_settlement(1, 1, to_aws, DEC_1).await.expect("db"), Ok(()), "a new month");
+        assert!(settled(&store).await);
+    }
+
+    #[tokio::test]
+    async fn two_tabs_changing_at_once_make_one_change() {
+        let (store, _dir) = temp_store().await;
+        fixture(&store).await;
+        let store = std::sync::Arc::new(store);
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                store.change_settlement(1, 1, SettlementMethod::BillingCenter, NOV_28).await.expect("db")
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            ok += usize::from(task.await.expect("task").is_ok());
+        }
+        assert_eq!(ok, 1);
+    }
 }
