@@ -112,21 +112,11 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
             ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
             tokio::time::sleep(server::delay_for(account_failures.max(client_failures))).await;
-            let query: String = url_encode(&username);
+            let query = percent_encoding::utf8_percent_encode(&username, percent_encoding::NON_ALPHANUMERIC);
             leptos_axum::redirect(&format!("/login?error=credentials&username={query}"));
         }
     }
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// **Log out**: the session ends on the server too.
@@ -269,9 +259,12 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let refusal = query.refused.as_deref().map(|reason| match reason {
-        "month" => {
-            td_string!(locale, settlement_refused_month, date = query.from.map(date).unwrap_or_default()).to_string()
-        }
+        "month" => td_string!(
+            locale,
+            settlement_refused_month,
+            date = query.from.map(crate::billing::iso_date).unwrap_or_default()
+        )
+        .to_string(),
         "no_aws" => td_string!(locale, settlement_refused_no_aws).to_owned(),
         "locked" => td_string!(locale, settlement_refused_locked).to_owned(),
         "unchanged" => td_string!(locale, settlement_refused_unchanged).to_owned(),
@@ -335,7 +328,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                             .find(|s| s.code() == w.site_code)
                             .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
                         let settlement = settlement_words(locale, &w.settlement);
-                        let since = w.since.map(date).unwrap_or_default();
+                        let since = w.since.map(crate::billing::iso_date).unwrap_or_default();
                         let state = state_words(locale, &w.state);
                         let switch = match target_method(&w.settlement) {
                             SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
@@ -501,31 +494,8 @@ fn CopyButton(target: String, label: String, done: String) -> impl IntoView {
     }
 }
 
-/// `2026-11-28` (ISO dates until the locale formats them: issue 7).
-fn date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn dates_are_civil_dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(1_700_000_000), "2023-11-14");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-    }
-
     #[cfg(feature = "ssr")]
     #[test]
     fn failed_logins_slow_down_without_locking_out() {

@@ -81,38 +81,31 @@ pub enum SettlementRefusal {
     Locked,
 }
 
+fn utc_date(at: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(at).map_or(time::Date::MIN, |t| t.date())
+}
+
 /// The first second of the calendar month after the one `at` is in (UTC).
 pub fn next_month_start(at: i64) -> i64 {
-    let (year, month) = year_month(at);
-    let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    days_from_civil(year, month, 1) * 86_400
+    let date = utc_date(at);
+    let (year, month) = match date.month() {
+        time::Month::December => (date.year() + 1, time::Month::January),
+        month => (date.year(), month.next()),
+    };
+    time::Date::from_calendar_date(year, month, 1)
+        .map_or(i64::MAX, |first| first.midnight().assume_utc().unix_timestamp())
 }
 
 /// `YYYY-MM` of `at` (UTC): the key of "once per calendar month".
 pub fn month_key(at: i64) -> String {
-    let (year, month) = year_month(at);
-    format!("{year:04}-{month:02}")
+    let date = utc_date(at);
+    format!("{:04}-{:02}", date.year(), u8::from(date.month()))
 }
 
-fn year_month(at: i64) -> (i64, i64) {
-    let z = at.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month)
-}
-
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `2026-11-28` (UTC; ISO until dates are formatted for the locale, issue 7).
+pub fn iso_date(at: i64) -> String {
+    let date = utc_date(at);
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +147,8 @@ mod tests {
         assert_eq!(month_key(next_month_start(at) - 1), "2026-11");
         // December rolls over into January.
         assert_eq!(month_key(next_month_start(1_796_083_200)), "2027-01");
+        assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_date(951_782_400), "2000-02-29");
         assert_eq!(SettlementMethod::parse("billing_center"), Some(SettlementMethod::BillingCenter));
         assert_eq!(SettlementMethod::parse("cash"), None);
     }
