@@ -16,6 +16,6 @@ prune() {
     done
   done
 }
-prune "${CARGO_TARGET_DIR:?}/debug/deps" server app libserver libapp fulfillment metering events entitlements
+prune "${CARGO_TARGET_DIR:?}/debug/deps" server app libserver libapp fulfillment metering events entitlements login
 # `cargo test` also builds the examples (the metering benchmark).
 prune "$CARGO_TARGET_DIR/debug/examples" metering_bench

@@ -1,54 +1,20 @@
 //! Entitlements end to end: the simulator holds a contract, fulfillment reads it through the real
 //! `aws-sdk-marketplaceentitlement` client (AWS JSON 1.1, every page) and stores it.
 
-use leptos::prelude::LeptosOptions;
+mod common;
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::config::Config;
 use server::entitlements::{EntitlementStore, EntitlementValue};
-use server::store::SqliteStore;
-use std::collections::HashMap;
-use std::sync::Arc;
 
-async fn start() -> (String, SqliteStore, tempfile::TempDir) {
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let env: HashMap<&str, String> = HashMap::from([
-        ("LEPTOS_SITE_ADDR", addr.to_string()),
-        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-    let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), store, dir)
-}
-
-async fn subscribe(http: &reqwest::Client, base: &str, account: &str) {
-    let minted: Value = http
-        .post(format!("{base}/_sim/aws/tokens"))
-        .json(&json!({ "aws_account_id": account }))
-        .send()
-        .await
-        .expect("mint")
-        .json()
-        .await
-        .expect("json");
-    let res = http
-        .post(format!("{base}/marketplace/aws"))
-        .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
-        .send()
-        .await
-        .expect("fulfill");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+async fn start() -> common::Server {
+    common::start(&[]).await
 }
 
 #[tokio::test]
 async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_contract() {
-    let (base, store, _dir) = start().await;
+    let portal = start().await;
+    let (base, store) = (portal.base.clone(), portal.store.clone());
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     // 30 dimensions: two pages of GetEntitlements (25 + 5).
     let mut entitlements: Vec<Value> = (0..28)
@@ -70,7 +36,7 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
         .await
         .expect("set");
 
-    subscribe(&http, &base, "123456789012").await;
+    portal.subscribe("123456789012").await;
     let stored = store.entitlements("123456789012", "guance-dev").await.expect("read");
     assert_eq!(stored.len(), 30, "both pages");
     assert!(stored.iter().any(|e| e.dimension == "dim_27"
@@ -81,7 +47,7 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
     assert!(!stored.iter().any(|e| e.dimension == "hosts"));
 
     // No contract at all: registration goes on and nothing is stored.
-    subscribe(&http, &base, "210987654321").await;
+    portal.subscribe("210987654321").await;
     assert!(store.entitlements("210987654321", "guance-dev").await.expect("read").is_empty());
     let checked: Option<i64> =
         sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE aws_account_id = ?")
@@ -94,7 +60,8 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
 
 #[tokio::test]
 async fn get_entitlements_refusals_follow_aws() {
-    let (base, _store, _dir) = start().await;
+    let portal = start().await;
+    let base = portal.base.clone();
     let http = reqwest::Client::new();
     let call = |body: Value| {
         http.post(format!("{base}/_sim/aws/"))
@@ -122,7 +89,8 @@ async fn get_entitlements_refusals_follow_aws() {
 #[tokio::test]
 async fn throttling_and_outages_of_get_entitlements_reach_the_portal_as_unavailable() {
     use server::entitlements::{EntitlementError, EntitlementSource};
-    let (base, _store, _dir) = start().await;
+    let portal = start().await;
+    let base = portal.base.clone();
     let http = reqwest::Client::new();
     let endpoint = format!("{base}/_sim/aws/");
     let aws = server::aws::Marketplace::new(&server::aws::AwsSettings {

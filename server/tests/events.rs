@@ -1,70 +1,33 @@
 //! Subscription events end to end: the simulator publishes signed SNS notifications and EventBridge
 //! deliveries to the portal, which verifies, keeps once and applies them.
 
-use leptos::prelude::LeptosOptions;
+mod common;
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::config::{Config, DEV_INTERNAL_TOKEN};
+use server::config::DEV_INTERNAL_TOKEN;
 use server::lifecycle::{LifecycleStore, SubscriptionState, LOCK_AFTER_SECS};
-use server::store::SqliteStore;
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-struct Portal {
-    base: String,
-    store: SqliteStore,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+type Portal = common::Server;
 
 async fn start() -> Portal {
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let env: HashMap<&str, String> = HashMap::from([
-        ("LEPTOS_SITE_ADDR", addr.to_string()),
-        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-    let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Portal { base: format!("http://{addr}"), store, http, _dir: dir }
+    common::start(&[]).await
 }
 
-impl Portal {
+/// What these tests ask of a portal.
+trait Events {
+    async fn post(&self, path: &str, body: Value) -> Value;
+    async fn sns(&self, account: &str, action: &str) -> Value;
+    async fn state(&self, account: &str) -> SubscriptionState;
+    async fn deliver_sns(&self, message: &Value) -> (StatusCode, Value);
+}
+
+impl Events for Portal {
     async fn post(&self, path: &str, body: Value) -> Value {
         let res = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.expect("post");
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         res.json().await.expect("json")
-    }
-
-    /// Comes through `/marketplace/aws` as the buyer; returns the session cookie.
-    async fn subscribe(&self, account: &str) -> String {
-        let minted: Value = self
-            .http
-            .post(format!("{}/_sim/aws/tokens", self.base))
-            .json(&json!({ "aws_account_id": account }))
-            .send()
-            .await
-            .expect("mint")
-            .json()
-            .await
-            .expect("json");
-        let res = self
-            .http
-            .post(format!("{}/marketplace/aws", self.base))
-            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
-            .send()
-            .await
-            .expect("fulfill");
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
-        cookie.split(';').next().expect("pair").to_owned()
     }
 
     async fn sns(&self, account: &str, action: &str) -> Value {
@@ -141,21 +104,14 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     let account = "123456789012";
     portal.subscribe(account).await;
     // A workspace billed to the customer, with usage in the current (open) hour.
+    let ws = portal.settled_workspace(account, "u", "x", "w").await;
     let pool = portal.store.pool();
-    for sql in [
-        "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)",
-        "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'u', 'u', 'e@x.com', 1, 0)",
-        "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)",
-        "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers",
-    ] {
-        sqlx::query(sql).execute(pool).await.expect("fixture");
-    }
     let now = app::ports::now();
     let usage = portal
         .http
         .post(format!("{}/internal/usage", portal.base))
         .bearer_auth(DEV_INTERNAL_TOKEN)
-        .json(&json!({ "records": [{ "event_id": "final", "workspace_id": 1, "dimension": "hosts", "hour": now, "quantity": 7 }] }))
+        .json(&json!({ "records": [{ "event_id": "final", "workspace_id": ws, "dimension": "hosts", "hour": now, "quantity": 7 }] }))
         .send()
         .await
         .expect("usage");
@@ -212,8 +168,11 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     assert_eq!(outcome(&ended).1, "applied");
     assert_eq!(portal.store.lock_due(now + 15 * 86_400).await.expect("job"), 1);
     assert_eq!(portal.state(account).await, SubscriptionState::Locked);
-    let locked: Option<i64> =
-        sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = 1").fetch_one(pool).await.expect("workspace");
+    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = ?")
+        .bind(ws)
+        .fetch_one(pool)
+        .await
+        .expect("workspace");
     assert!(locked.is_some());
     // The same EventBridge event delivered twice is kept once.
     let event = ended["event"].clone();

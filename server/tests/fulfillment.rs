@@ -1,43 +1,27 @@
 //! The fulfillment endpoint end to end over HTTP: the real server on a free port, the portal calling the
 //! simulator through the real `aws-sdk-marketplacemetering` client, and a fresh SQLite database per test.
 
-use leptos::prelude::LeptosOptions;
+mod common;
+
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::config::Config;
-use server::store::SqliteStore;
-use std::collections::HashMap;
-use std::sync::Arc;
 
-struct Portal {
-    base: String,
-    http: reqwest::Client,
-    store: SqliteStore,
-    _dir: tempfile::TempDir,
-}
+type Portal = common::Server;
 
 async fn start(extra: &[(&str, &str)]) -> Portal {
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("LEPTOS_SITE_ADDR".to_owned(), addr.to_string()),
-        ("DATABASE_URL".to_owned(), format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
-    ]);
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-    let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
-    Portal { base: format!("http://{addr}"), http, store, _dir: dir }
+    common::start(extra).await
 }
 
-impl Portal {
+/// What these tests ask of a portal.
+trait Fulfillment {
+    async fn mint(&self, body: Value) -> String;
+    async fn fulfill(&self, form: &[(&str, &str)]) -> reqwest::Response;
+    async fn count(&self, table: &str) -> i64;
+    async fn get(&self, path: &str, cookie: Option<&str>) -> (StatusCode, String);
+}
+
+impl Fulfillment for Portal {
     async fn mint(&self, body: Value) -> String {
         let res = self.http.post(format!("{}/_sim/aws/tokens", self.base)).json(&body).send().await.expect("mint");
         assert_eq!(res.status(), StatusCode::CREATED);

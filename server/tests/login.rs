@@ -1,63 +1,31 @@
 //! Login, sessions and the billing center over HTTP (forms posted as a browser without JavaScript would).
 
-use leptos::prelude::LeptosOptions;
+mod common;
+
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::config::Config;
-use server::store::SqliteStore;
-use std::collections::HashMap;
-use std::sync::Arc;
 
-struct Portal {
-    base: String,
-    store: SqliteStore,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+type Portal = common::Server;
 
 async fn start() -> Portal {
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let env: HashMap<&str, String> = HashMap::from([
-        ("LEPTOS_SITE_ADDR", addr.to_string()),
-        ("DATABASE_URL", format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-    let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
-    });
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Portal { base: format!("http://{addr}"), store, http, _dir: dir }
+    common::start(&[]).await
+}
+
+/// What these tests ask of a portal.
+trait Logins {
+    async fn alice(&self);
+    async fn login(&self, username: &str, password: &str, cookie: Option<&str>) -> reqwest::Response;
+    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, Option<String>, String);
 }
 
 const PASSWORD: &str = "correct horse battery staple";
 
-impl Portal {
+impl Logins for Portal {
     /// A registered buyer: Guance account `alice`, her billing account and a workspace billed to AWS account
     /// 123456789012 through AWS Marketplace.
     async fn alice(&self) {
-        let minted: Value = self
-            .http
-            .post(format!("{}/_sim/aws/tokens", self.base))
-            .json(&json!({ "aws_account_id": "123456789012" }))
-            .send()
-            .await
-            .expect("mint")
-            .json()
-            .await
-            .expect("json");
-        self.http
-            .post(format!("{}/marketplace/aws", self.base))
-            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
-            .send()
-            .await
-            .expect("fulfill");
+        self.subscribe("123456789012").await;
         let password = app::domain::Password::parse(PASSWORD).expect("password");
         let hash = app::server_checks::hash_password(&password).expect("hash");
         let pool = self.store.pool();

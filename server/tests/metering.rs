@@ -2,45 +2,20 @@
 //! `aws-sdk-marketplacemetering` client to the simulator (a second server, as AWS would be), with injected
 //! throttling, lost answers and a portal instance that dies mid-run.
 
-use leptos::prelude::LeptosOptions;
+mod common;
+
+use common::{start, Server};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::aws::{AwsSettings, Marketplace};
-use server::config::{simulator_url, Config, DEV_INTERNAL_TOKEN};
+use server::config::{simulator_url, DEV_INTERNAL_TOKEN};
 use server::metering::{run_once, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS};
-use server::store::SqliteStore;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 const H: i64 = 3600;
-
-struct Server {
-    base: String,
-    addr: std::net::SocketAddr,
-    store: SqliteStore,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn start(dir: &std::path::Path, extra: &[(&str, &str)]) -> Server {
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("LEPTOS_SITE_ADDR".to_owned(), addr.to_string()),
-        ("DATABASE_URL".to_owned(), format!("sqlite://{}/portal.db?mode=rwc", dir.display())),
-    ]);
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-    let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.display().to_string()).build();
-    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server { base: format!("http://{addr}"), addr, store, task }
-}
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
@@ -58,61 +33,8 @@ async fn marketplace(aws: &Server) -> Marketplace {
 /// A customer of the listing at the simulator and in the portal (through fulfillment), with one workspace
 /// billed to it. Returns the workspace id.
 async fn customer_with_workspace(aws: &Server, portal: &Server, account: &str) -> i64 {
-    let http = http();
-    let minted: Value = http
-        .post(format!("{}/_sim/aws/tokens", aws.base))
-        .json(&json!({ "aws_account_id": account }))
-        .send()
-        .await
-        .expect("mint")
-        .json()
-        .await
-        .expect("json");
-    let token = minted["token"].as_str().expect("token");
-    let res = http
-        .post(format!("{}/marketplace/aws", portal.base))
-        .form(&[("x-amzn-marketplace-token", token)])
-        .send()
-        .await
-        .expect("fulfill");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let pool = portal.store.pool();
-    let user: i64 = sqlx::query_scalar(
-        "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
-         VALUES (?1, ?1, 'a@example.com', 'x', 0) RETURNING id",
-    )
-    .bind(format!("u{account}"))
-    .fetch_one(pool)
-    .await
-    .expect("account");
-    let billing: i64 = sqlx::query_scalar(
-        "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-         VALUES (?1, ?1, 'a@example.com', ?2, 0) RETURNING id",
-    )
-    .bind(format!("u{account}"))
-    .bind(user)
-    .fetch_one(pool)
-    .await
-    .expect("billing");
-    let workspace: i64 = sqlx::query_scalar(
-        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-         VALUES (?1, ?2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
-    )
-    .bind(billing)
-    .bind(user)
-    .fetch_one(pool)
-    .await
-    .expect("workspace");
-    sqlx::query(
-        "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
-         SELECT ?, id, 0 FROM marketplace_customers WHERE aws_account_id = ?",
-    )
-    .bind(workspace)
-    .bind(account)
-    .execute(pool)
-    .await
-    .expect("settlement");
-    workspace
+    portal.subscribe_via(aws, account).await;
+    portal.settled_workspace(account, &format!("u{account}"), "x", "w").await
 }
 
 async fn fault(aws: &Server, kind: &str, times: u32) {
@@ -141,8 +63,7 @@ fn quick() -> Backoff {
 
 #[tokio::test]
 async fn usage_reports_need_the_token_and_are_all_or_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let portal = start(dir.path(), &[]).await;
+    let portal = start(&[]).await;
     let ws = customer_with_workspace(&portal, &portal, "123456789012").await;
     let http = http();
     let url = format!("{}/internal/usage", portal.base);
@@ -177,10 +98,8 @@ async fn usage_reports_need_the_token_and_are_all_or_nothing() {
 
 #[tokio::test]
 async fn batch_meter_usage_answers_as_aws_documents_through_the_sdk() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let aws = start(dir.path(), &[]).await;
-    let ws_dir = tempfile::tempdir().expect("tempdir");
-    let portal = start(ws_dir.path(), &[("AWS_MARKETPLACE_ENDPOINT", &simulator_url(aws.addr))]).await;
+    let aws = start(&[]).await;
+    let portal = start(&[("AWS_MARKETPLACE_ENDPOINT", &simulator_url(aws.addr))]).await;
     customer_with_workspace(&aws, &portal, "123456789012").await;
     let meter = marketplace(&aws).await;
     let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers")
@@ -242,11 +161,9 @@ async fn batch_meter_usage_answers_as_aws_documents_through_the_sdk() {
 
 #[tokio::test]
 async fn a_thousand_usage_rows_reach_aws_exactly_once_through_throttling_and_a_crash() {
-    let aws_dir = tempfile::tempdir().expect("tempdir");
-    let aws = start(aws_dir.path(), &[]).await;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let aws = start(&[]).await;
     let endpoint = simulator_url(aws.addr);
-    let portal = start(dir.path(), &[("AWS_MARKETPLACE_ENDPOINT", &endpoint)]).await;
+    let portal = start(&[("AWS_MARKETPLACE_ENDPOINT", &endpoint)]).await;
     let mut workspaces = Vec::new();
     for i in 0..40 {
         let account = format!("{:012}", 100_000_000_000_i64 + i);
@@ -349,8 +266,7 @@ async fn the_remaining_batch_meter_usage_errors_reach_the_sdk_typed() {
     use aws_sdk_marketplacemetering::operation::batch_meter_usage::BatchMeterUsageError;
     use aws_sdk_marketplacemetering::primitives::DateTime;
     use aws_sdk_marketplacemetering::types::{Tag, UsageAllocation, UsageRecord};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let aws = start(dir.path(), &[]).await;
+    let aws = start(&[]).await;
     let config = aws_sdk_marketplacemetering::Config::builder()
         .behavior_version(aws_sdk_marketplacemetering::config::BehaviorVersion::latest())
         .region(aws_sdk_marketplacemetering::config::Region::new("us-east-1"))

@@ -1,0 +1,120 @@
+//! What the HTTP test suites share: a portal (dev mode, its simulator inside) on a free port with a fresh
+//! SQLite database, and the fixtures that put a customer and a workspace in it.
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::config::Config;
+use server::store::SqliteStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub struct Server {
+    pub base: String,
+    pub addr: std::net::SocketAddr,
+    pub store: SqliteStore,
+    /// Redirects are not followed: tests look at them.
+    pub http: reqwest::Client,
+    pub task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a portal with `extra` settings on top of the dev defaults.
+pub async fn start(extra: &[(&str, &str)]) -> Server {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("LEPTOS_SITE_ADDR".to_owned(), addr.to_string()),
+        ("DATABASE_URL".to_owned(), format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
+    ]);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+    let store = SqliteStore::connect(&config.database_url).await.expect("store");
+    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
+    let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Server { base: format!("http://{addr}"), addr, store, http, task, _dir: dir }
+}
+
+impl Server {
+    /// A buyer of `account` comes through AWS Marketplace: a token minted at `aws`'s simulator, posted to
+    /// this portal's `/marketplace/aws`. Returns the activation session cookie (`name=value`).
+    pub async fn subscribe_via(&self, aws: &Server, account: &str) -> String {
+        let minted: Value = self
+            .http
+            .post(format!("{}/_sim/aws/tokens", aws.base))
+            .json(&json!({ "aws_account_id": account }))
+            .send()
+            .await
+            .expect("mint")
+            .json()
+            .await
+            .expect("json");
+        let res = self
+            .http
+            .post(format!("{}/marketplace/aws", self.base))
+            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
+            .send()
+            .await
+            .expect("fulfill");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
+        cookie.split(';').next().expect("pair").to_owned()
+    }
+
+    /// [`Server::subscribe_via`] with this portal's own simulator.
+    pub async fn subscribe(&self, account: &str) -> String {
+        self.subscribe_via(self, account).await
+    }
+
+    /// A Guance account `username` (password hash `hash`) owning a billing account of the same name and a
+    /// workspace `workspace`, billed to the recorded customer of `account`. Returns the workspace id.
+    pub async fn settled_workspace(&self, account: &str, username: &str, hash: &str, workspace: &str) -> i64 {
+        let pool = self.store.pool();
+        let user: i64 = sqlx::query_scalar(
+            "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
+             VALUES (?1, lower(?1), 'a@example.com', ?2, 0) RETURNING id",
+        )
+        .bind(username)
+        .bind(hash)
+        .fetch_one(pool)
+        .await
+        .expect("account");
+        let billing: i64 = sqlx::query_scalar(
+            "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
+             VALUES (?1, lower(?1), 'a@example.com', ?2, 0) RETURNING id",
+        )
+        .bind(username)
+        .bind(user)
+        .fetch_one(pool)
+        .await
+        .expect("billing");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+             VALUES (?1, ?2, ?3, lower(?3), 'us1', 'en', 0) RETURNING id",
+        )
+        .bind(billing)
+        .bind(user)
+        .bind(workspace)
+        .fetch_one(pool)
+        .await
+        .expect("workspace");
+        sqlx::query(
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
+             SELECT ?, id, 1764000000 FROM marketplace_customers WHERE aws_account_id = ?",
+        )
+        .bind(id)
+        .bind(account)
+        .execute(pool)
+        .await
+        .expect("settlement");
+        id
+    }
+}
