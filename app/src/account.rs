@@ -328,6 +328,9 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                             .find(|s| s.code() == w.site_code)
                             .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
                         let settlement = settlement_words(locale, &w.settlement);
+                        // A workspace billed to an AWS account reads **Linked**, as in the wizard.
+                        let linked = matches!(w.settlement, Settlement::AwsMarketplace { .. })
+                            .then(|| view! { <strong class="tag tag-linked">{t!(i18n, state_linked)}</strong> " " });
                         let since = w.since.map(crate::billing::iso_date).unwrap_or_default();
                         let state = state_words(locale, &w.state);
                         let switch = match target_method(&w.settlement) {
@@ -341,7 +344,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                                 <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
                                 <td>{site}</td>
                                 <td>{w.owner}</td>
-                                <td>{settlement}</td>
+                                <td>{linked}{settlement}</td>
                                 <td>{since}</td>
                                 <td><strong class="tag">{state}</strong></td>
                                 <td>

@@ -33,6 +33,7 @@ test("activate → log in → the billing center shows the workspace billed thro
   const row = page.getByTestId("billing-row").filter({ hasText: "Production" });
   await expect(row).toContainText(`AWS Marketplace, account …${who.account.slice(-4)}`);
   await expect(row).toContainText("Active");
+  await expect(row.getByText("Linked", { exact: true })).toBeVisible();
   await expect(row).toContainText(who.username);
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "/billing");
