@@ -50,6 +50,15 @@ pub(crate) mod server {
         }
     }
 
+    /// The logged-in user; without one, the response redirects to `/login`.
+    pub async fn user_or_login(now: i64) -> Result<Option<SessionUser>, AppError> {
+        let user = current_user(&session().await?, now).await?;
+        if user.is_none() {
+            leptos_axum::redirect("/login");
+        }
+        Ok(user)
+    }
+
     /// Delay before answering a failed login, growing with the failures already seen: none for the first
     /// three, then 0.25 s doubling up to 4 s. Slows guessing without ever locking the real user out.
     pub fn delay_for(failures: i64) -> std::time::Duration {
@@ -157,9 +166,7 @@ pub async fn billing_page() -> Result<Option<BillingCenter>, AppError> {
     use crate::api::unavailable;
     let ports = crate::api::ports()?;
     let now = crate::ports::now();
-    let session = server::session().await?;
-    let Some(user) = server::current_user(&session, now).await? else {
-        leptos_axum::redirect("/login");
+    let Some(user) = server::user_or_login(now).await? else {
         return Ok(None);
     };
     let center = ports.store.billing_center(user.account_id, now).await.map_err(unavailable)?;
@@ -173,9 +180,7 @@ pub async fn change_settlement(workspace_id: Option<String>, to: Option<String>)
     use crate::api::unavailable;
     let ports = crate::api::ports()?;
     let now = crate::ports::now();
-    let session = server::session().await?;
-    let Some(user) = server::current_user(&session, now).await? else {
-        leptos_axum::redirect("/login");
+    let Some(user) = server::user_or_login(now).await? else {
         return Ok(());
     };
     let id = workspace_id.as_deref().unwrap_or_default().trim().parse::<i64>().ok();
@@ -398,9 +403,7 @@ pub async fn workspace_page(id: i64) -> Result<Option<WorkspaceStart>, AppError>
     use crate::api::unavailable;
     let ports = crate::api::ports()?;
     let now = crate::ports::now();
-    let session = server::session().await?;
-    let Some(user) = server::current_user(&session, now).await? else {
-        leptos_axum::redirect("/login");
+    let Some(user) = server::user_or_login(now).await? else {
         return Ok(None);
     };
     let start = ports.store.workspace_start(user.account_id, id, now).await.map_err(unavailable)?;

@@ -115,68 +115,6 @@ impl Logins for SqliteStore {
         to: SettlementMethod,
         now: i64,
     ) -> Result<Result<(), SettlementRefusal>, StoreError> {
-        self.change_settlement_tx(account_id, workspace_id, to, now).await
-    }
-
-    async fn workspace_start(
-        &self,
-        account_id: i64,
-        workspace_id: i64,
-        now: i64,
-    ) -> Result<Option<WorkspaceStart>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let row = sqlx::query(
-            "SELECT w.id, w.name, w.site, w.language, w.token, w.locked_at, c.aws_account_id, c.subscription_state,
-                    c.subscription_changed_at, c.lock_at
-               FROM workspaces w
-               JOIN billing_accounts b ON b.id = w.billing_account_id
-               LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
-               LEFT JOIN marketplace_customers c ON c.id = s.customer_id
-              WHERE w.id = ?1 AND (w.owner_account_id = ?2 OR b.owner_account_id = ?2)",
-        )
-        .bind(workspace_id)
-        .bind(account_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
-        if token.is_none() {
-            let fresh: String = sqlx::query_scalar(
-                "UPDATE workspaces SET token = 'tkn_' || lower(hex(randomblob(16))) WHERE id = ? RETURNING token",
-            )
-            .bind(workspace_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-            token = Some(fresh);
-        }
-        tx.commit().await.map_err(unavailable)?;
-        let account: Option<String> = row.try_get("aws_account_id").map_err(unavailable)?;
-        let state = billing_state(&row, now).map_err(unavailable)?;
-        Ok(Some(WorkspaceStart {
-            id: row.try_get("id").map_err(unavailable)?,
-            name: row.try_get("name").map_err(unavailable)?,
-            site_code: row.try_get("site").map_err(unavailable)?,
-            language_code: row.try_get("language").map_err(unavailable)?,
-            settlement: account
-                .map_or(Settlement::BillingCenter, |aws_account_id| Settlement::AwsMarketplace { aws_account_id }),
-            state,
-            token: token.unwrap_or_default(),
-        }))
-    }
-}
-
-impl SqliteStore {
-    pub(super) async fn change_settlement_tx(
-        &self,
-        account_id: i64,
-        workspace_id: i64,
-        to: SettlementMethod,
-        now: i64,
-    ) -> Result<Result<(), SettlementRefusal>, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         let row = sqlx::query(
             "SELECT w.billing_account_id, w.locked_at, s.customer_id
@@ -251,6 +189,56 @@ impl SqliteStore {
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(()))
+    }
+
+    async fn workspace_start(
+        &self,
+        account_id: i64,
+        workspace_id: i64,
+        now: i64,
+    ) -> Result<Option<WorkspaceStart>, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let row = sqlx::query(
+            "SELECT w.id, w.name, w.site, w.language, w.token, w.locked_at, c.aws_account_id, c.subscription_state,
+                    c.subscription_changed_at, c.lock_at
+               FROM workspaces w
+               JOIN billing_accounts b ON b.id = w.billing_account_id
+               LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
+               LEFT JOIN marketplace_customers c ON c.id = s.customer_id
+              WHERE w.id = ?1 AND (w.owner_account_id = ?2 OR b.owner_account_id = ?2)",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
+        if token.is_none() {
+            let fresh: String = sqlx::query_scalar(
+                "UPDATE workspaces SET token = 'tkn_' || lower(hex(randomblob(16))) WHERE id = ? RETURNING token",
+            )
+            .bind(workspace_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            token = Some(fresh);
+        }
+        tx.commit().await.map_err(unavailable)?;
+        let account: Option<String> = row.try_get("aws_account_id").map_err(unavailable)?;
+        let state = billing_state(&row, now).map_err(unavailable)?;
+        Ok(Some(WorkspaceStart {
+            id: row.try_get("id").map_err(unavailable)?,
+            name: row.try_get("name").map_err(unavailable)?,
+            site_code: row.try_get("site").map_err(unavailable)?,
+            language_code: row.try_get("language").map_err(unavailable)?,
+            settlement: account
+                .map_or(Settlement::BillingCenter, |aws_account_id| Settlement::AwsMarketplace { aws_account_id }),
+            state,
+            token: token.unwrap_or_default(),
+        }))
     }
 }
 

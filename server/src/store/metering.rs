@@ -7,6 +7,69 @@ use app::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 
+impl SqliteStore {
+    /// Freezes open usage into metering records in one transaction: of hours that ended by `closed_before`
+    /// (when given), of one customer's workspaces (when given). Events of a frozen hour that come later are
+    /// marked late. Returns (records created, late events).
+    async fn freeze_where(
+        &self,
+        closed_before: Option<i64>,
+        customer: Option<i64>,
+        now: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        // Usage of workspaces billed to an AWS customer; a workspace settled in the billing center is not
+        // metered to AWS (its events stay open).
+        let created = sqlx::query(
+            "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
+             SELECT s.customer_id, e.dimension, e.usage_hour, SUM(e.quantity), ?2
+               FROM usage_events e JOIN workspace_settlements s ON s.workspace_id = e.workspace_id
+              WHERE e.metering_record_id IS NULL AND e.late = 0
+                AND (?1 IS NULL OR e.usage_hour + 3600 <= ?1) AND (?3 IS NULL OR s.customer_id = ?3)
+              GROUP BY s.customer_id, e.dimension, e.usage_hour
+             ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
+        )
+        .bind(closed_before)
+        .bind(now)
+        .bind(customer)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        // The events in scope of workspaces billed to an AWS customer.
+        const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (?1 IS NULL OR usage_hour + 3600 <= ?1)
+             AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE ?3 IS NULL OR customer_id = ?3)";
+        sqlx::query(&format!(
+            "UPDATE usage_events SET metering_record_id = (
+                 SELECT m.id FROM metering_records m JOIN workspace_settlements s ON s.customer_id = m.customer_id
+                  WHERE s.workspace_id = usage_events.workspace_id AND m.dimension = usage_events.dimension
+                    AND m.usage_hour = usage_events.usage_hour AND m.id > ?2)
+              WHERE {IN_SCOPE}"
+        ))
+        .bind(closed_before)
+        .bind(before)
+        .bind(customer)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        // Still open: their hour was frozen by an earlier run, so they come too late to count.
+        let late = sqlx::query(&format!("UPDATE usage_events SET late = 1 WHERE {IN_SCOPE}"))
+            .bind(closed_before)
+            .bind(before)
+            .bind(customer)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
+        Ok((created, late))
+    }
+}
+
 #[async_trait]
 impl MeteringStore for SqliteStore {
     async fn record_usage(
@@ -88,98 +151,11 @@ impl MeteringStore for SqliteStore {
     }
 
     async fn freeze(&self, closed_before: i64, now: i64) -> Result<(u64, u64), StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        // Usage of workspaces billed to an AWS customer; a workspace settled in the billing center is not
-        // metered to AWS (its events stay open).
-        let created = sqlx::query(
-            "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
-             SELECT s.customer_id, e.dimension, e.usage_hour, SUM(e.quantity), ?2
-               FROM usage_events e JOIN workspace_settlements s ON s.workspace_id = e.workspace_id
-              WHERE e.metering_record_id IS NULL AND e.late = 0 AND e.usage_hour + 3600 <= ?1
-              GROUP BY s.customer_id, e.dimension, e.usage_hour
-             ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
-        )
-        .bind(closed_before)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE usage_events SET metering_record_id = (
-                 SELECT m.id FROM metering_records m JOIN workspace_settlements s ON s.customer_id = m.customer_id
-                  WHERE s.workspace_id = usage_events.workspace_id AND m.dimension = usage_events.dimension
-                    AND m.usage_hour = usage_events.usage_hour AND m.id > ?2)
-              WHERE metering_record_id IS NULL AND late = 0 AND usage_hour + 3600 <= ?1",
-        )
-        .bind(closed_before)
-        .bind(before)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        // Still open but settled: their hour was frozen by an earlier run, so they come too late to count.
-        let late = sqlx::query(
-            "UPDATE usage_events SET late = 1
-              WHERE metering_record_id IS NULL AND late = 0 AND usage_hour + 3600 <= ?1
-                AND workspace_id IN (SELECT workspace_id FROM workspace_settlements)",
-        )
-        .bind(closed_before)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        tx.commit().await.map_err(unavailable)?;
-        Ok((created, late))
+        self.freeze_where(Some(closed_before), None, now).await
     }
 
     async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        let created = sqlx::query(
-            "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
-             SELECT s.customer_id, e.dimension, e.usage_hour, SUM(e.quantity), ?2
-               FROM usage_events e JOIN workspace_settlements s ON s.workspace_id = e.workspace_id
-              WHERE e.metering_record_id IS NULL AND e.late = 0 AND s.customer_id = ?1
-              GROUP BY s.customer_id, e.dimension, e.usage_hour
-             ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
-        )
-        .bind(customer_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE usage_events SET metering_record_id = (
-                 SELECT m.id FROM metering_records m
-                  WHERE m.customer_id = ?1 AND m.dimension = usage_events.dimension
-                    AND m.usage_hour = usage_events.usage_hour AND m.id > ?2)
-              WHERE metering_record_id IS NULL AND late = 0
-                AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?1)",
-        )
-        .bind(customer_id)
-        .bind(before)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        sqlx::query(
-            "UPDATE usage_events SET late = 1
-              WHERE metering_record_id IS NULL AND late = 0
-                AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?)",
-        )
-        .bind(customer_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(created)
+        Ok(self.freeze_where(None, Some(customer_id), now).await?.0)
     }
 
     async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError> {
