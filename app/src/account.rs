@@ -196,6 +196,7 @@ pub async fn change_settlement(workspace_id: Option<String>, to: Option<String>)
         Ok(()) => format!("/billing?changed={}", id.unwrap_or_default()),
         Err(SettlementRefusal::ThisMonth { from }) => format!("/billing?refused=month&from={from}"),
         Err(SettlementRefusal::NoAwsAccount) => "/billing?refused=no_aws".to_owned(),
+        Err(SettlementRefusal::NoActiveSubscription) => "/billing?refused=no_subscription".to_owned(),
         Err(SettlementRefusal::Locked) => "/billing?refused=locked".to_owned(),
         Err(SettlementRefusal::Unchanged) => "/billing?refused=unchanged".to_owned(),
         Err(SettlementRefusal::NotFound) => "/billing?refused=not_found".to_owned(),
@@ -271,6 +272,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
         )
         .to_string(),
         "no_aws" => td_string!(locale, settlement_refused_no_aws).to_owned(),
+        "no_subscription" => td_string!(locale, settlement_refused_no_subscription).to_owned(),
         "locked" => td_string!(locale, settlement_refused_locked).to_owned(),
         "unchanged" => td_string!(locale, settlement_refused_unchanged).to_owned(),
         _ => td_string!(locale, settlement_refused_not_found).to_owned(),

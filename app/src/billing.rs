@@ -75,6 +75,8 @@ pub enum SettlementRefusal {
     ThisMonth { from: i64 },
     /// The billing account is not linked to an AWS account (activate through AWS Marketplace first).
     NoAwsAccount,
+    /// Linked, but none of the AWS account's subscriptions is active (ended, ending, or payment failed).
+    NoActiveSubscription,
     /// The workspace is billed that way already.
     Unchanged,
     /// A locked workspace's settlement does not change.

@@ -74,12 +74,11 @@ pub trait EntitlementStore: Send + Sync {
     /// Replaces the customer's entitlements in one transaction; false when no such customer is recorded.
     async fn replace_entitlements(
         &self,
-        aws_account_id: &str,
-        product_code: &str,
+        customer: i64,
         entitlements: &[Entitlement],
         now: i64,
     ) -> Result<bool, StoreError>;
-    async fn entitlements(&self, aws_account_id: &str, product_code: &str) -> Result<Vec<Entitlement>, StoreError>;
+    async fn entitlements(&self, customer: i64) -> Result<Vec<Entitlement>, StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,16 +89,18 @@ pub enum RefreshError {
     Store(#[from] StoreError),
 }
 
-/// Reads the customer's entitlements from AWS and stores them; returns how many there are.
+/// Reads the entitlements of the customer (`customer`: its id; AWS filters them by account and product) and
+/// stores them; returns how many there are.
 pub async fn refresh(
     store: &dyn EntitlementStore,
     source: &dyn EntitlementSource,
+    customer: i64,
     aws_account_id: &str,
     product_code: &str,
     now: i64,
 ) -> Result<usize, RefreshError> {
     let entitlements = source.get_entitlements(product_code, aws_account_id).await?;
-    store.replace_entitlements(aws_account_id, product_code, &entitlements, now).await?;
+    store.replace_entitlements(customer, &entitlements, now).await?;
     if entitlements.is_empty() {
         tracing::info!(aws_account_id, "no active contract (GetEntitlements answered none)");
     }

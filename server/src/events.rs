@@ -182,7 +182,9 @@ pub fn effects(state: &EventsState, action: Action, customer_id: i64, aws_accoun
         Action::EntitlementChanged | Action::Subscribed => {
             tokio::spawn(async move {
                 let store = metering.store.as_ref();
-                if let Err(e) = refresh(store, &metering.marketplace, &aws_account_id, &product_code, now()).await {
+                if let Err(e) =
+                    refresh(store, &metering.marketplace, customer_id, &aws_account_id, &product_code, now()).await
+                {
                     tracing::warn!(error = %e, %aws_account_id, "entitlements not read after an event");
                 }
             });

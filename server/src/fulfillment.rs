@@ -137,21 +137,14 @@ async fn resolve_and_start(
     let customer = accept(resolved, &state.ports.product_code)?;
 
     let id = SessionId::generate();
-    state.ports.store.record_fulfillment(&customer, &id.key(), now()).await.map_err(|e| {
+    let record = state.ports.store.record_fulfillment(&customer, &id.key(), now()).await.map_err(|e| {
         tracing::error!(error = %e, "recording the fulfillment failed");
         Refusal::Unavailable
     })?;
     metrics::counter!("portal_fulfillment_total", "outcome" => "accepted").increment(1);
     tracing::info!(account = %customer.aws_account_id, "activation session started");
     // Events AWS sent before the buyer registered (e.g. a failed payment) apply now.
-    match crate::lifecycle::LifecycleStore::apply_waiting_events(
-        state.store.as_ref(),
-        customer.aws_account_id.as_str(),
-        customer.product_code.as_str(),
-        now(),
-    )
-    .await
-    {
+    match crate::lifecycle::LifecycleStore::apply_waiting_events(state.store.as_ref(), record.id, now()).await {
         Ok(applied) if !applied.is_empty() => tracing::info!(events = applied.len(), "waiting events applied"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "waiting events not applied"),
@@ -161,6 +154,7 @@ async fn resolve_and_start(
     if let Err(e) = crate::entitlements::refresh(
         state.store.as_ref(),
         &state.marketplace,
+        record.id,
         customer.aws_account_id.as_str(),
         customer.product_code.as_str(),
         now(),

@@ -187,12 +187,8 @@ pub trait LifecycleStore: Send + Sync {
     /// Keeps the event once and applies it to its customer when known, in one transaction.
     async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError>;
     /// Applies the events that waited for this customer (called at registration), oldest first.
-    async fn apply_waiting_events(
-        &self,
-        aws_account_id: &str,
-        product_code: &str,
-        now: i64,
-    ) -> Result<Vec<Recorded>, StoreError>;
+    async fn apply_waiting_events(&self, customer_id: i64, now: i64) -> Result<Vec<Recorded>, StoreError>;
+    /// The subscription of the account's latest customer (license) for the product.
     async fn subscription(&self, aws_account_id: &str, product_code: &str) -> Result<Option<Subscription>, StoreError>;
     /// Locks the workspaces of every cancelled customer whose countdown has run out; returns how many
     /// customers were locked.

@@ -60,6 +60,8 @@ enum FaultKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceivedRecord {
     pub customer: String,
+    /// The license it was sent with (customers named by account); AWS meters each license apart.
+    pub license_arn: Option<String>,
     pub dimension: String,
     pub timestamp: i64,
     pub quantity: i64,
@@ -145,6 +147,13 @@ impl Simulator {
         token
     }
 
+    /// A new agreement of `account` for `product`: its license is replaced by a new one (the old one is no
+    /// longer known to metering, as an ended agreement's).
+    pub fn new_agreement(&self, account: &AwsAccountId, product: &ProductCode) {
+        let license = format!("arn:aws:license-manager::{account}:license:l-{}", random_hex(16));
+        self.lock().licenses.insert((account.clone(), product.clone()), license);
+    }
+
     fn resolve(&self, token: &str) -> Result<serde_json::Value, AwsError> {
         let mut state = self.lock();
         let minted = state.tokens.get(token).cloned().ok_or(AwsError::InvalidToken)?;
@@ -190,6 +199,9 @@ struct MintRequest {
     aws_account_id: String,
     product_code: Option<String>,
     ttl_seconds: Option<u64>,
+    /// A new agreement (as after a resubscription): the account gets a new license for the product.
+    #[serde(default)]
+    new_agreement: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,6 +229,9 @@ async fn mint_token(State(sim): State<Simulator>, body: Result<Json<MintRequest>
     let ttl = req.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
     if ttl > MAX_TTL_SECONDS {
         return bad_request(format!("ttl_seconds must be at most {MAX_TTL_SECONDS}"));
+    }
+    if req.new_agreement {
+        sim.new_agreement(&account, &product);
     }
     let token = sim.mint(account, product, Duration::from_secs(ttl));
     (StatusCode::CREATED, Json(MintResponse { token })).into_response()
@@ -522,7 +537,14 @@ impl Simulator {
                 };
             let quantity = r.quantity.unwrap_or(0);
             let hour = r.timestamp as i64;
-            let key = (customer.clone(), r.dimension.clone(), hour);
+            // An account's usage is metered per license (agreement); a legacy customer's per identifier.
+            let metered_as = match &r.license_arn {
+                Some(license) if by_account.is_some() => {
+                    format!("{customer}/{}", crate::lifecycle::license_id(license))
+                }
+                _ => customer.clone(),
+            };
+            let key = (metered_as, r.dimension.clone(), hour);
             let (status, record_id) = if !subscribed {
                 ("CustomerNotSubscribed", None)
             } else {
@@ -538,6 +560,7 @@ impl Simulator {
             };
             state.received.push(ReceivedRecord {
                 customer,
+                license_arn: r.license_arn.clone().filter(|_| by_account.is_some()),
                 dimension: r.dimension.clone(),
                 timestamp: hour,
                 quantity,

@@ -37,7 +37,7 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
         .expect("set");
 
     portal.subscribe("123456789012").await;
-    let stored = store.entitlements("123456789012", "guance-dev").await.expect("read");
+    let stored = store.entitlements(portal.customer_id("123456789012").await).await.expect("read");
     assert_eq!(stored.len(), 30, "both pages");
     assert!(stored.iter().any(|e| e.dimension == "dim_27"
         && e.value == EntitlementValue::Integer(27)
@@ -48,7 +48,7 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
 
     // No contract at all: registration goes on and nothing is stored.
     portal.subscribe("210987654321").await;
-    assert!(store.entitlements("210987654321", "guance-dev").await.expect("read").is_empty());
+    assert!(store.entitlements(portal.customer_id("210987654321").await).await.expect("read").is_empty());
     let checked: Option<i64> =
         sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE aws_account_id = ?")
             .bind("210987654321")

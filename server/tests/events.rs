@@ -21,6 +21,8 @@ trait Events {
     async fn sns(&self, account: &str, action: &str) -> Value;
     async fn state(&self, account: &str) -> SubscriptionState;
     async fn deliver_sns(&self, message: &Value) -> (StatusCode, Value);
+    async fn usage(&self, event_id: &str, workspace: i64, hour: i64, quantity: i64);
+    async fn billed(&self) -> Value;
 }
 
 impl Events for Portal {
@@ -49,6 +51,25 @@ impl Events for Portal {
             .expect("deliver");
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Reports `quantity` hosts of `workspace` in `hour` to `/internal/usage`.
+    async fn usage(&self, event_id: &str, workspace: i64, hour: i64, quantity: i64) {
+        let res = self
+            .http
+            .post(format!("{}/internal/usage", self.base))
+            .bearer_auth(DEV_INTERNAL_TOKEN)
+            .json(&json!({ "records": [{ "event_id": event_id, "workspace_id": workspace, "dimension": "hosts", "hour": hour, "quantity": quantity }] }))
+            .send()
+            .await
+            .expect("usage");
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+    }
+
+    /// What the simulator's BatchMeterUsage received.
+    async fn billed(&self) -> Value {
+        let res = self.http.get(format!("{}/_sim/aws/metering", self.base)).send().await.expect("list");
+        res.json().await.expect("json")
     }
 }
 
@@ -107,15 +128,7 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     let ws = portal.settled_workspace(account, "u", "x", "w").await;
     let pool = portal.store.pool();
     let now = app::ports::now();
-    let usage = portal
-        .http
-        .post(format!("{}/internal/usage", portal.base))
-        .bearer_auth(DEV_INTERNAL_TOKEN)
-        .json(&json!({ "records": [{ "event_id": "final", "workspace_id": ws, "dimension": "hosts", "hour": now, "quantity": 7 }] }))
-        .send()
-        .await
-        .expect("usage");
-    assert_eq!(usage.status(), StatusCode::ACCEPTED);
+    portal.usage("final", ws, now, 7).await;
 
     assert_eq!(outcome(&portal.sns(account, "subscribe-success").await).1, "applied");
     assert_eq!(portal.state(account).await, SubscriptionState::Active);
@@ -124,15 +137,7 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     // The final usage — of an hour that has not even ended — reaches AWS.
     let mut billed = Value::Null;
     for _ in 0..50 {
-        billed = portal
-            .http
-            .get(format!("{}/_sim/aws/metering", portal.base))
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        billed = portal.billed().await;
         if billed["records"].as_array().is_some_and(|r| !r.is_empty()) {
             break;
         }
@@ -221,4 +226,43 @@ async fn eventbridge_needs_its_key_and_early_events_wait_for_registration() {
         .await
         .expect("html");
     assert!(page.contains("AWS Marketplace could not take payment"), "{page}");
+}
+
+#[tokio::test]
+async fn subscribing_again_under_a_new_license_brings_the_locked_workspace_back() {
+    let portal = start().await;
+    let account = "123456789012";
+    portal.subscribe(account).await;
+    let ws = portal.settled_workspace(account, "u", "x", "w").await;
+    let first = portal.customer_id(account).await;
+    assert_eq!(outcome(&portal.sns(account, "unsubscribe-success").await).1, "applied");
+    let now = app::ports::now();
+    assert_eq!(portal.store.lock_due(now + 15 * 86_400).await.expect("job"), 1);
+    // The buyer subscribes again: AWS makes a new agreement with a new license, and the buyer follows
+    // "Set Up Your Account" once more.
+    portal.subscribe_minting(&portal, json!({ "aws_account_id": account, "new_agreement": true })).await;
+    let second = portal.customer_id(account).await;
+    assert_ne!(first, second, "a new license is a new customer");
+    let pool = portal.store.pool();
+    let (settled_to, locked): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT s.customer_id, w.locked_at FROM workspaces w JOIN workspace_settlements s ON s.workspace_id = w.id
+          WHERE w.id = ?",
+    )
+    .bind(ws)
+    .fetch_one(pool)
+    .await
+    .expect("workspace");
+    assert_eq!((settled_to, locked), (second, None), "billed to the new license and unlocked");
+    assert_eq!(portal.state(account).await, SubscriptionState::Active);
+    // Its usage is metered under the new license, which AWS accepts.
+    portal.usage("after", ws, now - 7_200, 3).await;
+    portal.post("/_dev/metering/run", json!({})).await;
+    let billed = portal.billed().await;
+    let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers WHERE id = ?")
+        .bind(second)
+        .fetch_one(pool)
+        .await
+        .expect("license");
+    assert_eq!(billed["records"][0]["license_arn"], license.as_str(), "{billed}");
+    assert_eq!(billed["records"][0]["status"], "Success", "{billed}");
 }

@@ -10,22 +10,19 @@ use sqlx::Row;
 impl EntitlementStore for SqliteStore {
     async fn replace_entitlements(
         &self,
-        aws_account_id: &str,
-        product_code: &str,
+        customer: i64,
         entitlements: &[Entitlement],
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let customer: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?")
-                .bind(aws_account_id)
-                .bind(product_code)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        let Some(customer) = customer else {
+        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM marketplace_customers WHERE id = ?)")
+            .bind(customer)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if !known {
             return Ok(false);
-        };
+        }
         sqlx::query("DELETE FROM entitlements WHERE customer_id = ?")
             .bind(customer)
             .execute(&mut *tx)
@@ -59,14 +56,11 @@ impl EntitlementStore for SqliteStore {
         Ok(true)
     }
 
-    async fn entitlements(&self, aws_account_id: &str, product_code: &str) -> Result<Vec<Entitlement>, StoreError> {
+    async fn entitlements(&self, customer: i64) -> Result<Vec<Entitlement>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.dimension, e.value_kind, e.value_text, e.expires_at
-               FROM entitlements e JOIN marketplace_customers c ON c.id = e.customer_id
-              WHERE c.aws_account_id = ? AND c.product_code = ? ORDER BY e.dimension",
+            "SELECT dimension, value_kind, value_text, expires_at FROM entitlements WHERE customer_id = ? ORDER BY dimension",
         )
-        .bind(aws_account_id)
-        .bind(product_code)
+        .bind(customer)
         .fetch_all(self.pool())
         .await
         .map_err(unavailable)?;
@@ -88,7 +82,7 @@ impl EntitlementStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::{new_session, temp_store};
+    use crate::store::test_support::{register, temp_store};
 
     fn entitlement(dimension: &str, value: EntitlementValue) -> Entitlement {
         Entitlement { dimension: dimension.into(), value, expires_at: Some(2_000_000_000) }
@@ -97,25 +91,29 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_replaces_the_whole_set_and_empty_means_no_contract() {
         let (store, _dir) = temp_store().await;
-        new_session(&store, "123456789012").await;
+        let customer = register(&store, "123456789012", "l-1").await;
+        let other_license = register(&store, "123456789012", "l-2").await;
         let first = vec![
             entitlement("hosts", EntitlementValue::Integer(50)),
             entitlement("tier", EntitlementValue::String("gold".into())),
         ];
-        assert!(store.replace_entitlements("123456789012", "guance-dev", &first, 10).await.expect("store"));
-        assert_eq!(store.entitlements("123456789012", "guance-dev").await.expect("read"), first);
+        assert!(store.replace_entitlements(customer, &first, 10).await.expect("store"));
+        assert_eq!(store.entitlements(customer).await.expect("read"), first);
+        assert!(store.entitlements(other_license).await.expect("read").is_empty(), "per license");
         let second = vec![entitlement("hosts", EntitlementValue::Integer(80))];
-        store.replace_entitlements("123456789012", "guance-dev", &second, 20).await.expect("store");
-        assert_eq!(store.entitlements("123456789012", "guance-dev").await.expect("read"), second);
-        store.replace_entitlements("123456789012", "guance-dev", &[], 30).await.expect("store");
-        assert!(store.entitlements("123456789012", "guance-dev").await.expect("read").is_empty());
-        let checked: Option<i64> = sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers")
-            .fetch_one(store.pool())
-            .await
-            .expect("checked");
+        store.replace_entitlements(customer, &second, 20).await.expect("store");
+        assert_eq!(store.entitlements(customer).await.expect("read"), second);
+        store.replace_entitlements(customer, &[], 30).await.expect("store");
+        assert!(store.entitlements(customer).await.expect("read").is_empty());
+        let checked: Option<i64> =
+            sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE id = ?")
+                .bind(customer)
+                .fetch_one(store.pool())
+                .await
+                .expect("checked");
         assert_eq!(checked, Some(30));
         assert!(
-            !store.replace_entitlements("999999999999", "guance-dev", &second, 40).await.expect("store"),
+            !store.replace_entitlements(customer + 100, &second, 40).await.expect("store"),
             "an unknown customer is not invented"
         );
     }

@@ -32,24 +32,25 @@ fn customer_row(row: &sqlx::sqlite::SqliteRow) -> Result<CustomerRow, sqlx::Erro
 const CUSTOMER_FIELDS: &str = "id, aws_account_id, product_code, customer_identifier, license_id, subscription_state,
      subscription_changed_at, lock_at";
 
+/// The customer an event is about: by license when the event names one (EventBridge), else the account's
+/// latest customer for the product (SNS notifications name no license); a legacy customer by identifier.
 async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Option<CustomerRow>, StoreError> {
     let row = if let Some(account) = &event.aws_account_id {
         sqlx::query(&format!(
             "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers
-              WHERE aws_account_id = ? AND product_code = COALESCE(?, product_code)
-                AND (? IS NULL OR license_id IS NULL OR license_id = ?)
-              ORDER BY id LIMIT 1"
+              WHERE aws_account_id = ?1 AND product_code = COALESCE(?2, product_code)
+                AND (?3 IS NULL OR license_id IS NULL OR license_id = ?3)
+              ORDER BY license_id = ?3 DESC, id DESC LIMIT 1"
         ))
         .bind(account)
         .bind(&event.product_code)
-        .bind(&event.license_id)
         .bind(&event.license_id)
         .fetch_optional(&mut **tx)
         .await
     } else if let Some(identifier) = &event.customer_identifier {
         sqlx::query(&format!(
             "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE customer_identifier = ? AND product_code = COALESCE(?, product_code)
-              ORDER BY id LIMIT 1"
+              ORDER BY id DESC LIMIT 1"
         ))
         .bind(identifier)
         .bind(&event.product_code)
@@ -132,25 +133,18 @@ impl LifecycleStore for SqliteStore {
         Ok(outcome)
     }
 
-    async fn apply_waiting_events(
-        &self,
-        aws_account_id: &str,
-        product_code: &str,
-        now: i64,
-    ) -> Result<Vec<Recorded>, StoreError> {
+    async fn apply_waiting_events(&self, customer_id: i64, now: i64) -> Result<Vec<Recorded>, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let row = sqlx::query(&format!(
-            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?"
-        ))
-        .bind(aws_account_id)
-        .bind(product_code)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        let row = sqlx::query(&format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = ?"))
+            .bind(customer_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         let Some(row) = row else {
             return Ok(Vec::new());
         };
         let mut customer = customer_row(&row).map_err(unavailable)?;
+        let (aws_account_id, product_code) = (customer.aws_account_id.clone(), customer.product_code.clone());
         let identifier: Option<String> = row.try_get("customer_identifier").map_err(unavailable)?;
         let license: Option<String> = row.try_get("license_id").map_err(unavailable)?;
         let waiting = sqlx::query(
@@ -160,10 +154,10 @@ impl LifecycleStore for SqliteStore {
                 AND (license_id IS NULL OR ? IS NULL OR license_id = ?)
               ORDER BY occurred_at, id",
         )
-        .bind(aws_account_id)
+        .bind(&aws_account_id)
         .bind(identifier)
-        .bind(product_code)
-        .bind(product_code)
+        .bind(&product_code)
+        .bind(&product_code)
         .bind(&license)
         .bind(&license)
         .fetch_all(&mut *tx)
@@ -187,7 +181,8 @@ impl LifecycleStore for SqliteStore {
 
     async fn subscription(&self, aws_account_id: &str, product_code: &str) -> Result<Option<Subscription>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?"
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?
+              ORDER BY id DESC LIMIT 1"
         ))
         .bind(aws_account_id)
         .bind(product_code)
@@ -228,7 +223,7 @@ impl LifecycleStore for SqliteStore {
 mod tests {
     use super::*;
     use crate::lifecycle::LOCK_AFTER_SECS;
-    use crate::store::test_support::{new_session, temp_store};
+    use crate::store::test_support::{new_session, register, temp_store};
 
     const DAY: i64 = 86_400;
 
@@ -341,16 +336,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_two_licenses_an_event_reaches_its_own_and_a_notification_without_one_the_latest() {
+        let (store, _dir) = temp_store().await;
+        let account = "123456789012";
+        let first = register(&store, account, "l-1").await;
+        let second = register(&store, account, "l-2").await;
+        let state_of = |id: i64| {
+            let pool = store.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, String>("SELECT subscription_state FROM marketplace_customers WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("state")
+            }
+        };
+        let mut ended = event("eb-1", Action::Unsubscribed, account, 10);
+        ended.source = "eventbridge";
+        ended.license_id = Some("l-1".into());
+        assert!(matches!(store.record_event(&ended, 10).await.expect("event"),
+            Recorded::Applied { customer_id, .. } if customer_id == first));
+        assert_eq!((state_of(first).await.as_str(), state_of(second).await.as_str()), ("cancelled", "active"));
+        // SNS names no license: the account's latest agreement.
+        let failed = event("sns-1", Action::SubscribeFailed, account, 20);
+        assert!(matches!(store.record_event(&failed, 20).await.expect("event"),
+            Recorded::Applied { customer_id, .. } if customer_id == second));
+        assert_eq!(state_of(second).await, "payment_failed");
+    }
+
+    #[tokio::test]
     async fn an_event_before_registration_waits_and_is_applied_at_registration() {
         let (store, _dir) = temp_store().await;
         let account = "123456789012";
         let fail = event("x", Action::SubscribeFailed, account, 10);
         assert_eq!(store.record_event(&fail, 10).await.expect("event"), Recorded::Waiting);
         assert!(store.subscription(account, "guance-dev").await.expect("read").is_none());
-        new_session(&store, account).await;
-        let applied = store.apply_waiting_events(account, "guance-dev", 20).await.expect("apply");
+        let customer = register(&store, account, "l-1").await;
+        let applied = store.apply_waiting_events(customer, 20).await.expect("apply");
         assert_eq!(applied.len(), 1);
         assert_eq!(state(&store, account).await.state, SubscriptionState::PaymentFailed);
-        assert!(store.apply_waiting_events(account, "guance-dev", 30).await.expect("again").is_empty(), "applied once");
+        assert!(store.apply_waiting_events(customer, 30).await.expect("again").is_empty(), "applied once");
     }
 }

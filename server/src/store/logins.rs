@@ -165,16 +165,21 @@ impl Logins for SqliteStore {
                     .map_err(unavailable)?;
             }
             SettlementMethod::AwsMarketplace => {
-                let customer: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM marketplace_customers WHERE billing_account_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+                // The billing account's latest active agreement (license) bills the workspace.
+                let customers: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, subscription_state FROM marketplace_customers WHERE billing_account_id = ?
+                      ORDER BY id DESC",
                 )
                 .bind(billing_account)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(unavailable)?;
-                let Some(customer) = customer else {
-                    // Dropping the transaction forgets the change row too.
+                // Dropping the transaction forgets the change row too.
+                if customers.is_empty() {
                     return Ok(Err(SettlementRefusal::NoAwsAccount));
+                }
+                let Some((customer, _)) = customers.into_iter().find(|(_, state)| state == "active") else {
+                    return Ok(Err(SettlementRefusal::NoActiveSubscription));
                 };
                 sqlx::query(
                     "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)",
@@ -269,7 +274,7 @@ fn billing_state(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<BillingState
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::{new_session, temp_store};
+    use crate::store::test_support::{new_session, register, temp_store};
 
     const NOV_28: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
     const DEC_1: i64 = 1_796_083_200; // 2026-12-01T00:00:00Z
@@ -318,6 +323,31 @@ mod tests {
         assert!(!settled(&store).await, "the refusal changed nothing");
         assert_eq!(store.change_settlement(1, 1, to_aws, DEC_1).await.expect("db"), Ok(()), "a new month");
         assert!(settled(&store).await);
+    }
+
+    #[tokio::test]
+    async fn back_to_aws_marketplace_needs_an_active_subscription_and_takes_the_latest() {
+        let (store, _dir) = temp_store().await;
+        fixture(&store).await;
+        store.change_settlement(1, 1, SettlementMethod::BillingCenter, NOV_28).await.expect("db").expect("changed");
+        // The only agreement has ended: nothing to bill the workspace to, and the refusal says why.
+        sqlx::query("UPDATE marketplace_customers SET subscription_state = 'cancelled'")
+            .execute(store.pool())
+            .await
+            .expect("cancel");
+        assert_eq!(
+            store.change_settlement(1, 1, SettlementMethod::AwsMarketplace, DEC_1).await.expect("db"),
+            Err(SettlementRefusal::NoActiveSubscription)
+        );
+        assert!(!settled(&store).await, "the refusal changed nothing");
+        // A new agreement (license) of the same AWS account keeps the billing account and bills it.
+        let second = register(&store, "123456789012", "l-2").await;
+        assert_eq!(store.change_settlement(1, 1, SettlementMethod::AwsMarketplace, DEC_1).await.expect("db"), Ok(()));
+        let to: i64 = sqlx::query_scalar("SELECT customer_id FROM workspace_settlements WHERE workspace_id = 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("settlement");
+        assert_eq!(to, second);
     }
 
     #[tokio::test]

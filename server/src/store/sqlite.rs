@@ -39,7 +39,7 @@ impl SqliteStore {
             }
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(unavailable)?;
-        MIGRATOR.run(&pool).await.map_err(unavailable)?;
+        migrate(&pool).await?;
         let store = Self { pool };
         super::LoginSessions::login_sessions(&store).migrate().await.map_err(unavailable)?;
         Ok(store)
@@ -111,6 +111,116 @@ impl super::LoginSessions for SqliteStore {
     }
 }
 
+/// Runs the migrations on one connection with foreign keys off, as SQLite's table rebuilds need (a migration
+/// runs in a transaction, where the pragma cannot change), then checks every foreign key before the pool
+/// serves anything.
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await.map_err(unavailable)?;
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(unavailable)?;
+    let migrated = MIGRATOR.run(&mut *conn).await.map_err(unavailable);
+    let dangling = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await.map_err(unavailable);
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(unavailable)?;
+    migrated?;
+    if !dangling?.is_empty() {
+        conn.detach();
+        return Err(StoreError::Unavailable("migrations left rows referring to missing rows".into()));
+    }
+    Ok(())
+}
+
+/// The customer AWS resolved, keyed on its account and license (`l-…` id); a customer without a license
+/// (legacy listings) on its account and product. A license first seen on a legacy row is adopted by it. A new
+/// license of an account already known for this product is a new customer that keeps the billing account;
+/// when the earlier customer's agreement has ended (cancelled or locked: the buyer subscribed again), its
+/// workspaces move to the new customer and are unlocked.
+async fn upsert_customer(
+    tx: &mut super::rows::Tx<'_>,
+    customer: &ResolvedCustomer,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let account = customer.aws_account_id.as_str();
+    let product = customer.product_code.as_str();
+    let license = customer.license_arn.as_deref().map(crate::lifecycle::license_id);
+    let known: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM marketplace_customers
+          WHERE aws_account_id = ?1 AND ((?2 IS NOT NULL AND license_id = ?2)
+                                         OR (product_code = ?3 AND license_id IS NULL))
+          ORDER BY license_id IS NULL LIMIT 1",
+    )
+    .bind(account)
+    .bind(license)
+    .bind(product)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    if let Some(id) = known {
+        sqlx::query(
+            "UPDATE marketplace_customers
+                SET customer_identifier = COALESCE(?, customer_identifier), license_arn = COALESCE(?, license_arn),
+                    license_id = COALESCE(?, license_id), updated_at = ?
+              WHERE id = ?",
+        )
+        .bind(customer.customer_identifier.as_deref())
+        .bind(customer.license_arn.as_deref())
+        .bind(license)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        return Ok(id);
+    }
+    let earlier = sqlx::query(
+        "SELECT id, billing_account_id, subscription_state FROM marketplace_customers
+          WHERE aws_account_id = ? AND product_code = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account)
+    .bind(product)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    let billing: Option<i64> =
+        earlier.as_ref().map(|r| r.try_get("billing_account_id")).transpose().map_err(unavailable)?.flatten();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO marketplace_customers
+                (aws_account_id, product_code, customer_identifier, license_arn, license_id, billing_account_id,
+                 created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(account)
+    .bind(product)
+    .bind(customer.customer_identifier.as_deref())
+    .bind(customer.license_arn.as_deref())
+    .bind(license)
+    .bind(billing)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    if let Some(earlier) = earlier {
+        let state: String = earlier.try_get("subscription_state").map_err(unavailable)?;
+        if matches!(state.as_str(), "cancelled" | "locked") {
+            let earlier: i64 = earlier.try_get("id").map_err(unavailable)?;
+            sqlx::query(
+                "UPDATE workspaces SET locked_at = NULL
+                  WHERE id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?)",
+            )
+            .bind(earlier)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            sqlx::query("UPDATE workspace_settlements SET customer_id = ? WHERE customer_id = ?")
+                .bind(id)
+                .bind(earlier)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+        }
+    }
+    Ok(id)
+}
+
 fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{column} = {value:?}"))
 }
@@ -124,27 +234,7 @@ impl ActivationStore for SqliteStore {
         now: i64,
     ) -> Result<CustomerRecord, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO marketplace_customers
-                    (aws_account_id, product_code, customer_identifier, license_arn, license_id, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (aws_account_id, product_code) DO UPDATE SET
-                    customer_identifier = COALESCE(excluded.customer_identifier, customer_identifier),
-                    license_arn = COALESCE(excluded.license_arn, license_arn),
-                    license_id = COALESCE(excluded.license_id, license_id),
-                    updated_at = excluded.updated_at
-             RETURNING id",
-        )
-        .bind(customer.aws_account_id.as_str())
-        .bind(customer.product_code.as_str())
-        .bind(customer.customer_identifier.as_deref())
-        .bind(customer.license_arn.as_deref())
-        .bind(customer.license_arn.as_deref().map(crate::lifecycle::license_id))
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        let id = upsert_customer(&mut tx, customer, now).await?;
         sqlx::query(
             "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at)
              VALUES (?, ?, NULL, ?, ?)",
@@ -253,6 +343,157 @@ mod tests {
             .await
             .expect("row");
         assert_eq!(kept.as_deref(), Some("cust-1"), "a missing identifier does not erase a known one");
+    }
+
+    fn licensed(account: &str, license: &str) -> ResolvedCustomer {
+        let mut resolved = customer(account);
+        resolved.license_arn = Some(format!("arn:aws:license-manager::{account}:license:{license}"));
+        resolved
+    }
+
+    #[tokio::test]
+    async fn a_customer_is_an_account_and_license_and_a_legacy_row_adopts_its_license() {
+        let (store, _dir) = store().await;
+        let session = || SessionId::generate().key();
+        let l1 = store.record_fulfillment(&licensed("123456789012", "l-1"), &session(), 1).await.expect("l-1");
+        let l2 = store.record_fulfillment(&licensed("123456789012", "l-2"), &session(), 2).await.expect("l-2");
+        let again = store.record_fulfillment(&licensed("123456789012", "l-1"), &session(), 3).await.expect("again");
+        assert_ne!(l1.id, l2.id, "two agreements of one account are two customers");
+        assert_eq!(l1.id, again.id);
+        // A legacy customer (CustomerIdentifier only) is one per account and product, and keeps its row when
+        // AWS later names its license.
+        let mut legacy = customer("210987654321");
+        legacy.license_arn = None;
+        let old = store.record_fulfillment(&legacy, &session(), 4).await.expect("legacy");
+        assert_eq!(store.record_fulfillment(&legacy, &session(), 5).await.expect("legacy again").id, old.id);
+        let adopted = store.record_fulfillment(&licensed("210987654321", "l-9"), &session(), 6).await.expect("l-9");
+        assert_eq!(adopted.id, old.id);
+        assert_eq!(count(&store, "marketplace_customers").await, 3);
+    }
+
+    #[tokio::test]
+    async fn a_new_license_after_the_old_agreement_ended_takes_over_its_workspaces() {
+        let (store, _dir) = store().await;
+        let pool = store.pool();
+        let old = store
+            .record_fulfillment(&licensed("123456789012", "l-1"), &SessionId::generate().key(), 1)
+            .await
+            .expect("old");
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)")
+            .execute(pool).await.expect("account");
+        sqlx::query("INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'u', 'u', 'e@x.com', 1, 0)")
+            .execute(pool).await.expect("billing");
+        sqlx::query("INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at, locked_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0, 50)")
+            .execute(pool).await.expect("workspace");
+        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (1, ?, 0)")
+            .bind(old.id)
+            .execute(pool)
+            .await
+            .expect("settlement");
+        sqlx::query(
+            "UPDATE marketplace_customers SET billing_account_id = 1, subscription_state = 'active' WHERE id = ?",
+        )
+        .bind(old.id)
+        .execute(pool)
+        .await
+        .expect("linked");
+        let settled_to = || async {
+            sqlx::query_scalar::<_, i64>("SELECT customer_id FROM workspace_settlements WHERE workspace_id = 1")
+                .fetch_one(pool)
+                .await
+                .expect("settlement")
+        };
+        // A second, concurrent agreement: it shares the billing account, the workspace stays where it is.
+        let second = store
+            .record_fulfillment(&licensed("123456789012", "l-2"), &SessionId::generate().key(), 2)
+            .await
+            .expect("second");
+        assert_eq!(settled_to().await, old.id);
+        let billing: Option<i64> =
+            sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers WHERE id = ?")
+                .bind(second.id)
+                .fetch_one(pool)
+                .await
+                .expect("billing");
+        assert_eq!(billing, Some(1), "the AWS account's billing account is kept");
+        // The latest agreement ends and its workspaces are locked; subscribing again brings them back.
+        sqlx::query("UPDATE workspace_settlements SET customer_id = ?")
+            .bind(second.id)
+            .execute(pool)
+            .await
+            .expect("move");
+        sqlx::query("UPDATE marketplace_customers SET subscription_state = 'locked' WHERE id = ?")
+            .bind(second.id)
+            .execute(pool)
+            .await
+            .expect("locked");
+        let third = store
+            .record_fulfillment(&licensed("123456789012", "l-3"), &SessionId::generate().key(), 3)
+            .await
+            .expect("third");
+        assert_eq!(settled_to().await, third.id);
+        let locked: Option<i64> =
+            sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = 1").fetch_one(pool).await.expect("ws");
+        assert_eq!(locked, None);
+    }
+
+    #[tokio::test]
+    async fn the_per_license_rebuild_keeps_every_row_and_every_reference() {
+        // A database as the previous release left it (migrations 1–12), with a customer, a session, a
+        // settled workspace and an entitlement.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = dir.path().join("old-migrations");
+        std::fs::create_dir(&old).expect("dir");
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).expect("read") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            if name.as_str() < "0013" {
+                std::fs::copy(&path, old.join(&name)).expect("copy");
+            }
+        }
+        let url = format!("sqlite://{}/portal.db?mode=rwc", dir.path().display());
+        let pool = SqlitePool::connect(&url).await.expect("pool");
+        sqlx::migrate::Migrator::new(old.as_path()).await.expect("old").run(&pool).await.expect("old schema");
+        for statement in [
+            "INSERT INTO marketplace_customers (id, aws_account_id, product_code, customer_identifier, license_arn, license_id, created_at, updated_at)
+             VALUES (7, '123456789012', 'guance-dev', 'cust-1', 'arn:aws:license-manager::123456789012:license:l-1', 'l-1', 0, 0)",
+            "INSERT INTO activation_sessions (id_hash, customer_id, created_at, last_seen_at) VALUES (x'00', 7, 0, 0)",
+            "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)",
+            "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'u', 'u', 'e@x.com', 1, 0)",
+            "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)",
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (1, 7, 0)",
+            "INSERT INTO entitlements (customer_id, dimension, value_kind, value_text) VALUES (7, 'hosts', 'integer', '5')",
+            "UPDATE marketplace_customers SET billing_account_id = 1, subscription_state = 'cancelled', lock_at = 99",
+        ] {
+            sqlx::query(statement).execute(&pool).await.expect(statement);
+        }
+        pool.close().await;
+
+        let store = SqliteStore::connect(&url).await.expect("upgrade");
+        for table in ["activation_sessions", "workspace_settlements", "entitlements", "marketplace_customers"] {
+            assert_eq!(count(&store, table).await, 1, "{table} kept");
+        }
+        let kept: (i64, Option<i64>, String, Option<i64>) =
+            sqlx::query_as("SELECT id, billing_account_id, subscription_state, lock_at FROM marketplace_customers")
+                .fetch_one(store.pool())
+                .await
+                .expect("customer");
+        assert_eq!(kept, (7, Some(1), "cancelled".to_owned(), Some(99)));
+        // Foreign keys are on again for the pool's work.
+        let refused =
+            sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (2, 8, 0)")
+                .execute(store.pool())
+                .await;
+        assert!(refused.is_err(), "a dangling reference is refused");
+        // The same license is the same customer; another license of the account is another.
+        let same =
+            store.record_fulfillment(&customer("123456789012"), &SessionId::generate().key(), 1).await.expect("same");
+        assert_eq!(same.id, 7);
+        let other = store
+            .record_fulfillment(&licensed("123456789012", "l-2"), &SessionId::generate().key(), 2)
+            .await
+            .expect("other");
+        assert_ne!(other.id, 7);
     }
 
     #[tokio::test]

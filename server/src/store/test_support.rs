@@ -29,6 +29,13 @@ pub async fn new_session(store: &SqliteStore, account: &str) -> SessionKey {
     key
 }
 
+/// Records a fulfillment of `account` with license `l-…` `license` at time 0; returns the customer's id.
+pub async fn register(store: &SqliteStore, account: &str, license: &str) -> i64 {
+    let mut resolved = customer(account);
+    resolved.license_arn = Some(format!("arn:aws:license-manager::{account}:license:{license}"));
+    store.record_fulfillment(&resolved, &SessionId::generate().key(), 0).await.expect("fulfillment").id
+}
+
 pub async fn count(store: &SqliteStore, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(store.pool()).await.expect("count")
 }

@@ -47,10 +47,16 @@ impl Server {
     /// A buyer of `account` comes through AWS Marketplace: a token minted at `aws`'s simulator, posted to
     /// this portal's `/marketplace/aws`. Returns the activation session cookie (`name=value`).
     pub async fn subscribe_via(&self, aws: &Server, account: &str) -> String {
+        self.subscribe_minting(aws, json!({ "aws_account_id": account })).await
+    }
+
+    /// The buyer comes through AWS Marketplace with a token minted at `aws` as `mint` asks (the body of
+    /// `POST /_sim/aws/tokens`). Returns the activation session cookie.
+    pub async fn subscribe_minting(&self, aws: &Server, mint: Value) -> String {
         let minted: Value = self
             .http
             .post(format!("{}/_sim/aws/tokens", aws.base))
-            .json(&json!({ "aws_account_id": account }))
+            .json(&mint)
             .send()
             .await
             .expect("mint")
@@ -67,6 +73,16 @@ impl Server {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
         cookie.split(';').next().expect("pair").to_owned()
+    }
+
+    /// The id of `account`'s latest recorded customer (license).
+    #[allow(dead_code)]
+    pub async fn customer_id(&self, account: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = ? ORDER BY id DESC LIMIT 1")
+            .bind(account)
+            .fetch_one(self.store.pool())
+            .await
+            .expect("customer")
     }
 
     /// [`Server::subscribe_via`] with this portal's own simulator.
