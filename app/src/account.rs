@@ -24,6 +24,9 @@ pub const MAX_FAILURES_PER_HOUR: i64 = 100;
 pub struct SessionUser {
     pub account_id: i64,
     pub logged_in_at: i64,
+    /// The account's session epoch at login; a password reset moves it on and so ends this session.
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 #[cfg(feature = "ssr")]
@@ -38,16 +41,19 @@ pub(crate) mod server {
         leptos_axum::extract::<Session>().await.map_err(unavailable)
     }
 
-    /// The logged-in user, ending the session when its 12 hours are over.
+    /// The logged-in user, ending the session when its 12 hours are over or the account's password was
+    /// reset since (another session epoch).
     pub async fn current_user(session: &Session, now: i64) -> Result<Option<SessionUser>, AppError> {
         let user: Option<SessionUser> = session.get(USER).await.map_err(unavailable)?;
-        match user {
-            Some(user) if now - user.logged_in_at >= ABSOLUTE_SECS => {
-                session.flush().await.map_err(unavailable)?;
-                Ok(None)
-            }
-            other => Ok(other),
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        let epoch = crate::api::ports()?.store.session_epoch(user.account_id).await.map_err(unavailable)?;
+        if now - user.logged_in_at >= ABSOLUTE_SECS || epoch != Some(user.epoch) {
+            session.flush().await.map_err(unavailable)?;
+            return Ok(None);
         }
+        Ok(Some(user))
     }
 
     /// The logged-in user; without one, the response redirects to `/login`.
@@ -105,16 +111,17 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
         None => 0,
     };
     let found = ports.store.login_account(&username).await.map_err(unavailable)?;
-    let hash = found.as_ref().map_or_else(|| server::dummy_hash().to_owned(), |(_, hash)| hash.clone());
+    let hash = found.as_ref().map_or_else(|| server::dummy_hash().to_owned(), |a| a.password_hash.clone());
     let matches = tokio::task::spawn_blocking(move || crate::server_checks::verify_password(&password, &hash))
         .await
         .map_err(unavailable)?;
     let allowed = account_failures < MAX_FAILURES_PER_HOUR;
     match found {
-        Some((account_id, _)) if matches && allowed => {
+        Some(account) if matches && allowed => {
             ports.store.clear_login_failures(&account_key).await.map_err(unavailable)?;
             session.cycle_id().await.map_err(unavailable)?;
-            session.insert(server::USER, SessionUser { account_id, logged_in_at: at }).await.map_err(unavailable)?;
+            let user = SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
+            session.insert(server::USER, user).await.map_err(unavailable)?;
             leptos_axum::redirect("/billing");
         }
         _ => {
@@ -142,14 +149,20 @@ pub async fn logout() -> Result<(), AppError> {
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
-    let (failed, username) = use_query_map()
-        .with_untracked(|q| (q.get("error").as_deref() == Some("credentials"), q.get("username").unwrap_or_default()));
+    let (failed, username, reset) = use_query_map().with_untracked(|q| {
+        (
+            q.get("error").as_deref() == Some("credentials"),
+            q.get("username").unwrap_or_default(),
+            q.get("reset").as_deref() == Some("done"),
+        )
+    });
     let message = td_string!(locale, login_failed);
     let action = <Login as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, failed, td_string!(locale, login_title)) />
         {failed.then(|| view! { <crate::pages::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
         <h1>{t!(i18n, login_title)}</h1>
+        {reset.then(|| view! { <p class="notice" role="status">{t!(i18n, login_password_changed)}</p> })}
         <form method="post" action=action novalidate>
             <crate::components::TextField id="username" label=td_string!(locale, answer_username) value=username
                 autocomplete="username" error=failed.then(|| message.to_owned()) />
@@ -157,6 +170,7 @@ pub fn LoginPage() -> impl IntoView {
                 value="" autocomplete="current-password" error=None />
             <button type="submit" class="button">{t!(i18n, button_login)}</button>
         </form>
+        <p><a href=crate::reset::REQUEST>{t!(i18n, login_forgot)}</a></p>
     }
 }
 

@@ -25,6 +25,7 @@ mod register;
 mod register_check;
 mod register_company;
 mod register_workspace;
+mod reset;
 #[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
@@ -110,6 +111,8 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/activate/link/workspaces") view=link::LinkWorkspacesPage ssr=SsrMode::Async />
                     <Route path=path!("/activate/link/create") view=link::LinkCreatePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view=reset::ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password/reset") view=reset::ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/billing") view=account::BillingPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=account::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />

@@ -212,8 +212,16 @@ impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins> St
 /// Logging in, and the billing center.
 #[async_trait]
 pub trait Logins: Send + Sync + 'static {
-    /// The Guance account's id and password hash, by username (case-insensitive).
-    async fn login_account(&self, username: &str) -> Result<Option<(i64, String)>, StoreError>;
+    /// The Guance account's id, password hash and session epoch, by username (case-insensitive).
+    async fn login_account(&self, username: &str) -> Result<Option<LoginAccount>, StoreError>;
+    /// The account a forgotten password is about: by username (case-insensitive), else by email when exactly
+    /// one account has it.
+    async fn reset_account(&self, identifier: &str) -> Result<Option<ResetAccount>, StoreError>;
+    /// The account's session epoch: a login session made in another epoch has ended.
+    async fn session_epoch(&self, account_id: i64) -> Result<Option<i64>, StoreError>;
+    /// Sets a new password hash and moves the session epoch on (ending every login session of the account),
+    /// and forgets the account's failed logins; one transaction.
+    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<(), StoreError>;
     /// Failed logins recorded under `key` since `since`.
     async fn login_failures(&self, key: &str, since: i64) -> Result<i64, StoreError>;
     async fn record_login_failure(&self, keys: &[String], now: i64) -> Result<(), StoreError>;
@@ -241,6 +249,22 @@ pub trait Logins: Send + Sync + 'static {
         to: crate::billing::SettlementMethod,
         now: i64,
     ) -> Result<Result<(), crate::billing::SettlementRefusal>, StoreError>;
+}
+
+/// What logging in needs of a Guance account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAccount {
+    pub id: i64,
+    pub password_hash: String,
+    pub session_epoch: i64,
+}
+
+/// A Guance account found by a forgotten-password request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetAccount {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
 }
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.

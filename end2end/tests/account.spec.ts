@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { completeStep1, expectAccessible, finishRegister, jsEnabled, PASSWORD, ready } from "./helpers";
+import { completeStep1, expectAccessible, finishRegister, jsEnabled, latestCode, PASSWORD, ready } from "./helpers";
 
 // After activation: log in, the billing center, and what a cancelled subscription shows there.
 
@@ -90,5 +90,64 @@ test("activate → log in → the billing center shows the workspace billed thro
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/billing");
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test("forgot password: a code by email, a new password, and the old sessions end", async ({ page, request, browser }, testInfo) => {
+  const who = await completeStep1(page, request, testInfo);
+  await finishRegister(page, testInfo, "Staging");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("Username").fill(who.username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+
+  // Another browser forgets the password.
+  const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL, javaScriptEnabled: jsEnabled(testInfo) });
+  const visitor = await other.newPage();
+  await visitor.goto("/login");
+  await visitor.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(visitor).toHaveURL(/\/forgot-password$/);
+  await expect(visitor.getByRole("heading", { level: 1, name: "Reset your password" })).toBeVisible();
+  await ready(visitor, testInfo);
+  await expectAccessible(visitor, testInfo, "/forgot-password");
+  await visitor.getByRole("button", { name: "Send code" }).click();
+  await expect(visitor).toHaveTitle(/^Error: /);
+  await expect(visitor.getByRole("alert")).toContainText("Enter your username or email address");
+  await ready(visitor, testInfo);
+  await expectAccessible(visitor, testInfo, "/forgot-password with an error");
+  await visitor.getByLabel("Username or email").fill(who.email.toUpperCase());
+  await visitor.getByRole("button", { name: "Send code" }).click();
+  await expect(visitor).toHaveURL(/\/forgot-password\/reset$/);
+  await expect(visitor.getByRole("status")).toContainText("we sent a 6-digit code to its email address");
+  await ready(visitor, testInfo);
+  await expectAccessible(visitor, testInfo, "/forgot-password/reset");
+
+  // The new password follows the wizard's rules; a weak one is explained and the code stays good.
+  const code = await latestCode(request, who.email);
+  await visitor.getByLabel("Verification code").fill(code);
+  await visitor.getByLabel("New password", { exact: true }).fill("aaaaaaaaaaaaaaaa");
+  await visitor.getByLabel("Confirm new password").fill("aaaaaaaaaaaaaaaa");
+  await visitor.getByRole("button", { name: "Change password" }).click();
+  await expect(visitor).toHaveTitle(/^Error: /);
+  await expect(visitor.getByRole("alert")).toBeVisible();
+  await ready(visitor, testInfo);
+  await expectAccessible(visitor, testInfo, "/forgot-password/reset with an error");
+  const fresh = "amber lanterns drift over seven quiet bridges";
+  await visitor.getByLabel("Verification code").fill(code);
+  await visitor.getByLabel("New password", { exact: true }).fill(fresh);
+  await visitor.getByLabel("Confirm new password").fill(fresh);
+  await visitor.getByRole("button", { name: "Change password" }).click();
+  await expect(visitor).toHaveURL(/\/login\?reset=done$/);
+  await expect(visitor.getByRole("status")).toContainText("Your password has been changed");
+  await visitor.getByLabel("Username").fill(who.username);
+  await visitor.getByLabel("Password").fill(fresh);
+  await visitor.getByRole("button", { name: "Log in" }).click();
+  await expect(visitor).toHaveURL(/\/billing$/);
+  await other.close();
+
+  // The first browser's session has ended.
+  await page.reload();
   await expect(page).toHaveURL(/\/login$/);
 });

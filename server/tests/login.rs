@@ -17,6 +17,8 @@ trait Logins {
     async fn alice(&self);
     async fn login(&self, username: &str, password: &str, cookie: Option<&str>) -> reqwest::Response;
     async fn page(&self, path: &str, cookie: &str) -> (StatusCode, Option<String>, String);
+    async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response;
+    async fn mails_to(&self, address: &str) -> Vec<Value>;
 }
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -29,7 +31,7 @@ impl Logins for Portal {
         let password = app::domain::Password::parse(PASSWORD).expect("password");
         let hash = app::server_checks::hash_password(&password).expect("hash");
         let pool = self.store.pool();
-        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', ?, 0)")
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 'a@example.com', ?, 0)")
             .bind(hash).execute(pool).await.expect("account");
         for sql in [
             "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 1, 0)",
@@ -57,6 +59,43 @@ impl Logins for Portal {
         let location = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
         (res.status(), location, res.text().await.expect("body"))
     }
+
+    /// Posts a same-origin form (as the browser does without JavaScript).
+    async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("sec-fetch-site", "same-origin")
+            .header("accept", "text/html")
+            .header("cookie", cookie)
+            .form(fields)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    async fn mails_to(&self, address: &str) -> Vec<Value> {
+        let res = self.http.get(format!("{}/_dev/mailbox.json?to={address}", self.base)).send().await.expect("mailbox");
+        res.json().await.expect("json")
+    }
+}
+
+/// The page's `<main>`: what differs between visitors (not the per-response nonces).
+fn main_of(page: &str) -> &str {
+    let start = page.find("<main").unwrap_or(0);
+    let end = page.find("</main>").map_or(page.len(), |e| e + 7);
+    &page[start..end]
+}
+
+/// The 6 digits of a code mail.
+fn code_in(mail: &Value) -> String {
+    let text = mail["text"].as_str().expect("text");
+    let at = text.find(|c: char| c.is_ascii_digit()).expect("a code");
+    text[at..at + 6].to_owned()
+}
+
+/// The login session to use next: the newly set one, or the one we had.
+fn keep(res: &reqwest::Response, cookie: &str) -> String {
+    session_cookie(res).unwrap_or_else(|| cookie.to_owned())
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -231,4 +270,154 @@ async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
     let (_, _, refused) = portal.page(&location, &cookie).await;
     assert!(refused.contains("already changed this month. You can change it again from "), "{refused}");
     assert!(refused.contains("Billing center</td>"), "nothing changed");
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session() {
+    let portal = start().await;
+    portal.alice().await;
+    let logged_in = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+
+    // Unknown and known identifiers get the same answer, and only the known one is mailed.
+    let unknown = portal.form("/api/forgot_password", "", &[("identifier", "nobody@example.com")]).await;
+    let known = portal.form("/api/forgot_password", "", &[("identifier", "A@Example.com")]).await;
+    assert!(unknown.status().is_redirection(), "{}", unknown.status());
+    assert_eq!(unknown.status(), known.status());
+    assert_eq!(unknown.headers()[LOCATION], "/forgot-password/reset");
+    assert_eq!(known.headers()[LOCATION], unknown.headers()[LOCATION]);
+    let (unknown_cookie, cookie) = (keep(&unknown, ""), keep(&known, ""));
+    let (_, _, unknown_page) = portal.page("/forgot-password/reset", &unknown_cookie).await;
+    let (_, _, known_page) = portal.page("/forgot-password/reset", &cookie).await;
+    assert_eq!(
+        main_of(&unknown_page).replace("nobody@example.com", "X"),
+        main_of(&known_page).replace("A@Example.com", "X")
+    );
+    assert!(known_page.contains("we sent a 6-digit code"), "{known_page}");
+    assert!(portal.mails_to("nobody@example.com").await.is_empty());
+    let mails = portal.mails_to("a@example.com").await;
+    assert_eq!(mails.len(), 1);
+    let code = code_in(&mails[0]);
+
+    // A weak password is refused first, and the code stays good.
+    let weak = portal
+        .form(
+            "/api/reset_password",
+            &cookie,
+            &[("code", &code), ("password", "alicealicealice"), ("confirm_password", "alicealicealice")],
+        )
+        .await;
+    assert_eq!(weak.headers()[LOCATION], "/forgot-password/reset");
+    let cookie = keep(&weak, &cookie);
+    let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
+    assert!(page.contains("There is a problem"), "{}", main_of(&page));
+    // A wrong code says how many tries are left and changes nothing.
+    let new_password = "seven purple kites above the quiet harbour";
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = portal
+        .form(
+            "/api/reset_password",
+            &cookie,
+            &[("code", wrong), ("password", new_password), ("confirm_password", new_password)],
+        )
+        .await;
+    let cookie = keep(&refused, &cookie);
+    let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
+    assert!(page.contains("4 more tries"), "{}", main_of(&page));
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "not changed yet");
+
+    let done = portal
+        .form(
+            "/api/reset_password",
+            &cookie,
+            &[("code", &code), ("password", new_password), ("confirm_password", new_password)],
+        )
+        .await;
+    assert_eq!(done.headers()[LOCATION], "/login?reset=done");
+    let (_, _, login) = portal.page("/login?reset=done", "").await;
+    assert!(login.contains("Your password has been changed"));
+    // Every session of the account has ended; the old password no longer works, the new one does.
+    let (_, location, _) = portal.page("/billing", &logged_in).await;
+    assert_eq!(location.as_deref(), Some("/login"));
+    assert!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION]
+        .to_str()
+        .expect("loc")
+        .starts_with("/login?error"));
+    assert_eq!(portal.login("alice", new_password, None).await.headers()[LOCATION], "/billing");
+    // The code was used up, and the flow is over.
+    let again = portal
+        .form(
+            "/api/reset_password",
+            &cookie,
+            &[("code", &code), ("password", new_password), ("confirm_password", new_password)],
+        )
+        .await;
+    assert_eq!(again.headers()[LOCATION], "/forgot-password");
+}
+
+#[tokio::test]
+async fn reset_codes_follow_the_wizards_limits() {
+    let portal = start().await;
+    portal.alice().await;
+    let first = portal.form("/api/forgot_password", "", &[("identifier", "alice")]).await;
+    let cookie = keep(&first, "");
+    // At once again: the 60-second rule, said on the reset page.
+    let soon = portal.form("/api/forgot_password", &cookie, &[("identifier", "alice")]).await;
+    let cookie = keep(&soon, &cookie);
+    let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
+    assert!(page.contains("You can ask for a new code in"), "{}", main_of(&page));
+    assert_eq!(portal.mails_to("a@example.com").await.len(), 1);
+    // Other visitors asking for the same account share its hourly limit of five.
+    for _ in 0..4 {
+        portal.form("/api/forgot_password", "", &[("identifier", "ALICE")]).await;
+    }
+    let limited = portal.form("/api/forgot_password", "", &[("identifier", "a@example.com")]).await;
+    let (_, _, page) = portal.page("/forgot-password/reset", &keep(&limited, "")).await;
+    assert!(page.contains("There is a problem"), "{}", main_of(&page));
+    assert_eq!(portal.mails_to("a@example.com").await.len(), 5);
+    // An empty request is the visitor's mistake, said in their words.
+    let empty = portal.form("/api/forgot_password", "", &[("identifier", "  ")]).await;
+    assert_eq!(empty.headers()[LOCATION], "/forgot-password?error=required");
+    let (_, _, page) = portal.page("/forgot-password?error=required", "").await;
+    assert!(page.contains("Enter your username or email address"));
+}
+
+#[tokio::test]
+async fn sessions_end_after_thirty_idle_minutes_or_twelve_hours_with_a_clock_we_control() {
+    use server::store::LoginSessions;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+    let portal = start().await;
+    portal.alice().await;
+    let pool = portal.store.pool();
+    // Idle: each request moves the expiry 30 minutes on; a session whose 30 minutes have passed is gone.
+    let cookie = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(portal.page("/billing", &cookie).await.0, StatusCode::OK);
+    let expiry: time::OffsetDateTime =
+        sqlx::query_scalar("SELECT expiry_date FROM login_sessions").fetch_one(pool).await.expect("row");
+    let expiry = expiry.unix_timestamp();
+    assert!((expiry - (before + 30 * 60)).abs() <= 5, "30 minutes from the last request: {expiry} vs {before}");
+    let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    sqlx::query("UPDATE login_sessions SET expiry_date = ?").bind(past).execute(pool).await.expect("age");
+    let (_, location, _) = portal.page("/billing", &cookie).await;
+    assert_eq!(location.as_deref(), Some("/login"), "30 idle minutes end it");
+
+    // Absolute: a session logged in 12 hours ago ends however active it was; one just short of it lives.
+    let store = portal.store.login_sessions();
+    let now = app::ports::now();
+    let opened = |logged_in_at: i64| {
+        let mut data = std::collections::HashMap::new();
+        data.insert("user".to_owned(), json!({ "account_id": 1, "logged_in_at": logged_in_at, "epoch": 0 }));
+        Record { id: Id::default(), data, expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(30) }
+    };
+    let mut fresh = opened(now - 12 * 3600 + 120);
+    let mut old = opened(now - 12 * 3600);
+    store.create(&mut fresh).await.expect("fresh");
+    store.create(&mut old).await.expect("old");
+    let fresh_cookie = format!("portal_session={}", fresh.id);
+    let old_cookie = format!("portal_session={}", old.id);
+    assert_eq!(portal.page("/billing", &fresh_cookie).await.0, StatusCode::OK, "11 h 58 min: still in");
+    let (_, location, _) = portal.page("/billing", &old_cookie).await;
+    assert_eq!(location.as_deref(), Some("/login"), "12 hours: out");
+    assert!(store.load(&old.id).await.expect("load").is_none(), "ended on the server too");
 }

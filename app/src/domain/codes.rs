@@ -21,6 +21,8 @@ pub enum CodePurpose {
     LinkBillingAccount,
     /// Ownership of an existing Guance account (creating a workspace with it).
     GuanceAccount,
+    /// Forgot password: ownership of the account's mailbox.
+    PasswordReset,
 }
 
 impl CodePurpose {
@@ -29,6 +31,7 @@ impl CodePurpose {
             CodePurpose::Register => "register",
             CodePurpose::LinkBillingAccount => "link_billing_account",
             CodePurpose::GuanceAccount => "guance_account",
+            CodePurpose::PasswordReset => "password_reset",
         }
     }
 }

@@ -6,21 +6,77 @@ use app::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
     SettlementRefusal, WorkspaceStart,
 };
-use app::ports::{Logins, StoreError};
+use app::ports::{LoginAccount, Logins, ResetAccount, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
 
 #[async_trait]
 impl Logins for SqliteStore {
-    async fn login_account(&self, username: &str) -> Result<Option<(i64, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, password_hash FROM guance_accounts WHERE username_key = ?")
-            .bind(username.trim().to_lowercase())
+    async fn login_account(&self, username: &str) -> Result<Option<LoginAccount>, StoreError> {
+        let row: Option<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, password_hash, session_epoch FROM guance_accounts WHERE username_key = ?")
+                .bind(username.trim().to_lowercase())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(unavailable)?;
+        Ok(row.map(|(id, password_hash, session_epoch)| LoginAccount { id, password_hash, session_epoch }))
+    }
+
+    async fn reset_account(&self, identifier: &str) -> Result<Option<ResetAccount>, StoreError> {
+        let key = identifier.trim().to_lowercase();
+        let by_username: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE username_key = ?")
+                .bind(&key)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(unavailable)?;
+        let found = match by_username {
+            Some(found) => Some(found),
+            None => {
+                let mut by_email: Vec<(i64, String, String)> =
+                    sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE email_key = ? LIMIT 2")
+                        .bind(&key)
+                        .fetch_all(self.pool())
+                        .await
+                        .map_err(unavailable)?;
+                // An address shared by several accounts names none of them: the username must.
+                if by_email.len() == 1 {
+                    by_email.pop()
+                } else {
+                    None
+                }
+            }
+        };
+        Ok(found.map(|(id, username, email)| ResetAccount { id, username, email }))
+    }
+
+    async fn session_epoch(&self, account_id: i64) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT session_epoch FROM guance_accounts WHERE id = ?")
+            .bind(account_id)
             .fetch_optional(self.pool())
             .await
-            .map_err(unavailable)?;
-        row.map(|r| Ok((r.try_get("id")?, r.try_get("password_hash")?)))
-            .transpose()
-            .map_err(|e: sqlx::Error| unavailable(e))
+            .map_err(unavailable)
+    }
+
+    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let username: Option<String> = sqlx::query_scalar(
+            "UPDATE guance_accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
+             RETURNING username_key",
+        )
+        .bind(password_hash)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if let Some(username) = username {
+            sqlx::query("DELETE FROM login_failures WHERE key = ?")
+                .bind(format!("account:{username}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
     }
 
     async fn login_failures(&self, key: &str, since: i64) -> Result<i64, StoreError> {
@@ -348,6 +404,37 @@ mod tests {
             .await
             .expect("settlement");
         assert_eq!(to, second);
+    }
+
+    #[tokio::test]
+    async fn a_forgotten_password_finds_its_account_and_a_reset_ends_its_sessions() {
+        let (store, _dir) = temp_store().await;
+        for sql in [
+            "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'A@x.com', 'a@x.com', 'old', 0)",
+            "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (2, 'bob', 'bob', 'shared@x.com', 'shared@x.com', 'x', 0)",
+            "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (3, 'carol', 'carol', 'shared@x.com', 'shared@x.com', 'x', 0)",
+            "INSERT INTO login_failures (key, at) VALUES ('account:alice', 5)",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.expect("fixture");
+        }
+        let alice = Some(ResetAccount { id: 1, username: "Alice".into(), email: "A@x.com".into() });
+        assert_eq!(store.reset_account(" ALICE ").await.expect("db"), alice);
+        assert_eq!(store.reset_account("a@X.com").await.expect("db"), alice);
+        assert_eq!(
+            store.reset_account("shared@x.com").await.expect("db"),
+            None,
+            "an address of two accounts names none"
+        );
+        assert_eq!(store.reset_account("bob").await.expect("db").map(|a| a.id), Some(2));
+        assert_eq!(store.reset_account("nobody").await.expect("db"), None);
+
+        assert_eq!(store.session_epoch(1).await.expect("db"), Some(0));
+        store.set_password(1, "new").await.expect("reset");
+        let account = store.login_account("alice").await.expect("db").expect("account");
+        assert_eq!((account.password_hash.as_str(), account.session_epoch), ("new", 1));
+        assert_eq!(store.login_failures("account:alice", 0).await.expect("db"), 0, "failures forgotten");
+        assert_eq!(store.session_epoch(2).await.expect("db"), Some(0), "other accounts untouched");
+        assert_eq!(store.session_epoch(99).await.expect("db"), None);
     }
 
     #[tokio::test]

@@ -70,11 +70,12 @@ impl SqliteStore {
         };
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
         if now - last_seen > IDLE_TIMEOUT_SECS {
-            sqlx::query("DELETE FROM activation_sessions WHERE id_hash = ?")
-                .bind(session.as_bytes())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            for ended in [
+                "DELETE FROM verification_codes WHERE session_hash = ?",
+                "DELETE FROM activation_sessions WHERE id_hash = ?",
+            ] {
+                sqlx::query(ended).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
+            }
             tx.commit().await.map_err(unavailable)?;
             return Ok(SessionLookup::Ended);
         }
