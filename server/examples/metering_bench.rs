@@ -72,14 +72,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pool = store.pool();
         let user: i64 = sqlx::query_scalar(
             "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
-             VALUES (?1, ?1, 'a@example.com', 'x', 0) RETURNING id",
+             VALUES ($1, $1, 'a@example.com', 'x', 0) RETURNING id",
         )
         .bind(format!("u{i}"))
         .fetch_one(pool)
         .await?;
         let billing: i64 = sqlx::query_scalar(
             "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES (?1, ?1, 'a@example.com', ?2, 0) RETURNING id",
+             VALUES ($1, $1, 'a@example.com', $2, 0) RETURNING id",
         )
         .bind(format!("u{i}"))
         .bind(user)
@@ -87,7 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
         let workspace: i64 = sqlx::query_scalar(
             "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-             VALUES (?1, ?2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
+             VALUES ($1, $2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
         )
         .bind(billing)
         .bind(user)
@@ -95,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
         sqlx::query(
             "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
-             SELECT ?, id, 0 FROM marketplace_customers WHERE aws_account_id = ?",
+             SELECT $1, id, 0 FROM marketplace_customers WHERE aws_account_id = $2",
         )
         .bind(workspace)
         .bind(&account)

@@ -50,7 +50,7 @@ async fn registration_reads_every_page_of_the_contract_and_an_empty_one_is_no_co
     portal.subscribe("210987654321").await;
     assert!(store.entitlements(portal.customer_id("210987654321").await).await.expect("read").is_empty());
     let checked: Option<i64> =
-        sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE aws_account_id = ?")
+        sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE aws_account_id = $1")
             .bind("210987654321")
             .fetch_one(store.pool())
             .await

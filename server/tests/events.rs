@@ -173,7 +173,7 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     assert_eq!(outcome(&ended).1, "applied");
     assert_eq!(portal.store.lock_due(now + 15 * 86_400).await.expect("job"), 1);
     assert_eq!(portal.state(account).await, SubscriptionState::Locked);
-    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = ?")
+    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM workspaces WHERE id = $1")
         .bind(ws)
         .fetch_one(pool)
         .await
@@ -246,7 +246,7 @@ async fn subscribing_again_under_a_new_license_brings_the_locked_workspace_back(
     let pool = portal.store.pool();
     let (settled_to, locked): (i64, Option<i64>) = sqlx::query_as(
         "SELECT s.customer_id, w.locked_at FROM workspaces w JOIN workspace_settlements s ON s.workspace_id = w.id
-          WHERE w.id = ?",
+          WHERE w.id = $1",
     )
     .bind(ws)
     .fetch_one(pool)
@@ -258,7 +258,7 @@ async fn subscribing_again_under_a_new_license_brings_the_locked_workspace_back(
     portal.usage("after", ws, now - 7_200, 3).await;
     portal.post("/_dev/metering/run", json!({})).await;
     let billed = portal.billed().await;
-    let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers WHERE id = ?")
+    let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers WHERE id = $1")
         .bind(second)
         .fetch_one(pool)
         .await

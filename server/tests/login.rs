@@ -31,7 +31,7 @@ impl Logins for Portal {
         let password = app::domain::Password::parse(PASSWORD).expect("password");
         let hash = app::server_checks::hash_password(&password).expect("hash");
         let pool = self.store.pool();
-        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 'a@example.com', ?, 0)")
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 'a@example.com', $1, 0)")
             .bind(hash).execute(pool).await.expect("account");
         for sql in [
             "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 1, 0)",
@@ -214,7 +214,7 @@ async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none()
     portal.alice().await;
     let password = app::domain::Password::parse(PASSWORD).expect("password");
     let hash = app::server_checks::hash_password(&password).expect("hash");
-    sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'Bob', 'bob', 'b@example.com', ?, 0)")
+    sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'Bob', 'bob', 'b@example.com', $1, 0)")
         .bind(hash)
         .execute(portal.store.pool())
         .await
@@ -398,7 +398,7 @@ async fn sessions_end_after_thirty_idle_minutes_or_twelve_hours_with_a_clock_we_
     let expiry = expiry.unix_timestamp();
     assert!((expiry - (before + 30 * 60)).abs() <= 5, "30 minutes from the last request: {expiry} vs {before}");
     let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
-    sqlx::query("UPDATE login_sessions SET expiry_date = ?").bind(past).execute(pool).await.expect("age");
+    sqlx::query("UPDATE login_sessions SET expiry_date = $1").bind(past).execute(pool).await.expect("age");
     let (_, location, _) = portal.page("/billing", &cookie).await;
     assert_eq!(location.as_deref(), Some("/login"), "30 idle minutes end it");
 

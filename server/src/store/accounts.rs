@@ -28,7 +28,7 @@ async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> 
            JOIN guance_accounts a ON a.id = w.owner_account_id
            JOIN workspace_settlements s ON s.workspace_id = w.id
            JOIN marketplace_customers c ON c.id = s.customer_id
-          WHERE w.id = ?",
+          WHERE w.id = $1",
     )
     .bind(workspace_id)
     .fetch_one(&mut **tx)
@@ -52,8 +52,8 @@ async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> 
 impl Accounts for SqliteStore {
     async fn username_available(&self, username: &app::domain::Username) -> Result<bool, StoreError> {
         let taken: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE username_key = ?1)
-                 OR EXISTS (SELECT 1 FROM billing_accounts WHERE username_key = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE username_key = $1)
+                 OR EXISTS (SELECT 1 FROM billing_accounts WHERE username_key = $1)",
         )
         .bind(username.key())
         .fetch_one(self.pool())
@@ -69,9 +69,9 @@ impl Accounts for SqliteStore {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Result<ActivateOutcome, ActivateRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT customer_id, last_seen_at, activated_workspace_id FROM activation_sessions WHERE id_hash = ?",
+            "SELECT customer_id, last_seen_at, activated_workspace_id FROM activation_sessions WHERE id_hash = $1",
         )
         .bind(session.as_bytes())
         .fetch_optional(&mut *tx)
@@ -106,7 +106,7 @@ impl Accounts for SqliteStore {
         };
         let billing_id: i64 = match sqlx::query_scalar(
             "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(account.username.as_str())
         .bind(account.username.key())
@@ -122,14 +122,14 @@ impl Accounts for SqliteStore {
         let workspace_id =
             insert_workspace(&mut tx, billing_id, account_id, workspace, now).await.map_err(unavailable)?;
         insert_settlement(&mut tx, workspace_id, customer_id, now).await?;
-        sqlx::query("UPDATE activation_sessions SET activated_workspace_id = ?, last_seen_at = ? WHERE id_hash = ?")
+        sqlx::query("UPDATE activation_sessions SET activated_workspace_id = $1, last_seen_at = $2 WHERE id_hash = $3")
             .bind(workspace_id)
             .bind(now)
             .bind(session.as_bytes())
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        sqlx::query("UPDATE marketplace_customers SET billing_account_id = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE marketplace_customers SET billing_account_id = $1, updated_at = $2 WHERE id = $3")
             .bind(billing_id)
             .bind(now)
             .bind(customer_id)
@@ -144,7 +144,7 @@ impl Accounts for SqliteStore {
     async fn activated(&self, session: &SessionKey) -> Result<Option<Activated>, StoreError> {
         let mut tx = self.pool().begin().await.map_err(unavailable)?;
         let done: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT activated_workspace_id FROM activation_sessions WHERE id_hash = ?")
+            sqlx::query_scalar("SELECT activated_workspace_id FROM activation_sessions WHERE id_hash = $1")
                 .bind(session.as_bytes())
                 .fetch_optional(&mut *tx)
                 .await
@@ -291,7 +291,7 @@ mod tests {
         .expect("owner");
         sqlx::query(
             "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES ('Bob', 'bob', 'x@example.com', ?, 0)",
+             VALUES ('Bob', 'bob', 'x@example.com', $1, 0)",
         )
         .bind(owner)
         .execute(store.pool())

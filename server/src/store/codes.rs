@@ -25,9 +25,9 @@ impl VerificationCodes for SqliteStore {
         code_mac: &[u8],
         now: i64,
     ) -> Result<Result<(), SendRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(created_at) FROM verification_codes WHERE session_hash = ? AND purpose = ? AND address = ?",
+            "SELECT MAX(created_at) FROM verification_codes WHERE session_hash = $1 AND purpose = $2 AND address = $3",
         )
         .bind(session.as_bytes())
         .bind(purpose.code())
@@ -40,7 +40,7 @@ impl VerificationCodes for SqliteStore {
         }
         let window = sqlx::query(
             "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM verification_codes
-              WHERE address = ? AND created_at > ?",
+              WHERE address = $1 AND created_at > $2",
         )
         .bind(address)
         .bind(now - 3600)
@@ -54,8 +54,8 @@ impl VerificationCodes for SqliteStore {
             return Ok(Err(SendRefusal::HourlyLimit { retry_after_secs }));
         }
         sqlx::query(
-            "UPDATE verification_codes SET voided_at = ?
-              WHERE session_hash = ? AND purpose = ? AND address = ? AND voided_at IS NULL",
+            "UPDATE verification_codes SET voided_at = $1
+              WHERE session_hash = $2 AND purpose = $3 AND address = $4 AND voided_at IS NULL",
         )
         .bind(now)
         .bind(session.as_bytes())
@@ -66,7 +66,7 @@ impl VerificationCodes for SqliteStore {
         .map_err(unavailable)?;
         sqlx::query(
             "INSERT INTO verification_codes (session_hash, purpose, address, code_mac, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(session.as_bytes())
         .bind(purpose.code())
@@ -83,8 +83,8 @@ impl VerificationCodes for SqliteStore {
 
     async fn expire_codes(&self, address: &str, now: i64) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE verification_codes SET expires_at = ?
-              WHERE address = ? AND expires_at > ? AND consumed_at IS NULL AND voided_at IS NULL",
+            "UPDATE verification_codes SET expires_at = $1
+              WHERE address = $2 AND expires_at > $3 AND consumed_at IS NULL AND voided_at IS NULL",
         )
         .bind(now)
         .bind(address)
@@ -103,10 +103,10 @@ impl VerificationCodes for SqliteStore {
         code_mac: &[u8],
         now: i64,
     ) -> Result<Result<(), CodeRejection>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT id, code_mac, expires_at, attempts, consumed_at FROM verification_codes
-              WHERE session_hash = ? AND purpose = ? AND address = ? AND voided_at IS NULL
+              WHERE session_hash = $1 AND purpose = $2 AND address = $3 AND voided_at IS NULL
               ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(session.as_bytes())
@@ -130,7 +130,7 @@ impl VerificationCodes for SqliteStore {
         } else if now >= expires_at {
             Err(CodeRejection::Expired)
         } else if same_mac(&stored, code_mac) {
-            sqlx::query("UPDATE verification_codes SET consumed_at = ? WHERE id = ?")
+            sqlx::query("UPDATE verification_codes SET consumed_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
@@ -138,7 +138,7 @@ impl VerificationCodes for SqliteStore {
                 .map_err(unavailable)?;
             Ok(())
         } else {
-            sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = ?")
+            sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await

@@ -14,8 +14,8 @@ impl EntitlementStore for SqliteStore {
         entitlements: &[Entitlement],
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM marketplace_customers WHERE id = ?)")
+        let mut tx = self.begin_write().await?;
+        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM marketplace_customers WHERE id = $1)")
             .bind(customer)
             .fetch_one(&mut *tx)
             .await
@@ -23,7 +23,7 @@ impl EntitlementStore for SqliteStore {
         if !known {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM entitlements WHERE customer_id = ?")
+        sqlx::query("DELETE FROM entitlements WHERE customer_id = $1")
             .bind(customer)
             .execute(&mut *tx)
             .await
@@ -32,7 +32,7 @@ impl EntitlementStore for SqliteStore {
             let (kind, text) = e.value.to_row();
             sqlx::query(
                 "INSERT INTO entitlements (customer_id, dimension, value_kind, value_text, expires_at)
-                 VALUES (?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (customer_id, dimension) DO UPDATE
                     SET value_kind = excluded.value_kind, value_text = excluded.value_text,
                         expires_at = excluded.expires_at",
@@ -46,7 +46,7 @@ impl EntitlementStore for SqliteStore {
             .await
             .map_err(unavailable)?;
         }
-        sqlx::query("UPDATE marketplace_customers SET entitlements_checked_at = ? WHERE id = ?")
+        sqlx::query("UPDATE marketplace_customers SET entitlements_checked_at = $1 WHERE id = $2")
             .bind(now)
             .bind(customer)
             .execute(&mut *tx)
@@ -58,7 +58,7 @@ impl EntitlementStore for SqliteStore {
 
     async fn entitlements(&self, customer: i64) -> Result<Vec<Entitlement>, StoreError> {
         let rows = sqlx::query(
-            "SELECT dimension, value_kind, value_text, expires_at FROM entitlements WHERE customer_id = ? ORDER BY dimension",
+            "SELECT dimension, value_kind, value_text, expires_at FROM entitlements WHERE customer_id = $1 ORDER BY dimension",
         )
         .bind(customer)
         .fetch_all(self.pool())
@@ -106,7 +106,7 @@ mod tests {
         store.replace_entitlements(customer, &[], 30).await.expect("store");
         assert!(store.entitlements(customer).await.expect("read").is_empty());
         let checked: Option<i64> =
-            sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE id = ?")
+            sqlx::query_scalar("SELECT entitlements_checked_at FROM marketplace_customers WHERE id = $1")
                 .bind(customer)
                 .fetch_one(store.pool())
                 .await

@@ -38,9 +38,9 @@ async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Opti
     let row = if let Some(account) = &event.aws_account_id {
         sqlx::query(&format!(
             "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers
-              WHERE aws_account_id = ?1 AND product_code = COALESCE(?2, product_code)
-                AND (?3 IS NULL OR license_id IS NULL OR license_id = ?3)
-              ORDER BY license_id = ?3 DESC, id DESC LIMIT 1"
+              WHERE aws_account_id = $1 AND product_code = COALESCE($2, product_code)
+                AND (CAST($3 AS TEXT) IS NULL OR license_id IS NULL OR license_id = $3)
+              ORDER BY license_id = $3 DESC, id DESC LIMIT 1"
         ))
         .bind(account)
         .bind(&event.product_code)
@@ -49,7 +49,7 @@ async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Opti
         .await
     } else if let Some(identifier) = &event.customer_identifier {
         sqlx::query(&format!(
-            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE customer_identifier = ? AND product_code = COALESCE(?, product_code)
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE customer_identifier = $1 AND product_code = COALESCE($2, product_code)
               ORDER BY id DESC LIMIT 1"
         ))
         .bind(identifier)
@@ -74,8 +74,8 @@ async fn apply(
     let moved = customer.subscription.after(action, at);
     if let Some(next) = moved {
         sqlx::query(
-            "UPDATE marketplace_customers SET subscription_state = ?, subscription_changed_at = ?, lock_at = ?
-              WHERE id = ?",
+            "UPDATE marketplace_customers SET subscription_state = $1, subscription_changed_at = $2, lock_at = $3
+              WHERE id = $4",
         )
         .bind(next.state.as_str())
         .bind(next.changed_at)
@@ -85,7 +85,7 @@ async fn apply(
         .await
         .map_err(unavailable)?;
     }
-    sqlx::query("UPDATE marketplace_events SET customer_id = ?, applied_at = ? WHERE id = ?")
+    sqlx::query("UPDATE marketplace_events SET customer_id = $1, applied_at = $2 WHERE id = $3")
         .bind(customer.id)
         .bind(now)
         .bind(event_id)
@@ -103,11 +103,11 @@ async fn apply(
 #[async_trait]
 impl LifecycleStore for SqliteStore {
     async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO marketplace_events (source, source_id, action, aws_account_id, customer_identifier,
                                              license_id, product_code, occurred_at, received_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
         )
         .bind(event.source)
@@ -134,8 +134,8 @@ impl LifecycleStore for SqliteStore {
     }
 
     async fn apply_waiting_events(&self, customer_id: i64, now: i64) -> Result<Vec<Recorded>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let row = sqlx::query(&format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = ?"))
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(&format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = $1"))
             .bind(customer_id)
             .fetch_optional(&mut *tx)
             .await
@@ -149,9 +149,9 @@ impl LifecycleStore for SqliteStore {
         let license: Option<String> = row.try_get("license_id").map_err(unavailable)?;
         let waiting = sqlx::query(
             "SELECT id, action, occurred_at FROM marketplace_events
-              WHERE customer_id IS NULL AND (aws_account_id = ? OR (aws_account_id IS NULL AND customer_identifier = ?))
-                AND COALESCE(product_code, ?) = ?
-                AND (license_id IS NULL OR ? IS NULL OR license_id = ?)
+              WHERE customer_id IS NULL AND (aws_account_id = $1 OR (aws_account_id IS NULL AND customer_identifier = $2))
+                AND COALESCE(product_code, $3) = $4
+                AND (license_id IS NULL OR CAST($5 AS TEXT) IS NULL OR license_id = $6)
               ORDER BY occurred_at, id",
         )
         .bind(&aws_account_id)
@@ -181,7 +181,7 @@ impl LifecycleStore for SqliteStore {
 
     async fn subscription(&self, aws_account_id: &str, product_code: &str) -> Result<Option<Subscription>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = ? AND product_code = ?
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE aws_account_id = $1 AND product_code = $2
               ORDER BY id DESC LIMIT 1"
         ))
         .bind(aws_account_id)
@@ -193,13 +193,13 @@ impl LifecycleStore for SqliteStore {
     }
 
     async fn lock_due(&self, now: i64) -> Result<u64, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE workspaces SET locked_at = ?1
+            "UPDATE workspaces SET locked_at = $1
               WHERE locked_at IS NULL AND id IN (
                     SELECT s.workspace_id FROM workspace_settlements s
                       JOIN marketplace_customers c ON c.id = s.customer_id
-                     WHERE c.subscription_state = 'cancelled' AND c.lock_at <= ?1)",
+                     WHERE c.subscription_state = 'cancelled' AND c.lock_at <= $1)",
         )
         .bind(now)
         .execute(&mut *tx)
@@ -207,7 +207,7 @@ impl LifecycleStore for SqliteStore {
         .map_err(unavailable)?;
         let locked = sqlx::query(
             "UPDATE marketplace_customers SET subscription_state = 'locked'
-              WHERE subscription_state = 'cancelled' AND lock_at <= ?",
+              WHERE subscription_state = 'cancelled' AND lock_at <= $1",
         )
         .bind(now)
         .execute(&mut *tx)
@@ -260,7 +260,7 @@ mod tests {
             .execute(pool).await.expect("billing");
         sqlx::query("INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)")
             .execute(pool).await.expect("workspace");
-        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers WHERE aws_account_id = ?")
+        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers WHERE aws_account_id = $1")
             .bind(account).execute(pool).await.expect("settlement");
     }
 
@@ -344,7 +344,7 @@ mod tests {
         let state_of = |id: i64| {
             let pool = store.pool().clone();
             async move {
-                sqlx::query_scalar::<_, String>("SELECT subscription_state FROM marketplace_customers WHERE id = ?")
+                sqlx::query_scalar::<_, String>("SELECT subscription_state FROM marketplace_customers WHERE id = $1")
                     .bind(id)
                     .fetch_one(&pool)
                     .await

@@ -22,7 +22,7 @@ async fn session_customer(
     let row = sqlx::query(
         "SELECT c.id AS customer_id, c.billing_account_id, s.last_seen_at
            FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
-          WHERE s.id_hash = ?",
+          WHERE s.id_hash = $1",
     )
     .bind(session.as_bytes())
     .fetch_optional(&mut **tx)
@@ -42,7 +42,7 @@ async fn session_customer(
 #[async_trait]
 impl Workspaces for SqliteStore {
     async fn billing_account_email(&self, username: &Username) -> Result<Option<Email>, StoreError> {
-        let email: Option<String> = sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = ?")
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = $1")
             .bind(username.key())
             .fetch_optional(self.pool())
             .await
@@ -53,7 +53,7 @@ impl Workspaces for SqliteStore {
     }
 
     async fn guance_account_exists(&self, email: &Email) -> Result<bool, StoreError> {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE email_key = ?)")
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE email_key = $1)")
             .bind(email.key())
             .fetch_one(self.pool())
             .await
@@ -66,11 +66,11 @@ impl Workspaces for SqliteStore {
         username: &Username,
         now: i64,
     ) -> Result<Result<String, LinkRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let Some((customer, _)) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(LinkRefusal::SessionGone));
         };
-        let billing = sqlx::query("SELECT id, username FROM billing_accounts WHERE username_key = ?")
+        let billing = sqlx::query("SELECT id, username FROM billing_accounts WHERE username_key = $1")
             .bind(username.key())
             .fetch_optional(&mut *tx)
             .await
@@ -79,7 +79,7 @@ impl Workspaces for SqliteStore {
             return Ok(Err(LinkRefusal::NoSuchAccount));
         };
         let id: i64 = billing.try_get("id").map_err(unavailable)?;
-        sqlx::query("UPDATE marketplace_customers SET billing_account_id = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE marketplace_customers SET billing_account_id = $1, updated_at = $2 WHERE id = $3")
             .bind(id)
             .bind(now)
             .bind(customer)
@@ -98,7 +98,7 @@ impl Workspaces for SqliteStore {
         let rows = sqlx::query(
             "SELECT w.id, w.name, w.site, w.language, s.customer_id AS settled_by
                FROM workspaces w LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
-              WHERE w.billing_account_id = ?
+              WHERE w.billing_account_id = $1
               ORDER BY w.created_at, w.id",
         )
         .bind(billing)
@@ -131,12 +131,12 @@ impl Workspaces for SqliteStore {
         workspace_id: i64,
         now: i64,
     ) -> Result<Result<BindOutcome, BindRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(BindRefusal::NotLinked));
         };
         let ours: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ? AND billing_account_id = ?)")
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = $1 AND billing_account_id = $2)")
                 .bind(workspace_id)
                 .bind(billing)
                 .fetch_one(&mut *tx)
@@ -146,7 +146,7 @@ impl Workspaces for SqliteStore {
             return Ok(Err(BindRefusal::NotFound));
         }
         let inserted = sqlx::query(
-            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)
+            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO NOTHING",
         )
         .bind(workspace_id)
@@ -160,7 +160,7 @@ impl Workspaces for SqliteStore {
             Ok(BindOutcome::Bound)
         } else {
             let holder: i64 =
-                sqlx::query_scalar("SELECT customer_id FROM workspace_settlements WHERE workspace_id = ?")
+                sqlx::query_scalar("SELECT customer_id FROM workspace_settlements WHERE workspace_id = $1")
                     .bind(workspace_id)
                     .fetch_one(&mut *tx)
                     .await
@@ -181,8 +181,8 @@ impl Workspaces for SqliteStore {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Option<Option<i64>>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        let billing = sqlx::query("SELECT id, owner_account_id FROM billing_accounts WHERE username_key = ?")
+        let mut tx = self.begin_write().await?;
+        let billing = sqlx::query("SELECT id, owner_account_id FROM billing_accounts WHERE username_key = $1")
             .bind(billing_username.key())
             .fetch_optional(&mut *tx)
             .await
@@ -207,7 +207,7 @@ impl Workspaces for SqliteStore {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Result<Created, CreateRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(CreateRefusal::NotLinked));
         };
@@ -215,7 +215,7 @@ impl Workspaces for SqliteStore {
         let existing = sqlx::query(
             "SELECT w.id, w.name, s.customer_id AS settled_by
                FROM workspaces w LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
-              WHERE w.billing_account_id = ? AND w.site = ? AND w.name_key = ?",
+              WHERE w.billing_account_id = $1 AND w.site = $2 AND w.name_key = $3",
         )
         .bind(billing)
         .bind(workspace.site.code())
@@ -236,7 +236,7 @@ impl Workspaces for SqliteStore {
         }
         let owner_id: i64 = match owner {
             WorkspaceOwner::Existing(email) => {
-                let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM guance_accounts WHERE email_key = ?")
+                let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM guance_accounts WHERE email_key = $1")
                     .bind(email.key())
                     .fetch_one(&mut *tx)
                     .await

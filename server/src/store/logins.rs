@@ -14,7 +14,7 @@ use sqlx::Row;
 impl Logins for SqliteStore {
     async fn login_account(&self, username: &str) -> Result<Option<LoginAccount>, StoreError> {
         let row: Option<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, password_hash, session_epoch FROM guance_accounts WHERE username_key = ?")
+            sqlx::query_as("SELECT id, password_hash, session_epoch FROM guance_accounts WHERE username_key = $1")
                 .bind(username.trim().to_lowercase())
                 .fetch_optional(self.pool())
                 .await
@@ -25,7 +25,7 @@ impl Logins for SqliteStore {
     async fn reset_account(&self, identifier: &str) -> Result<Option<ResetAccount>, StoreError> {
         let key = identifier.trim().to_lowercase();
         let by_username: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE username_key = ?")
+            sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE username_key = $1")
                 .bind(&key)
                 .fetch_optional(self.pool())
                 .await
@@ -34,7 +34,7 @@ impl Logins for SqliteStore {
             Some(found) => Some(found),
             None => {
                 let mut by_email: Vec<(i64, String, String)> =
-                    sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE email_key = ? LIMIT 2")
+                    sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE email_key = $1 LIMIT 2")
                         .bind(&key)
                         .fetch_all(self.pool())
                         .await
@@ -51,7 +51,7 @@ impl Logins for SqliteStore {
     }
 
     async fn session_epoch(&self, account_id: i64) -> Result<Option<i64>, StoreError> {
-        sqlx::query_scalar("SELECT session_epoch FROM guance_accounts WHERE id = ?")
+        sqlx::query_scalar("SELECT session_epoch FROM guance_accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(self.pool())
             .await
@@ -59,9 +59,9 @@ impl Logins for SqliteStore {
     }
 
     async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let username: Option<String> = sqlx::query_scalar(
-            "UPDATE guance_accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
+            "UPDATE guance_accounts SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2
              RETURNING username_key",
         )
         .bind(password_hash)
@@ -70,7 +70,7 @@ impl Logins for SqliteStore {
         .await
         .map_err(unavailable)?;
         if let Some(username) = username {
-            sqlx::query("DELETE FROM login_failures WHERE key = ?")
+            sqlx::query("DELETE FROM login_failures WHERE key = $1")
                 .bind(format!("account:{username}"))
                 .execute(&mut *tx)
                 .await
@@ -80,7 +80,7 @@ impl Logins for SqliteStore {
     }
 
     async fn login_failures(&self, key: &str, since: i64) -> Result<i64, StoreError> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
             .bind(key)
             .bind(since)
             .fetch_one(self.pool())
@@ -89,16 +89,16 @@ impl Logins for SqliteStore {
     }
 
     async fn record_login_failure(&self, keys: &[String], now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         for key in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES (?, ?)")
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
                 .bind(key)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
         }
-        sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(now - 86_400)
             .execute(&mut *tx)
             .await
@@ -107,7 +107,7 @@ impl Logins for SqliteStore {
     }
 
     async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE key = ?")
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)
             .execute(self.pool())
             .await
@@ -117,7 +117,7 @@ impl Logins for SqliteStore {
 
     async fn billing_center(&self, account_id: i64, now: i64) -> Result<Option<BillingCenter>, StoreError> {
         let billing: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, username FROM billing_accounts WHERE owner_account_id = ? ORDER BY id LIMIT 1")
+            sqlx::query_as("SELECT id, username FROM billing_accounts WHERE owner_account_id = $1 ORDER BY id LIMIT 1")
                 .bind(account_id)
                 .fetch_optional(self.pool())
                 .await
@@ -132,7 +132,7 @@ impl Logins for SqliteStore {
                JOIN guance_accounts o ON o.id = w.owner_account_id
                LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
                LEFT JOIN marketplace_customers c ON c.id = s.customer_id
-              WHERE w.billing_account_id = ?
+              WHERE w.billing_account_id = $1
               ORDER BY w.created_at, w.id",
         )
         .bind(billing_id)
@@ -171,13 +171,13 @@ impl Logins for SqliteStore {
         to: SettlementMethod,
         now: i64,
     ) -> Result<Result<(), SettlementRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT w.billing_account_id, w.locked_at, s.customer_id
                FROM workspaces w
                JOIN billing_accounts b ON b.id = w.billing_account_id
                LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
-              WHERE w.id = ? AND b.owner_account_id = ?",
+              WHERE w.id = $1 AND b.owner_account_id = $2",
         )
         .bind(workspace_id)
         .bind(account_id)
@@ -199,7 +199,7 @@ impl Logins for SqliteStore {
         }
         let recorded = sqlx::query(
             "INSERT INTO settlement_changes (workspace_id, from_method, to_method, month, changed_at)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, month) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, month) DO NOTHING",
         )
         .bind(workspace_id)
         .bind(from.code())
@@ -214,7 +214,7 @@ impl Logins for SqliteStore {
         }
         match to {
             SettlementMethod::BillingCenter => {
-                sqlx::query("DELETE FROM workspace_settlements WHERE workspace_id = ?")
+                sqlx::query("DELETE FROM workspace_settlements WHERE workspace_id = $1")
                     .bind(workspace_id)
                     .execute(&mut *tx)
                     .await
@@ -223,7 +223,7 @@ impl Logins for SqliteStore {
             SettlementMethod::AwsMarketplace => {
                 // The billing account's latest active agreement (license) bills the workspace.
                 let customers: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT id, subscription_state FROM marketplace_customers WHERE billing_account_id = ?
+                    "SELECT id, subscription_state FROM marketplace_customers WHERE billing_account_id = $1
                       ORDER BY id DESC",
                 )
                 .bind(billing_account)
@@ -238,7 +238,7 @@ impl Logins for SqliteStore {
                     return Ok(Err(SettlementRefusal::NoActiveSubscription));
                 };
                 sqlx::query(
-                    "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)",
+                    "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES ($1, $2, $3)",
                 )
                 .bind(workspace_id)
                 .bind(customer)
@@ -258,7 +258,7 @@ impl Logins for SqliteStore {
         workspace_id: i64,
         now: i64,
     ) -> Result<Option<WorkspaceStart>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT w.id, w.name, w.site, w.language, w.token, w.locked_at, c.aws_account_id, c.subscription_state,
                     c.subscription_changed_at, c.lock_at
@@ -266,7 +266,7 @@ impl Logins for SqliteStore {
                JOIN billing_accounts b ON b.id = w.billing_account_id
                LEFT JOIN workspace_settlements s ON s.workspace_id = w.id
                LEFT JOIN marketplace_customers c ON c.id = s.customer_id
-              WHERE w.id = ?1 AND (w.owner_account_id = ?2 OR b.owner_account_id = ?2)",
+              WHERE w.id = $1 AND (w.owner_account_id = $2 OR b.owner_account_id = $2)",
         )
         .bind(workspace_id)
         .bind(account_id)
@@ -278,13 +278,12 @@ impl Logins for SqliteStore {
         };
         let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
         if token.is_none() {
-            let fresh: String = sqlx::query_scalar(
-                "UPDATE workspaces SET token = 'tkn_' || lower(hex(randomblob(16))) WHERE id = ? RETURNING token",
-            )
-            .bind(workspace_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+            let fresh: String = sqlx::query_scalar("UPDATE workspaces SET token = $1 WHERE id = $2 RETURNING token")
+                .bind(super::rows::workspace_token())
+                .bind(workspace_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
             token = Some(fresh);
         }
         tx.commit().await.map_err(unavailable)?;

@@ -17,7 +17,7 @@ impl SqliteStore {
         customer: Option<i64>,
         now: i64,
     ) -> Result<(u64, u64), StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
             .fetch_one(&mut *tx)
             .await
@@ -26,10 +26,10 @@ impl SqliteStore {
         // metered to AWS (its events stay open).
         let created = sqlx::query(
             "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
-             SELECT s.customer_id, e.dimension, e.usage_hour, SUM(e.quantity), ?2
+             SELECT s.customer_id, e.dimension, e.usage_hour, CAST(SUM(e.quantity) AS BIGINT), $2
                FROM usage_events e JOIN workspace_settlements s ON s.workspace_id = e.workspace_id
               WHERE e.metering_record_id IS NULL AND e.late = 0
-                AND (?1 IS NULL OR e.usage_hour + 3600 <= ?1) AND (?3 IS NULL OR s.customer_id = ?3)
+                AND (CAST($1 AS BIGINT) IS NULL OR e.usage_hour + 3600 <= $1) AND (CAST($3 AS BIGINT) IS NULL OR s.customer_id = $3)
               GROUP BY s.customer_id, e.dimension, e.usage_hour
              ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
         )
@@ -41,13 +41,13 @@ impl SqliteStore {
         .map_err(unavailable)?
         .rows_affected();
         // The events in scope of workspaces billed to an AWS customer.
-        const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (?1 IS NULL OR usage_hour + 3600 <= ?1)
-             AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE ?3 IS NULL OR customer_id = ?3)";
+        const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (CAST($1 AS BIGINT) IS NULL OR usage_hour + 3600 <= $1)
+             AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE CAST($3 AS BIGINT) IS NULL OR customer_id = $3)";
         sqlx::query(&format!(
             "UPDATE usage_events SET metering_record_id = (
                  SELECT m.id FROM metering_records m JOIN workspace_settlements s ON s.customer_id = m.customer_id
                   WHERE s.workspace_id = usage_events.workspace_id AND m.dimension = usage_events.dimension
-                    AND m.usage_hour = usage_events.usage_hour AND m.id > ?2)
+                    AND m.usage_hour = usage_events.usage_hour AND m.id > $2)
               WHERE {IN_SCOPE}"
         ))
         .bind(closed_before)
@@ -77,14 +77,14 @@ impl MeteringStore for SqliteStore {
         rows: &[UsageReport],
         now: i64,
     ) -> Result<Result<UsageAccepted, UsageRefusal>, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let mut unknown: Vec<i64> = Vec::new();
         let mut known: Vec<i64> = Vec::new();
         for row in rows {
             if known.contains(&row.workspace_id) || unknown.contains(&row.workspace_id) {
                 continue;
             }
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM workspaces WHERE id = ?")
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM workspaces WHERE id = $1")
                 .bind(row.workspace_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -103,7 +103,7 @@ impl MeteringStore for SqliteStore {
         for row in rows {
             let inserted = sqlx::query(
                 "INSERT INTO usage_events (event_id, workspace_id, dimension, usage_hour, quantity, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
             )
             .bind(&row.event_id)
             .bind(row.workspace_id)
@@ -126,9 +126,9 @@ impl MeteringStore for SqliteStore {
 
     async fn acquire_lease(&self, name: &str, holder: &str, now: i64, ttl: i64) -> Result<bool, StoreError> {
         let taken = sqlx::query(
-            "INSERT INTO job_leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET holder = ?2, expires_at = ?3
-              WHERE job_leases.holder = ?2 OR job_leases.expires_at <= ?4",
+            "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = $3
+              WHERE job_leases.holder = $2 OR job_leases.expires_at <= $4",
         )
         .bind(name)
         .bind(holder)
@@ -141,7 +141,7 @@ impl MeteringStore for SqliteStore {
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM job_leases WHERE name = ? AND holder = ?")
+        sqlx::query("DELETE FROM job_leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)
             .execute(self.pool())
@@ -160,7 +160,7 @@ impl MeteringStore for SqliteStore {
 
     async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError> {
         let stale =
-            sqlx::query("UPDATE metering_records SET state = 'stale' WHERE state = 'pending' AND usage_hour < ?")
+            sqlx::query("UPDATE metering_records SET state = 'stale' WHERE state = 'pending' AND usage_hour < $1")
                 .bind(oldest_hour)
                 .execute(self.pool())
                 .await
@@ -173,8 +173,8 @@ impl MeteringStore for SqliteStore {
             "SELECT m.id, c.aws_account_id, c.license_arn, c.customer_identifier, c.product_code,
                     m.dimension, m.usage_hour, m.quantity
                FROM metering_records m JOIN marketplace_customers c ON c.id = m.customer_id
-              WHERE m.state = 'pending' AND m.id > ?
-              ORDER BY m.id LIMIT ?",
+              WHERE m.state = 'pending' AND m.id > $1
+              ORDER BY m.id LIMIT $2",
         )
         .bind(after)
         .bind(limit)
@@ -202,7 +202,7 @@ impl MeteringStore for SqliteStore {
         if answers.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         for (id, status) in answers {
             let record_id = match status {
                 RecordStatus::Success { metering_record_id } => Some(metering_record_id.as_str()),
@@ -210,8 +210,8 @@ impl MeteringStore for SqliteStore {
             };
             sqlx::query(
                 "UPDATE metering_records
-                    SET state = 'sent', status = ?, metering_record_id = ?, sent_at = ?, attempts = attempts + 1
-                  WHERE id = ?",
+                    SET state = 'sent', status = $1, metering_record_id = $2, sent_at = $3, attempts = attempts + 1
+                  WHERE id = $4",
             )
             .bind(status.as_str())
             .bind(record_id)
@@ -229,9 +229,9 @@ impl MeteringStore for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         for id in ids {
-            sqlx::query("UPDATE metering_records SET attempts = attempts + 1, last_error = ? WHERE id = ?")
+            sqlx::query("UPDATE metering_records SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
                 .bind(error)
                 .bind(id)
                 .execute(&mut *tx)
@@ -259,7 +259,7 @@ mod tests {
         let pool = store.pool();
         let user: i64 = sqlx::query_scalar(
             "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
-             VALUES (?1, ?1, 'a@example.com', 'x', 0) RETURNING id",
+             VALUES ($1, $1, 'a@example.com', 'x', 0) RETURNING id",
         )
         .bind(name)
         .fetch_one(pool)
@@ -267,7 +267,7 @@ mod tests {
         .expect("account");
         let billing: i64 = sqlx::query_scalar(
             "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES (?1, ?1, 'a@example.com', ?2, 0) RETURNING id",
+             VALUES ($1, $1, 'a@example.com', $2, 0) RETURNING id",
         )
         .bind(name)
         .bind(user)
@@ -276,7 +276,7 @@ mod tests {
         .expect("billing");
         let workspace: i64 = sqlx::query_scalar(
             "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-             VALUES (?1, ?2, ?3, ?3, 'us1', 'en', 0) RETURNING id",
+             VALUES ($1, $2, $3, $3, 'us1', 'en', 0) RETURNING id",
         )
         .bind(billing)
         .bind(user)
@@ -286,7 +286,7 @@ mod tests {
         .expect("workspace");
         sqlx::query(
             "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
-             SELECT ?, id, 0 FROM marketplace_customers WHERE aws_account_id = ?",
+             SELECT $1, id, 0 FROM marketplace_customers WHERE aws_account_id = $2",
         )
         .bind(workspace)
         .bind(account)
@@ -434,7 +434,7 @@ mod tests {
         let later = run_once(&store, &meter, "me", 21 * H, quick()).await.expect("run");
         assert_eq!((later.frozen, later.late_events, later.sent), (1, 1, 1));
         let quantity: i64 = sqlx::query_scalar(
-            "SELECT quantity FROM metering_records WHERE usage_hour = ? AND dimension = 'hosts' ORDER BY id LIMIT 1",
+            "SELECT quantity FROM metering_records WHERE usage_hour = $1 AND dimension = 'hosts' ORDER BY id LIMIT 1",
         )
         .bind(17 * H)
         .fetch_one(store.pool())

@@ -9,6 +9,14 @@ use sqlx::{Sqlite, Transaction};
 
 pub(super) type Tx<'a> = Transaction<'a, Sqlite>;
 
+/// A workspace's DataKit token: `tkn_` and 32 hex digits from the OS CSPRNG.
+pub(super) fn workspace_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("tkn_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
@@ -28,7 +36,7 @@ pub(super) async fn insert_account(tx: &mut Tx<'_>, row: &AccountRow<'_>, now: i
     sqlx::query_scalar(
         "INSERT INTO guance_accounts (username, username_key, email, email_key, phone, password_hash,
                                       company_name, industry, company_size, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(row.username.as_str())
     .bind(row.username.key())
@@ -53,7 +61,7 @@ pub(super) async fn insert_workspace(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at, token)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'tkn_' || lower(hex(randomblob(16)))) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(billing_account)
     .bind(owner)
@@ -62,6 +70,7 @@ pub(super) async fn insert_workspace(
     .bind(workspace.site.code())
     .bind(workspace.language.code())
     .bind(now)
+    .bind(workspace_token())
     .fetch_one(&mut **tx)
     .await
 }
@@ -73,7 +82,7 @@ pub(super) async fn insert_settlement(
     customer: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES ($1, $2, $3)")
         .bind(workspace)
         .bind(customer)
         .bind(now)

@@ -50,16 +50,22 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// A write transaction: SQLite takes the database's write lock up front (`BEGIN IMMEDIATE`), so two
+    /// writers never deadlock upgrading a read lock and each one's reads stay true until it commits.
+    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)
+    }
+
     /// Finds the session in `tx`, ends it if idle too long, otherwise restarts its idle timer and (when
     /// `branch` is given) records the branch choice.
     async fn touch(&self, session: &SessionKey, now: i64, branch: Option<Branch>) -> Result<SessionLookup, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
                     b.username AS billing_username
                FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
                LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
-              WHERE s.id_hash = ?",
+              WHERE s.id_hash = $1",
         )
         .bind(session.as_bytes())
         .fetch_optional(&mut *tx)
@@ -71,8 +77,8 @@ impl SqliteStore {
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
         if now - last_seen > IDLE_TIMEOUT_SECS {
             for ended in [
-                "DELETE FROM verification_codes WHERE session_hash = ?",
-                "DELETE FROM activation_sessions WHERE id_hash = ?",
+                "DELETE FROM verification_codes WHERE session_hash = $1",
+                "DELETE FROM activation_sessions WHERE id_hash = $1",
             ] {
                 sqlx::query(ended).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
             }
@@ -84,7 +90,7 @@ impl SqliteStore {
             Some(branch) => Some(branch),
             None => stored_branch.map(|b| Branch::parse(&b).map_err(|_| corrupt("branch", &b))).transpose()?,
         };
-        sqlx::query("UPDATE activation_sessions SET last_seen_at = ?, branch = ? WHERE id_hash = ?")
+        sqlx::query("UPDATE activation_sessions SET last_seen_at = $1, branch = $2 WHERE id_hash = $3")
             .bind(now)
             .bind(branch.map(Branch::code))
             .bind(session.as_bytes())
@@ -144,8 +150,8 @@ async fn upsert_customer(
     let license = customer.license_arn.as_deref().map(crate::lifecycle::license_id);
     let known: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM marketplace_customers
-          WHERE aws_account_id = ?1 AND ((?2 IS NOT NULL AND license_id = ?2)
-                                         OR (product_code = ?3 AND license_id IS NULL))
+          WHERE aws_account_id = $1 AND ((CAST($2 AS TEXT) IS NOT NULL AND license_id = $2)
+                                         OR (product_code = $3 AND license_id IS NULL))
           ORDER BY license_id IS NULL LIMIT 1",
     )
     .bind(account)
@@ -157,9 +163,9 @@ async fn upsert_customer(
     if let Some(id) = known {
         sqlx::query(
             "UPDATE marketplace_customers
-                SET customer_identifier = COALESCE(?, customer_identifier), license_arn = COALESCE(?, license_arn),
-                    license_id = COALESCE(?, license_id), updated_at = ?
-              WHERE id = ?",
+                SET customer_identifier = COALESCE($1, customer_identifier), license_arn = COALESCE($2, license_arn),
+                    license_id = COALESCE($3, license_id), updated_at = $4
+              WHERE id = $5",
         )
         .bind(customer.customer_identifier.as_deref())
         .bind(customer.license_arn.as_deref())
@@ -173,7 +179,7 @@ async fn upsert_customer(
     }
     let earlier = sqlx::query(
         "SELECT id, billing_account_id, subscription_state FROM marketplace_customers
-          WHERE aws_account_id = ? AND product_code = ? ORDER BY id DESC LIMIT 1",
+          WHERE aws_account_id = $1 AND product_code = $2 ORDER BY id DESC LIMIT 1",
     )
     .bind(account)
     .bind(product)
@@ -186,7 +192,7 @@ async fn upsert_customer(
         "INSERT INTO marketplace_customers
                 (aws_account_id, product_code, customer_identifier, license_arn, license_id, billing_account_id,
                  created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(account)
     .bind(product)
@@ -205,13 +211,13 @@ async fn upsert_customer(
             let earlier: i64 = earlier.try_get("id").map_err(unavailable)?;
             sqlx::query(
                 "UPDATE workspaces SET locked_at = NULL
-                  WHERE id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = ?)",
+                  WHERE id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = $1)",
             )
             .bind(earlier)
             .execute(&mut **tx)
             .await
             .map_err(unavailable)?;
-            sqlx::query("UPDATE workspace_settlements SET customer_id = ? WHERE customer_id = ?")
+            sqlx::query("UPDATE workspace_settlements SET customer_id = $1 WHERE customer_id = $2")
                 .bind(id)
                 .bind(earlier)
                 .execute(&mut **tx)
@@ -234,11 +240,11 @@ impl ActivationStore for SqliteStore {
         session: &SessionKey,
         now: i64,
     ) -> Result<CustomerRecord, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        let mut tx = self.begin_write().await?;
         let id = upsert_customer(&mut tx, customer, now).await?;
         sqlx::query(
             "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at)
-             VALUES (?, ?, NULL, ?, ?)",
+             VALUES ($1, $2, NULL, $3, $4)",
         )
         .bind(session.as_bytes())
         .bind(id)
@@ -264,7 +270,7 @@ impl ActivationStore for SqliteStore {
     }
 
     async fn draft(&self, session: &SessionKey) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT draft FROM activation_sessions WHERE id_hash = ?")
+        sqlx::query_scalar("SELECT draft FROM activation_sessions WHERE id_hash = $1")
             .bind(session.as_bytes())
             .fetch_optional(&self.pool)
             .await
@@ -272,7 +278,7 @@ impl ActivationStore for SqliteStore {
     }
 
     async fn save_draft(&self, session: &SessionKey, draft: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE activation_sessions SET draft = ? WHERE id_hash = ?")
+        let done = sqlx::query("UPDATE activation_sessions SET draft = $1 WHERE id_hash = $2")
             .bind(draft)
             .bind(session.as_bytes())
             .execute(&self.pool)
@@ -386,13 +392,13 @@ mod tests {
             .execute(pool).await.expect("billing");
         sqlx::query("INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at, locked_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0, 50)")
             .execute(pool).await.expect("workspace");
-        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (1, ?, 0)")
+        sqlx::query("INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) VALUES (1, $1, 0)")
             .bind(old.id)
             .execute(pool)
             .await
             .expect("settlement");
         sqlx::query(
-            "UPDATE marketplace_customers SET billing_account_id = 1, subscription_state = 'active' WHERE id = ?",
+            "UPDATE marketplace_customers SET billing_account_id = 1, subscription_state = 'active' WHERE id = $1",
         )
         .bind(old.id)
         .execute(pool)
@@ -411,19 +417,19 @@ mod tests {
             .expect("second");
         assert_eq!(settled_to().await, old.id);
         let billing: Option<i64> =
-            sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers WHERE id = ?")
+            sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers WHERE id = $1")
                 .bind(second.id)
                 .fetch_one(pool)
                 .await
                 .expect("billing");
         assert_eq!(billing, Some(1), "the AWS account's billing account is kept");
         // The latest agreement ends and its workspaces are locked; subscribing again brings them back.
-        sqlx::query("UPDATE workspace_settlements SET customer_id = ?")
+        sqlx::query("UPDATE workspace_settlements SET customer_id = $1")
             .bind(second.id)
             .execute(pool)
             .await
             .expect("move");
-        sqlx::query("UPDATE marketplace_customers SET subscription_state = 'locked' WHERE id = ?")
+        sqlx::query("UPDATE marketplace_customers SET subscription_state = 'locked' WHERE id = $1")
             .bind(second.id)
             .execute(pool)
             .await

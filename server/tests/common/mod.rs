@@ -78,7 +78,7 @@ impl Server {
     /// The id of `account`'s latest recorded customer (license).
     #[allow(dead_code)]
     pub async fn customer_id(&self, account: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = ? ORDER BY id DESC LIMIT 1")
+        sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = $1 ORDER BY id DESC LIMIT 1")
             .bind(account)
             .fetch_one(self.store.pool())
             .await
@@ -96,7 +96,7 @@ impl Server {
         let pool = self.store.pool();
         let user: i64 = sqlx::query_scalar(
             "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
-             VALUES (?1, lower(?1), 'a@example.com', ?2, 0) RETURNING id",
+             VALUES ($1, lower($1), 'a@example.com', $2, 0) RETURNING id",
         )
         .bind(username)
         .bind(hash)
@@ -105,7 +105,7 @@ impl Server {
         .expect("account");
         let billing: i64 = sqlx::query_scalar(
             "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES (?1, lower(?1), 'a@example.com', ?2, 0) RETURNING id",
+             VALUES ($1, lower($1), 'a@example.com', $2, 0) RETURNING id",
         )
         .bind(username)
         .bind(user)
@@ -114,7 +114,7 @@ impl Server {
         .expect("billing");
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-             VALUES (?1, ?2, ?3, lower(?3), 'us1', 'en', 0) RETURNING id",
+             VALUES ($1, $2, $3, lower($3), 'us1', 'en', 0) RETURNING id",
         )
         .bind(billing)
         .bind(user)
@@ -124,7 +124,7 @@ impl Server {
         .expect("workspace");
         sqlx::query(
             "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
-             SELECT ?, id, 1764000000 FROM marketplace_customers WHERE aws_account_id = ?",
+             SELECT $1, id, 1764000000 FROM marketplace_customers WHERE aws_account_id = $2",
         )
         .bind(id)
         .bind(account)
