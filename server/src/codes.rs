@@ -92,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_mailed_code_verifies_and_only_a_mac_is_stored() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<crate::store::SqliteStore>().await;
         let session = new_session(&store, "123456789012").await;
         let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
         let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
@@ -134,7 +134,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_code_for_an_unknown_billing_account_is_recorded_and_limited_alike_but_mailed_nowhere() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<crate::store::SqliteStore>().await;
         let session = new_session(&store, "123456789012").await;
         let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
         let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));

@@ -17,6 +17,7 @@ pub mod observability;
 pub mod simulator;
 pub mod sns;
 pub mod store;
+pub mod throwaway_pg;
 
 use app::ports::{MailError, Mailer, Ports, StoreError};
 use app::{shell, App};

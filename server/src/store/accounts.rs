@@ -2,13 +2,15 @@
 //! transaction: either everything exists afterwards or nothing does; uniqueness is the database's
 //! (unique indexes), never a check-then-insert.
 
-use super::rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
+use crate::store::unavailable;
 use app::domain::AwsAccountId;
 use app::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
 use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 /// Maps an insert's error: a unique violation on a username is the buyer's refusal, anything else is ours.
 fn taken_or_unavailable(err: sqlx::Error) -> Result<ActivateRefusal, StoreError> {
@@ -19,7 +21,7 @@ fn taken_or_unavailable(err: sqlx::Error) -> Result<ActivateRefusal, StoreError>
     }
 }
 
-async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> Result<Activated, StoreError> {
+async fn load_activated(tx: &mut Tx<'_>, workspace_id: i64) -> Result<Activated, StoreError> {
     let row = sqlx::query(
         "SELECT w.id AS workspace_id, w.name, w.site, w.language, b.id AS billing_id, a.id AS account_id, a.username,
                 c.aws_account_id
@@ -49,7 +51,7 @@ async fn load_activated(tx: &mut Transaction<'_, Sqlite>, workspace_id: i64) -> 
 }
 
 #[async_trait]
-impl Accounts for SqliteStore {
+impl Accounts for Store {
     async fn username_available(&self, username: &app::domain::Username) -> Result<bool, StoreError> {
         let taken: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM guance_accounts WHERE username_key = $1)
@@ -188,7 +190,7 @@ mod tests {
 
     #[tokio::test]
     async fn activate_creates_account_billing_workspace_and_settlement() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         let s = session(&store, "123456789012").await;
         assert!(store.username_available(&Username::parse("alice").expect("u")).await.expect("db"));
         let outcome = store.activate_register(&s, &account("Alice"), &workspace(), 10).await.expect("db").expect("ok");
@@ -208,7 +210,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_activate_returns_the_first_outcome() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         let s = session(&store, "123456789012").await;
         let first = store.activate_register(&s, &account("alice"), &workspace(), 10).await.expect("db").expect("ok");
         let again = store.activate_register(&s, &account("alice"), &workspace(), 11).await.expect("db").expect("ok");
@@ -219,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_activates_of_one_session_create_one_account() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         let s = session(&store, "123456789012").await;
         let store = Arc::new(store);
         let barrier = Arc::new(tokio::sync::Barrier::new(8));
@@ -245,7 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_username_across_racing_sessions_has_exactly_one_winner() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         let mut sessions = Vec::new();
         for i in 0..6 {
             sessions.push(session(&store, &format!("1234567890{i:02}")).await);
@@ -279,7 +281,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_activate_leaves_nothing_behind() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         // A billing account already holds the name (e.g. created elsewhere): the Guance account insert
         // succeeds inside the transaction, the billing insert fails, and the whole transaction rolls back.
         let owner: i64 = sqlx::query_scalar(
@@ -317,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_or_idle_session_cannot_activate() {
-        let (store, _dir) = setup().await;
+        let (store, _dir) = setup::<Store>().await;
         let stranger = SessionId::generate().key();
         assert_eq!(
             store.activate_register(&stranger, &account("alice"), &workspace(), 10).await.expect("db"),
@@ -330,4 +332,6 @@ mod tests {
         );
         assert_eq!(count(&store, "guance_accounts").await, 0);
     }
+}
+
 }

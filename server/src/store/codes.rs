@@ -1,7 +1,9 @@
 //! Verification codes in SQLite: each operation is one `BEGIN IMMEDIATE` transaction, so concurrent sends
 //! and checks for one address are serialised by the database.
 
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use app::domain::codes::{
     CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ATTEMPTS, RESEND_AFTER_SECS, SENDS_PER_HOUR,
 };
@@ -16,7 +18,7 @@ fn same_mac(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[async_trait]
-impl VerificationCodes for SqliteStore {
+impl VerificationCodes for Store {
     async fn record_code(
         &self,
         session: &SessionKey,
@@ -164,13 +166,13 @@ mod tests {
     const ADDR: &str = "buyer@example.com";
     const P: CodePurpose = CodePurpose::Register;
 
-    async fn setup() -> (SqliteStore, SessionKey, tempfile::TempDir) {
-        let (store, dir) = temp_store().await;
+    async fn setup() -> (Store, SessionKey, crate::store::test_support::Guard) {
+        let (store, dir) = temp_store::<Store>().await;
         let session = new_session(&store).await;
         (store, session, dir)
     }
 
-    async fn new_session(store: &SqliteStore) -> SessionKey {
+    async fn new_session(store: &Store) -> SessionKey {
         open_session(store, "123456789012").await
     }
 
@@ -288,4 +290,6 @@ mod tests {
         }
         assert_eq!(ok, 1);
     }
+}
+
 }

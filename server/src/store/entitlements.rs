@@ -1,13 +1,15 @@
 //! Entitlements on SQLite: replaced as a whole per customer in one `BEGIN IMMEDIATE` transaction.
 
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use crate::entitlements::{Entitlement, EntitlementStore, EntitlementValue};
 use app::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 
 #[async_trait]
-impl EntitlementStore for SqliteStore {
+impl EntitlementStore for Store {
     async fn replace_entitlements(
         &self,
         customer: i64,
@@ -90,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refresh_replaces_the_whole_set_and_empty_means_no_contract() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let customer = register(&store, "123456789012", "l-1").await;
         let other_license = register(&store, "123456789012", "l-2").await;
         let first = vec![
@@ -117,4 +119,6 @@ mod tests {
             "an unknown customer is not invented"
         );
     }
+}
+
 }

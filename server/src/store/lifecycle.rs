@@ -1,8 +1,9 @@
 //! Subscription events on SQLite: each kept once (`UNIQUE (source, source_id)`), applied to its customer in
 //! the same `BEGIN IMMEDIATE` transaction, or left waiting for the customer's registration.
 
-use super::rows::Tx;
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use crate::lifecycle::{Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState};
 use app::ports::StoreError;
 use async_trait::async_trait;
@@ -15,7 +16,7 @@ struct CustomerRow {
     subscription: Subscription,
 }
 
-fn customer_row(row: &sqlx::sqlite::SqliteRow) -> Result<CustomerRow, sqlx::Error> {
+fn customer_row(row: &DbRow) -> Result<CustomerRow, sqlx::Error> {
     let state: String = row.try_get("subscription_state")?;
     Ok(CustomerRow {
         id: row.try_get("id")?,
@@ -101,7 +102,7 @@ async fn apply(
 }
 
 #[async_trait]
-impl LifecycleStore for SqliteStore {
+impl LifecycleStore for Store {
     async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
@@ -240,11 +241,11 @@ mod tests {
         }
     }
 
-    async fn state(store: &SqliteStore, account: &str) -> Subscription {
+    async fn state(store: &Store, account: &str) -> Subscription {
         store.subscription(account, "guance-dev").await.expect("read").expect("customer")
     }
 
-    async fn workspace_locked(store: &SqliteStore) -> bool {
+    async fn workspace_locked(store: &Store) -> bool {
         let locked: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM workspaces LIMIT 1")
             .fetch_one(store.pool())
             .await
@@ -252,7 +253,7 @@ mod tests {
         locked.is_some()
     }
 
-    async fn settled_workspace(store: &SqliteStore, account: &str) {
+    async fn settled_workspace(store: &Store, account: &str) {
         let pool = store.pool();
         sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'u', 'u', 'e@x.com', 'x', 0)")
             .execute(pool).await.expect("account");
@@ -266,7 +267,7 @@ mod tests {
 
     #[tokio::test]
     async fn subscribe_cancel_lock_and_a_resubscribe_in_time_with_a_clock_we_control() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let account = "123456789012";
         new_session(&store, account).await;
         settled_workspace(&store, account).await;
@@ -299,7 +300,7 @@ mod tests {
 
     #[tokio::test]
     async fn replays_and_late_arrivals_change_nothing_they_should_not() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let account = "123456789012";
         new_session(&store, account).await;
         let cancel = event("a", Action::Unsubscribed, account, 100);
@@ -319,7 +320,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_match_the_customer_by_license_id_across_arn_formats() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let account = "123456789012";
         new_session(&store, account).await; // licensed `arn:aws:license-manager::…:license:l-1`
         let mut old_license = event("e-old", Action::Unsubscribed, account, 10);
@@ -337,7 +338,7 @@ mod tests {
 
     #[tokio::test]
     async fn with_two_licenses_an_event_reaches_its_own_and_a_notification_without_one_the_latest() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let account = "123456789012";
         let first = register(&store, account, "l-1").await;
         let second = register(&store, account, "l-2").await;
@@ -366,7 +367,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_before_registration_waits_and_is_applied_at_registration() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let account = "123456789012";
         let fail = event("x", Action::SubscribeFailed, account, 10);
         assert_eq!(store.record_event(&fail, 10).await.expect("event"), Recorded::Waiting);
@@ -377,4 +378,6 @@ mod tests {
         assert_eq!(state(&store, account).await.state, SubscriptionState::PaymentFailed);
         assert!(store.apply_waiting_events(customer, 30).await.expect("again").is_empty(), "applied once");
     }
+}
+
 }

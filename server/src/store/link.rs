@@ -2,8 +2,10 @@
 //! workspaces are bound (one settlement per workspace: the primary key decides who wins a race) or created
 //! (one `BEGIN IMMEDIATE` transaction: the owner if new, the workspace, its settlement).
 
-use super::rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
+use crate::store::unavailable;
 use app::domain::{Email, Username};
 use app::ports::{
     BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
@@ -11,11 +13,11 @@ use app::ports::{
 use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
 use app::workspaces::{WorkspaceRow, WorkspaceState};
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 /// The session's customer and the billing account linked to it, for an active session.
 async fn session_customer(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     session: &SessionKey,
     now: i64,
 ) -> Result<Option<(i64, Option<i64>)>, StoreError> {
@@ -40,7 +42,7 @@ async fn session_customer(
 }
 
 #[async_trait]
-impl Workspaces for SqliteStore {
+impl Workspaces for Store {
     async fn billing_account_email(&self, username: &Username) -> Result<Option<Email>, StoreError> {
         let email: Option<String> = sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = $1")
             .bind(username.key())
@@ -286,7 +288,7 @@ mod tests {
     }
 
     /// A billing account "owner" (registered through AWS account 111111111111) with workspace "First".
-    async fn registered(store: &SqliteStore) {
+    async fn registered(store: &Store) {
         let s = new_session(store, "111111111111").await;
         let account = NewAccount {
             username: Username::parse("Owner").expect("username"),
@@ -301,7 +303,7 @@ mod tests {
     }
 
     /// An extra, unsettled workspace of the billing account (created in the billing center).
-    async fn unsettled(store: &SqliteStore, name: &str) -> i64 {
+    async fn unsettled(store: &Store, name: &str) -> i64 {
         let owner = Username::parse("owner").expect("username");
         let made = store.create_billing_center_workspace(&owner, &workspace(name, Site::Cn2), 1).await.expect("db");
         let again = store.create_billing_center_workspace(&owner, &workspace(name, Site::Cn2), 1).await.expect("db");
@@ -314,7 +316,7 @@ mod tests {
         made.flatten().expect("created")
     }
 
-    async fn linked_session(store: &SqliteStore, account: &str) -> SessionKey {
+    async fn linked_session(store: &Store, account: &str) -> SessionKey {
         let s = new_session(store, account).await;
         let owner = Username::parse("OWNER").expect("username");
         assert_eq!(store.link_billing_account(&s, &owner, 5).await.expect("db"), Ok("Owner".to_owned()));
@@ -323,7 +325,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_billing_account_is_found_case_insensitively_and_linking_shows_its_workspaces() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         registered(&store).await;
         let owner = Username::parse("owner").expect("username");
         assert_eq!(
@@ -348,7 +350,7 @@ mod tests {
 
     #[tokio::test]
     async fn bind_links_an_unsettled_workspace_once_and_refuses_others() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         registered(&store).await;
         let spare = unsettled(&store, "Spare").await;
         let s = linked_session(&store, "222222222222").await;
@@ -368,7 +370,7 @@ mod tests {
 
     #[tokio::test]
     async fn racing_binds_of_one_workspace_from_several_aws_accounts_have_exactly_one_winner() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         registered(&store).await;
         let spare = unsettled(&store, "Spare").await;
         let mut sessions = Vec::new();
@@ -397,7 +399,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_with_an_existing_or_a_new_account_is_linked_and_idempotent() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         registered(&store).await;
         let s = linked_session(&store, "222222222222").await;
         let existing = WorkspaceOwner::Existing(Email::parse("Owner@Example.com").expect("email"));
@@ -427,7 +429,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_create_leaves_nothing_behind() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         registered(&store).await;
         let s = linked_session(&store, "222222222222").await;
         let nobody = WorkspaceOwner::Existing(Email::parse("nobody@example.com").expect("email"));
@@ -449,4 +451,6 @@ mod tests {
         assert_eq!(count(&store, "guance_accounts").await, 1);
         assert_eq!(count(&store, "workspace_settlements").await, 1);
     }
+}
+
 }

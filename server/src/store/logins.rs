@@ -1,6 +1,8 @@
 //! Logins and the billing center on SQLite.
 
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use crate::lifecycle::{Subscription, SubscriptionState};
 use app::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
@@ -11,7 +13,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 #[async_trait]
-impl Logins for SqliteStore {
+impl Logins for Store {
     async fn login_account(&self, username: &str) -> Result<Option<LoginAccount>, StoreError> {
         let row: Option<(i64, String, i64)> =
             sqlx::query_as("SELECT id, password_hash, session_epoch FROM guance_accounts WHERE username_key = $1")
@@ -279,7 +281,7 @@ impl Logins for SqliteStore {
         let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
         if token.is_none() {
             let fresh: String = sqlx::query_scalar("UPDATE workspaces SET token = $1 WHERE id = $2 RETURNING token")
-                .bind(super::rows::workspace_token())
+                .bind(rows::workspace_token())
                 .bind(workspace_id)
                 .fetch_one(&mut *tx)
                 .await
@@ -303,7 +305,7 @@ impl Logins for SqliteStore {
 }
 
 /// The state the billing center shows for a workspace row (its lock, else its customer's subscription).
-fn billing_state(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<BillingState, sqlx::Error> {
+fn billing_state(row: &DbRow, now: i64) -> Result<BillingState, sqlx::Error> {
     let account: Option<String> = row.try_get("aws_account_id")?;
     if account.is_none() {
         return Ok(BillingState::Active);
@@ -334,7 +336,7 @@ mod tests {
     const NOV_28: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
     const DEC_1: i64 = 1_796_083_200; // 2026-12-01T00:00:00Z
 
-    async fn fixture(store: &SqliteStore) {
+    async fn fixture(store: &Store) {
         new_session(store, "123456789012").await;
         for sql in [
             "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'a', 'a', 'a@x.com', 'x', 0)",
@@ -348,7 +350,7 @@ mod tests {
         }
     }
 
-    async fn settled(store: &SqliteStore) -> bool {
+    async fn settled(store: &Store) -> bool {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspace_settlements WHERE workspace_id = 1")
             .fetch_one(store.pool())
             .await
@@ -358,7 +360,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_settlement_method_changes_at_most_once_per_calendar_month() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         fixture(&store).await;
         let to_center = SettlementMethod::BillingCenter;
         let to_aws = SettlementMethod::AwsMarketplace;
@@ -382,7 +384,7 @@ mod tests {
 
     #[tokio::test]
     async fn back_to_aws_marketplace_needs_an_active_subscription_and_takes_the_latest() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         fixture(&store).await;
         store.change_settlement(1, 1, SettlementMethod::BillingCenter, NOV_28).await.expect("db").expect("changed");
         // The only agreement has ended: nothing to bill the workspace to, and the refusal says why.
@@ -407,7 +409,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_forgotten_password_finds_its_account_and_a_reset_ends_its_sessions() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         for sql in [
             "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'A@x.com', 'a@x.com', 'old', 0)",
             "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (2, 'bob', 'bob', 'shared@x.com', 'shared@x.com', 'x', 0)",
@@ -438,7 +440,7 @@ mod tests {
 
     #[tokio::test]
     async fn two_tabs_changing_at_once_make_one_change() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         fixture(&store).await;
         let store = std::sync::Arc::new(store);
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
@@ -456,4 +458,6 @@ mod tests {
         }
         assert_eq!(ok, 1);
     }
+}
+
 }

@@ -1,13 +1,15 @@
 //! The metering job's storage on SQLite: usage events, frozen metering records and the job lease. Every write
 //! is one `BEGIN IMMEDIATE` transaction.
 
-use super::sqlite::{unavailable, SqliteStore};
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use crate::metering::{MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal, UsageReport};
 use app::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 
-impl SqliteStore {
+impl Store {
     /// Freezes open usage into metering records in one transaction: of hours that ended by `closed_before`
     /// (when given), of one customer's workspaces (when given). Events of a frozen hour that come later are
     /// marked late. Returns (records created, late events).
@@ -71,7 +73,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl MeteringStore for SqliteStore {
+impl MeteringStore for Store {
     async fn record_usage(
         &self,
         rows: &[UsageReport],
@@ -254,7 +256,7 @@ mod tests {
     const H: i64 = 3600;
 
     /// A workspace settled by the AWS customer of `account` (a session's fulfillment creates the customer).
-    async fn settled_workspace(store: &SqliteStore, account: &str, name: &str) -> i64 {
+    async fn settled_workspace(store: &Store, account: &str, name: &str) -> i64 {
         new_session(store, account).await;
         let pool = store.pool();
         let user: i64 = sqlx::query_scalar(
@@ -346,7 +348,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_report_is_stored_once_and_refused_whole_for_unknown_workspaces() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let ws = settled_workspace(&store, "123456789012", "alpha").await;
         let rows = vec![usage("a", ws, 10 * H + 5, 3), usage("b", ws, 10 * H + 99, 4)];
         assert_eq!(
@@ -367,7 +369,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_instance_holds_the_lease_until_it_expires_or_is_released() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         assert!(store.acquire_lease("metering", "a", 100, 60).await.expect("a"));
         assert!(!store.acquire_lease("metering", "b", 120, 60).await.expect("b"), "a holds it");
         assert!(store.acquire_lease("metering", "a", 130, 60).await.expect("renew"), "the holder renews");
@@ -378,7 +380,7 @@ mod tests {
 
     #[tokio::test]
     async fn racing_instances_run_the_job_exactly_once() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let store = std::sync::Arc::new(store);
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(6));
         let mut tasks = Vec::new();
@@ -398,7 +400,7 @@ mod tests {
 
     #[tokio::test]
     async fn closed_hours_are_summed_per_customer_and_sent_once_with_their_hour() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let a1 = settled_workspace(&store, "111111111111", "a1").await;
         let a2 = settled_workspace(&store, "111111111111", "a2").await;
         let b = settled_workspace(&store, "222222222222", "b").await;
@@ -445,7 +447,7 @@ mod tests {
 
     #[tokio::test]
     async fn throttling_and_unprocessed_records_are_retried_and_old_ones_are_flagged() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let mut rows = Vec::new();
         for i in 0..30 {
             let ws = settled_workspace(&store, &format!("{:012}", 300_000_000_000_i64 + i), &format!("w{i}")).await;
@@ -478,7 +480,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_still_failing_after_its_attempts_waits_for_the_next_run() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir) = temp_store::<Store>().await;
         let ws = settled_workspace(&store, "123456789012", "w").await;
         store.record_usage(&[usage("e", ws, 10 * H, 4)], 11 * H).await.expect("store").expect("ok");
         let meter = FakeMeter { failures: Mutex::new(5), ..Default::default() };
@@ -490,4 +492,6 @@ mod tests {
             sqlx::query_scalar("SELECT attempts FROM metering_records").fetch_one(store.pool()).await.expect("n");
         assert_eq!(attempts, 2);
     }
+}
+
 }

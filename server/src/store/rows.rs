@@ -2,27 +2,27 @@
 //! billing center's workspaces). Each runs inside the caller's transaction; a unique violation comes back as
 //! the `sqlx::Error` so the caller can say which name was taken.
 
-use super::sqlite::unavailable;
+crate::store::on_each_backend! {
+
+use crate::store::unavailable;
 use app::domain::{Email, Phone, Username};
 use app::ports::{NewWorkspace, StoreError};
-use sqlx::{Sqlite, Transaction};
 
-pub(super) type Tx<'a> = Transaction<'a, Sqlite>;
 
 /// A workspace's DataKit token: `tkn_` and 32 hex digits from the OS CSPRNG.
-pub(super) fn workspace_token() -> String {
+pub(crate) fn workspace_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("tkn_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 /// A Guance account's row.
-pub(super) struct AccountRow<'a> {
+pub(crate) struct AccountRow<'a> {
     pub username: &'a Username,
     pub email: &'a Email,
     pub phone: Option<&'a Phone>,
@@ -32,7 +32,7 @@ pub(super) struct AccountRow<'a> {
     pub company_size: Option<&'a str>,
 }
 
-pub(super) async fn insert_account(tx: &mut Tx<'_>, row: &AccountRow<'_>, now: i64) -> Result<i64, sqlx::Error> {
+pub(crate) async fn insert_account(tx: &mut Tx<'_>, row: &AccountRow<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO guance_accounts (username, username_key, email, email_key, phone, password_hash,
                                       company_name, industry, company_size, created_at)
@@ -52,7 +52,7 @@ pub(super) async fn insert_account(tx: &mut Tx<'_>, row: &AccountRow<'_>, now: i
     .await
 }
 
-pub(super) async fn insert_workspace(
+pub(crate) async fn insert_workspace(
     tx: &mut Tx<'_>,
     billing_account: i64,
     owner: i64,
@@ -76,7 +76,7 @@ pub(super) async fn insert_workspace(
 }
 
 /// Bills `workspace` to the AWS customer (a new workspace: nobody else can hold its settlement yet).
-pub(super) async fn insert_settlement(
+pub(crate) async fn insert_settlement(
     tx: &mut Tx<'_>,
     workspace: i64,
     customer: i64,
@@ -90,4 +90,6 @@ pub(super) async fn insert_settlement(
         .await
         .map_err(unavailable)?;
     Ok(())
+}
+
 }

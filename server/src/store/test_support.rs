@@ -1,15 +1,61 @@
-//! Fixtures shared by the store's tests (and the services built on it).
+//! Fixtures shared by the store's tests, for either backend: a fresh store (SQLite in a temporary folder, or
+//! a fresh database in this process's throwaway PostgreSQL), and what ResolveCustomer would say.
 
-use super::SqliteStore;
+use super::{PgStore, SqliteStore};
 use app::domain::{AwsAccountId, ProductCode};
 use app::ports::{ActivationStore, ResolvedCustomer};
 use app::session::{SessionId, SessionKey};
 
-/// A fresh database in a temporary folder (kept alive by the returned guard).
-pub async fn temp_store() -> (SqliteStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}/nested/portal.db?mode=rwc", dir.path().display());
-    (SqliteStore::connect(&url).await.expect("connect"), dir)
+/// Keeps a test's store alive (its folder, or nothing for a PostgreSQL database).
+pub struct Guard(#[allow(dead_code)] Option<tempfile::TempDir>);
+
+/// A store a test can make from nothing and count rows in.
+pub trait TestStore: Sized {
+    async fn temp() -> (Self, Guard);
+    async fn count_rows(&self, table: &str) -> i64;
+}
+
+impl TestStore for SqliteStore {
+    async fn temp() -> (Self, Guard) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/nested/portal.db?mode=rwc", dir.path().display());
+        (SqliteStore::connect(&url).await.expect("connect"), Guard(Some(dir)))
+    }
+
+    async fn count_rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.pool()).await.expect("count")
+    }
+}
+
+impl TestStore for PgStore {
+    async fn temp() -> (Self, Guard) {
+        let url = crate::throwaway_pg::fresh_database().await.expect("a throwaway PostgreSQL");
+        (PgStore::connect(&url).await.expect("connect"), Guard(None))
+    }
+
+    async fn count_rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.pool()).await.expect("count")
+    }
+}
+
+impl<S: TestStore> TestStore for std::sync::Arc<S> {
+    async fn temp() -> (Self, Guard) {
+        let (store, guard) = S::temp().await;
+        (std::sync::Arc::new(store), guard)
+    }
+
+    async fn count_rows(&self, table: &str) -> i64 {
+        self.as_ref().count_rows(table).await
+    }
+}
+
+/// A fresh, migrated store of type `S`.
+pub async fn temp_store<S: TestStore>() -> (S, Guard) {
+    S::temp().await
+}
+
+pub async fn count<S: TestStore>(store: &S, table: &str) -> i64 {
+    store.count_rows(table).await
 }
 
 /// What ResolveCustomer would say about `account` subscribing to `guance-dev`.
@@ -23,19 +69,15 @@ pub fn customer(account: &str) -> ResolvedCustomer {
 }
 
 /// An activation session for `account`, opened at time 0.
-pub async fn new_session(store: &SqliteStore, account: &str) -> SessionKey {
+pub async fn new_session<S: ActivationStore>(store: &S, account: &str) -> SessionKey {
     let key = SessionId::generate().key();
     store.record_fulfillment(&customer(account), &key, 0).await.expect("session");
     key
 }
 
 /// Records a fulfillment of `account` with license `l-…` `license` at time 0; returns the customer's id.
-pub async fn register(store: &SqliteStore, account: &str, license: &str) -> i64 {
+pub async fn register<S: ActivationStore>(store: &S, account: &str, license: &str) -> i64 {
     let mut resolved = customer(account);
     resolved.license_arn = Some(format!("arn:aws:license-manager::{account}:license:{license}"));
     store.record_fulfillment(&resolved, &SessionId::generate().key(), 0).await.expect("fulfillment").id
-}
-
-pub async fn count(store: &SqliteStore, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(store.pool()).await.expect("count")
 }
