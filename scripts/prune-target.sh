@@ -16,6 +16,6 @@ prune() {
     done
   done
 }
-prune "${CARGO_TARGET_DIR:?}/debug/deps" server app libserver libapp fulfillment metering events entitlements login
+prune "${CARGO_TARGET_DIR:?}/debug/deps" server app libserver libapp fulfillment metering events entitlements login multi_instance
 # `cargo test` also builds the examples (the metering benchmark).
 prune "$CARGO_TARGET_DIR/debug/examples" metering_bench
