@@ -22,3 +22,4 @@ node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site"
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).
 echo
 cargo run -q --release -p server --example metering_bench
+cargo run -q --release -p server --example activate_bench

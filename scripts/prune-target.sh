@@ -18,4 +18,4 @@ prune() {
 }
 prune "${CARGO_TARGET_DIR:?}/debug/deps" server app libserver libapp fulfillment metering events entitlements login multi_instance
 # `cargo test` also builds the examples (the metering benchmark).
-prune "$CARGO_TARGET_DIR/debug/examples" metering_bench
+prune "$CARGO_TARGET_DIR/debug/examples" metering_bench activate_bench
