@@ -10,7 +10,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?).join("i18n");
     // `interpolate_display`: `td_string!` may take {{ values }} (messages built in server functions).
     let options = ParseOptions::default().interpolate_display(true);
-    let infos = TranslationsInfos::parse(Config::new("en")?.parse_options(options))?;
+    let infos = TranslationsInfos::parse(Config::new("en")?.add_locale("zh")?.parse_options(options))?;
     infos.emit_diagnostics();
     infos.rerun_if_locales_changed();
     infos.generate_i18n_module(out)?;

@@ -282,7 +282,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
         "month" => td_string!(
             locale,
             settlement_refused_month,
-            date = query.from.map(crate::billing::iso_date).unwrap_or_default()
+            date = query.from.map(|at| crate::messages::date(locale, at)).unwrap_or_default()
         )
         .to_string(),
         "no_aws" => td_string!(locale, settlement_refused_no_aws).to_owned(),
@@ -352,7 +352,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                         // A workspace billed to an AWS account reads **Linked**, as in the wizard.
                         let linked = matches!(w.settlement, Settlement::AwsMarketplace { .. })
                             .then(|| view! { <strong class="tag tag-linked">{t!(i18n, state_linked)}</strong> " " });
-                        let since = w.since.map(crate::billing::iso_date).unwrap_or_default();
+                        let since = w.since.map(|at| crate::messages::date(locale, at)).unwrap_or_default();
                         let state = state_words(locale, &w.state);
                         let switch = match target_method(&w.settlement) {
                             SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),

@@ -102,6 +102,21 @@ pub async fn get_activation() -> Result<ActivationState, AppError> {
 
 /// Records the branch the buyer chose and moves to its first step. Without a choice, returns to the choice
 /// page with an error; without a session, returns to `/activate`, which explains where activation starts.
+/// The header's language switch: remembers `lang` (`en` or `zh`) in leptos_i18n's cookie for a year and goes
+/// back to the page (a path of this site; anything else goes to `/activate`).
+#[server(endpoint = "set_language")]
+pub async fn set_language(lang: Option<String>, back: Option<String>) -> Result<(), AppError> {
+    let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
+    let back = back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && !b.contains(['\r', '\n']))
+        .unwrap_or_else(|| "/activate".to_owned());
+    let cookie = format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let value = axum::http::HeaderValue::from_str(&cookie).map_err(server::unavailable)?;
+    expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, value);
+    leptos_axum::redirect(&back);
+    Ok(())
+}
+
 #[server(endpoint = "choose_branch")]
 pub async fn choose_branch(branch: Option<String>) -> Result<(), AppError> {
     use crate::ports::now;

@@ -104,10 +104,10 @@ pub fn month_key(at: i64) -> String {
     format!("{:04}-{:02}", date.year(), u8::from(date.month()))
 }
 
-/// `2026-11-28` (UTC; ISO until dates are formatted for the locale, issue 7).
-pub fn iso_date(at: i64) -> String {
+/// (year, month 1–12, day) of `at` (UTC); [`crate::messages::date`] says it in the page's language.
+pub fn ymd(at: i64) -> (i32, u8, u8) {
     let date = utc_date(at);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    (date.year(), u8::from(date.month()), date.day())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,8 +149,8 @@ mod tests {
         assert_eq!(month_key(next_month_start(at) - 1), "2026-11");
         // December rolls over into January.
         assert_eq!(month_key(next_month_start(1_796_083_200)), "2027-01");
-        assert_eq!(iso_date(0), "1970-01-01");
-        assert_eq!(iso_date(951_782_400), "2000-02-29");
+        assert_eq!(ymd(0), (1970, 1, 1));
+        assert_eq!(ymd(951_782_400), (2000, 2, 29));
         assert_eq!(SettlementMethod::parse("billing_center"), Some(SettlementMethod::BillingCenter));
         assert_eq!(SettlementMethod::parse("cash"), None);
     }

@@ -71,6 +71,35 @@ fn HydrationMarker() -> impl IntoView {
     });
 }
 
+/// The header's language switch: a form (so it works without JavaScript) offering the other language, named in
+/// that language; the choice is remembered in leptos_i18n's cookie and the page comes back in it.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    use i18n::{td_string, use_i18n, Locale};
+    let locale = use_i18n().get_locale_untracked();
+    let other = match locale {
+        Locale::en => "zh",
+        Locale::zh => "en",
+    };
+    let location = leptos_router::hooks::use_location();
+    let search = location.search.get_untracked();
+    let back = if search.is_empty() {
+        location.pathname.get_untracked()
+    } else {
+        format!("{}?{}", location.pathname.get_untracked(), search.trim_start_matches('?'))
+    };
+    let action = <api::SetLanguage as leptos::server_fn::ServerFn>::url();
+    view! {
+        <form class="language-switch" method="post" action=action>
+            <input type="hidden" name="back" value=back />
+            <button type="submit" name="lang" value=other lang=other class="language-switch-button"
+                aria-label=format!("{} – {}", td_string!(locale, language_switch_label), td_string!(locale, language_switch_to))>
+                {td_string!(locale, language_switch_to)}
+            </button>
+        </form>
+    }
+}
+
 /// The application: every page is rendered on the server; `#[island]`s are hydrated in the browser.
 #[component]
 pub fn App() -> impl IntoView {
@@ -95,6 +124,7 @@ fn Portal() -> impl IntoView {
             <header class="site-header">
                 <span class="brand">{t!(i18n, site_brand)}</span>
                 <span class="brand-sub">{t!(i18n, site_brand_sub)}</span>
+                <LanguageSwitch />
             </header>
             <HydrationMarker />
             <main id="main">

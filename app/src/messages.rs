@@ -52,6 +52,26 @@ pub fn locale_from_accept_language(header: Option<&str>) -> Locale {
     Locale::find_locale(&tags)
 }
 
+/// A calendar date (UTC) as the language writes it: "28 November 2026", "2026年11月28日".
+pub fn date(locale: Locale, at: i64) -> String {
+    let (year, month, day) = crate::billing::ymd(at);
+    let month = match month {
+        1 => td_string!(locale, month_1),
+        2 => td_string!(locale, month_2),
+        3 => td_string!(locale, month_3),
+        4 => td_string!(locale, month_4),
+        5 => td_string!(locale, month_5),
+        6 => td_string!(locale, month_6),
+        7 => td_string!(locale, month_7),
+        8 => td_string!(locale, month_8),
+        9 => td_string!(locale, month_9),
+        10 => td_string!(locale, month_10),
+        11 => td_string!(locale, month_11),
+        _ => td_string!(locale, month_12),
+    };
+    td_string!(locale, date_format, day = day, month = month, year = year).to_string()
+}
+
 pub fn site_name(locale: Locale, site: Site) -> &'static str {
     match site {
         Site::Cn1 => td_string!(locale, site_cn1),
@@ -294,6 +314,8 @@ mod tests {
 
     #[test]
     fn sites_and_field_errors_for_operators_read_plainly() {
+        assert_eq!(date(Locale::en, 1_795_867_200), "28 November 2026");
+        assert_eq!(date(Locale::zh, 1_795_867_200), "2026年11月28日");
         assert_eq!(site_name(Locale::en, Site::Cn2), "China Region 2 (Ningxia)");
         assert_eq!(site_name(Locale::en, Site::Us1), "International Region 1 (Oregon)");
         assert_eq!(describe_in(Locale::en, "AWS account ID", FieldError::Required), "Enter AWS account ID");
@@ -316,5 +338,41 @@ mod tests {
         assert_eq!(locale_from_accept_language(None), Locale::en);
         assert_eq!(locale_from_accept_language(Some("fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5")), Locale::en);
         assert_eq!(locale_from_accept_language(Some("garbage;;q=x,,")), Locale::en);
+    }
+}
+
+/// `make test` fails when the catalogues drift apart: a key in one and not the other, or a message whose
+/// `{{ placeholders }}` differ between the languages.
+#[cfg(all(test, feature = "ssr"))]
+mod catalogue_parity {
+    use std::collections::BTreeSet;
+
+    fn catalogue(text: &str) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            other => panic!("a catalogue is a JSON object of messages: {other:?}"),
+        }
+    }
+
+    fn placeholders(message: &str) -> BTreeSet<String> {
+        message
+            .split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.trim().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn english_and_chinese_have_the_same_keys_and_placeholders() {
+        let en = catalogue(include_str!("../locales/en.json"));
+        let zh = catalogue(include_str!("../locales/zh.json"));
+        let only_en: Vec<&String> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
+        let only_zh: Vec<&String> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
+        assert!(only_en.is_empty() && only_zh.is_empty(), "only in en.json: {only_en:?}; only in zh.json: {only_zh:?}");
+        for (key, english) in &en {
+            let (english, chinese) = (english.as_str().unwrap_or_default(), zh[key].as_str().unwrap_or_default());
+            assert!(!chinese.trim().is_empty(), "{key} has no Chinese");
+            assert_eq!(placeholders(english), placeholders(chinese), "{key}'s placeholders differ");
+        }
     }
 }

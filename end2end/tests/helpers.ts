@@ -119,7 +119,7 @@ export async function finishRegister(page: Page, testInfo: TestInfo, workspace: 
   await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
   await ready(page, testInfo);
   await page.getByLabel("Workspace name").fill(workspace);
-  await page.getByLabel("English").check();
+  await page.getByRole("radio", { name: "English" }).check();
   await page.getByLabel("I agree to the terms").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register\/check$/);

@@ -131,7 +131,7 @@ test("link a billing account, bind its workspace, create workspaces with and wit
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "create workspace in its error state");
   await page.getByLabel("Workspace name").fill("Staging");
-  await page.getByLabel("English").check();
+  await page.getByRole("radio", { name: "English" }).check();
   await page.getByLabel("Email").fill(owner.email);
   await page.getByRole("button", { name: "Send code" }).click();
   await expect(page.getByRole("status")).toContainText(`If a Guance account uses ${owner.email}, we sent`);
@@ -155,7 +155,7 @@ test("link a billing account, bind its workspace, create workspaces with and wit
   const member = unique("member");
   const memberEmail = `${member}@example.com`;
   await page.getByLabel("Workspace name").fill("Team B");
-  await page.getByLabel("中文").check();
+  await page.getByRole("radio", { name: "中文" }).check();
   await page.getByLabel("Username").fill(member);
   await page.getByLabel("Email").fill(memberEmail);
   await page.getByRole("button", { name: "Send code" }).click();
@@ -234,7 +234,7 @@ test("a code works once: creating a second workspace with the same code is refus
   ]) {
     await ready(page, testInfo);
     await page.getByLabel("Workspace name").fill(name);
-    await page.getByLabel("English").check();
+    await page.getByRole("radio", { name: "English" }).check();
     await page.getByLabel("Email").fill(owner.email);
     await page.getByLabel("Verification code").fill(code);
     await page.getByLabel("I agree to the terms").check();

@@ -52,7 +52,7 @@ test("the register path: basic information with an emailed code, company, worksp
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "step 3 in its error state");
   await page.getByLabel("Workspace name").fill("  Production  ");
-  await page.getByLabel("中文").check();
+  await page.getByRole("radio", { name: "中文" }).check();
   await page.getByLabel("I agree to the terms").check();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/activate\/register\/check$/);
@@ -62,7 +62,7 @@ test("the register path: basic information with an emailed code, company, worksp
   await ready(page, testInfo);
   await page.getByRole("link", { name: "Back" }).click();
   await expect(page.getByLabel("Workspace name")).toHaveValue("Production");
-  await expect(page.getByLabel("中文")).toBeChecked();
+  await expect(page.getByRole("radio", { name: "中文" })).toBeChecked();
   await expect(page.getByLabel("I agree to the terms")).toBeChecked();
   await ready(page, testInfo);
   await page.getByRole("link", { name: "Back" }).click();
@@ -292,7 +292,7 @@ test("the register path can be completed with the keyboard alone", async ({ page
 
   await tabTo(page, page.getByLabel("Workspace name"));
   await page.keyboard.type("Keys");
-  await tabTo(page, page.getByLabel("English"));
+  await tabTo(page, page.getByRole("radio", { name: "English" }));
   await page.keyboard.press("Space");
   await tabTo(page, page.getByLabel("I agree to the terms"));
   await page.keyboard.press("Space");
