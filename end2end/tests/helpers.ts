@@ -11,6 +11,20 @@ export async function ready(page: Page, testInfo: TestInfo): Promise<void> {
   if (jsEnabled(testInfo)) {
     await expect(page.locator('main[data-hydrated="true"]')).toHaveCount(1);
   }
+  // On a phone-sized window every page must fit its width (checked wherever a flow stops on a page).
+  if ((page.viewportSize()?.width ?? 1280) <= 480) {
+    await expectNoHorizontalScroll(page);
+  }
+}
+
+/** The page is no wider than the window: nothing to scroll sideways to. */
+export async function expectNoHorizontalScroll(page: Page): Promise<void> {
+  const { scrollWidth, innerWidth, url } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    url: location.pathname + location.search,
+  }));
+  expect(scrollWidth, `${url} is ${scrollWidth} px wide in a ${innerWidth} px window`).toBeLessThanOrEqual(innerWidth);
 }
 
 /** A fresh 12-digit AWS account id, so tests sharing one database never meet. */
