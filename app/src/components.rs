@@ -246,3 +246,53 @@ pub(crate) fn TermsField(checked: bool, error: Option<String>) -> impl IntoView 
         </div>
     }
 }
+
+/// The design tokens of `style/main.css` keep WCAG AA contrast: 4.5:1 for text, 3:1 for borders of controls
+/// and the focus ring.
+#[cfg(test)]
+mod design_tokens {
+    fn token(css: &str, name: &str) -> (f64, f64, f64) {
+        let start = css.find(&format!("--{name}: #")).unwrap_or_else(|| panic!("token --{name}")) + name.len() + 5;
+        let hex = &css[start..start + 6];
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map(f64::from).expect("hex colour") / 255.0;
+        (channel(0), channel(2), channel(4))
+    }
+
+    fn luminance((r, g, b): (f64, f64, f64)) -> f64 {
+        let linear = |c: f64| if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    }
+
+    fn contrast(css: &str, a: &str, b: &str) -> f64 {
+        let (la, lb) = (luminance(token(css, a)), luminance(token(css, b)));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn colour_pairs_meet_wcag_aa() {
+        let css = include_str!("../../style/main.css");
+        for (fg, bg) in [
+            ("text", "bg"),
+            ("muted", "bg"),
+            ("brand", "bg"),
+            ("error", "bg"),
+            ("success", "bg"),
+            ("warning", "bg"),
+            ("text", "panel"),
+            ("muted", "panel"),
+            ("brand", "panel"),
+            ("text", "panel-hover"),
+            ("on-brand", "brand"),
+            ("on-brand", "brand-dark"),
+            ("on-brand", "success"),
+            ("text", "focus"),
+        ] {
+            let ratio = contrast(css, fg, bg);
+            assert!(ratio >= 4.5, "--{fg} on --{bg}: {ratio:.2}:1 is under 4.5:1");
+        }
+        for (edge, bg) in [("border-strong", "bg"), ("error", "bg"), ("focus-ring-inner", "focus"), ("brand", "bg")] {
+            let ratio = contrast(css, edge, bg);
+            assert!(ratio >= 3.0, "--{edge} against --{bg}: {ratio:.2}:1 is under 3:1");
+        }
+    }
+}
