@@ -363,11 +363,11 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                         view! {
                             <tr data-testid="billing-row">
                                 <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
-                                <td>{site}</td>
-                                <td>{w.owner}</td>
-                                <td>{linked}{settlement}</td>
-                                <td>{since}</td>
-                                <td><strong class="tag">{state}</strong></td>
+                                <td data-label=td_string!(locale, col_site)>{site}</td>
+                                <td data-label=td_string!(locale, billing_owner)>{w.owner}</td>
+                                <td data-label=td_string!(locale, billing_settlement)>{linked}{settlement}</td>
+                                <td data-label=td_string!(locale, billing_since)>{since}</td>
+                                <td data-label=td_string!(locale, col_state)><strong class="tag">{state}</strong></td>
                                 <td>
                                     {switchable.then(|| view! {
                                         <form method="get" action="/billing">

@@ -400,9 +400,9 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                         view! {
                             <tr data-testid="workspace-row">
                                 <th scope="row">{row.name.clone()}</th>
-                                <td>{row.site_name(locale)}</td>
-                                <td>{row.language_name()}</td>
-                                <td><StateTag state=row.state /></td>
+                                <td data-label=td_string!(locale, col_site)>{row.site_name(locale)}</td>
+                                <td data-label=td_string!(locale, col_language)>{row.language_name()}</td>
+                                <td data-label=td_string!(locale, col_state)><StateTag state=row.state /></td>
                                 <td>{action}</td>
                             </tr>
                         }
