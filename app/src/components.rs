@@ -106,17 +106,19 @@ fn field_markup(
     }
 }
 
-/// **Verification code**: one input, `autocomplete="one-time-code"`, spaces ignored by the parser.
+/// **Verification code**: one input, `autocomplete="one-time-code"`, spaces ignored by the parser. `id` names
+/// the input (and prefixes its hint and error); the form field is always `code`.
 #[component]
-pub(crate) fn CodeField(error: Option<String>) -> impl IntoView {
+pub(crate) fn CodeField(#[prop(default = "code")] id: &'static str, error: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
-    let described = if error.is_some() { "code-hint code-error" } else { "code-hint" };
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let described = if error.is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() };
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
-            <label for="code">{t!(i18n, label_code)}</label>
-            <p class="hint" id="code-hint">{t!(i18n, code_hint)}</p>
-            {error.clone().map(|message| view! { <ErrorMessage id="code-error" message /> })}
-            <input class="input input-code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
+            <label for=id>{t!(i18n, label_code)}</label>
+            <p class="hint" id=hint_id>{t!(i18n, code_hint)}</p>
+            {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
+            <input class="input input-code" id=id name="code" inputmode="numeric" autocomplete="one-time-code"
                 aria-describedby=described aria-invalid=error.as_ref().map(|_| "true") />
         </div>
     }
@@ -201,22 +203,28 @@ fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: Coun
 }
 
 /// **Workspace language** (English / 中文), with the warning that it is fixed at creation.
+/// `id` prefixes the ids of its warning, error and options; the form field is always `language`.
 #[component]
-pub(crate) fn LanguageField(selected: String, error: Option<String>) -> impl IntoView {
+pub(crate) fn LanguageField(
+    #[prop(default = "language")] id: &'static str,
+    selected: String,
+    error: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let described = if error.is_some() { "language-warning language-error" } else { "language-warning" };
+    let (warning_id, error_id) = (format!("{id}-warning"), format!("{id}-error"));
+    let described = if error.is_some() { format!("{warning_id} {error_id}") } else { warning_id.clone() };
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             <fieldset aria-describedby=described>
                 <legend class="legend-s">{t!(i18n, answer_workspace_language)}</legend>
-                <p class="warning" id="language-warning">
+                <p class="warning" id=warning_id>
                     <strong>{t!(i18n, language_warning)}</strong>
                 </p>
-                {error.clone().map(|message| view! { <ErrorMessage id="language-error" message /> })}
+                {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
                 {[WorkspaceLanguage::English, WorkspaceLanguage::Chinese]
                     .into_iter()
                     .map(|language| {
-                        let id = format!("language-{}", language.code());
+                        let id = format!("{id}-{}", language.code());
                         view! {
                             <div class="radio">
                                 <input type="radio" id=id.clone() name="language" value=language.code()
@@ -231,17 +239,22 @@ pub(crate) fn LanguageField(selected: String, error: Option<String>) -> impl Int
     }
 }
 
-/// **I agree to the terms**.
+/// **I agree to the terms**. `id` names the checkbox (and prefixes its error); the form field is `terms`.
 #[component]
-pub(crate) fn TermsField(checked: bool, error: Option<String>) -> impl IntoView {
+pub(crate) fn TermsField(
+    #[prop(default = "terms")] id: &'static str,
+    checked: bool,
+    error: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let error_id = format!("{id}-error");
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
-            {error.clone().map(|message| view! { <ErrorMessage id="terms-error" message /> })}
+            {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <div class="checkbox">
-                <input type="checkbox" id="terms" name="terms" value="yes" checked=checked
-                    aria-describedby=error.as_ref().map(|_| "terms-error") />
-                <label for="terms">{t!(i18n, terms_label)}</label>
+                <input type="checkbox" id=id name="terms" value="yes" checked=checked
+                    aria-describedby=error.as_ref().map(|_| error_id.clone()) />
+                <label for=id>{t!(i18n, terms_label)}</label>
             </div>
         </div>
     }

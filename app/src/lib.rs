@@ -16,6 +16,7 @@ mod components;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod draft;
+mod gallery;
 mod link;
 pub mod messages;
 mod pages;
@@ -146,6 +147,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/billing") view=account::BillingPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=account::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
+                    <Route path=path!("/gallery") view=gallery::GalleryPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -87,7 +87,7 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
 }
 
 #[component]
-fn BranchOption(branch: Branch, label: &'static str, hint: &'static str, checked: bool) -> impl IntoView {
+pub(crate) fn BranchOption(branch: Branch, label: &'static str, hint: &'static str, checked: bool) -> impl IntoView {
     let id = format!("branch-{}", branch.code());
     let hint_id = format!("{id}-hint");
     view! {

@@ -214,7 +214,7 @@ async fn prod_mounts_no_dev_routes() {
         ("PORTAL_INTERNAL_TOKEN", "an-internal-token-of-32-characters!"),
     ])
     .await;
-    for path in ["/dev", "/_dev/mailbox", "/_dev/mailbox.json", "/_sim/aws/metering"] {
+    for path in ["/dev", "/gallery", "/_dev/mailbox", "/_dev/mailbox.json", "/_sim/aws/metering"] {
         let (status, _) = portal.get(path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }

@@ -1,0 +1,31 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, ready } from "./helpers";
+
+// /gallery (dev mode): every component state under a stable anchor, accessible in both languages.
+
+const ENTRIES = [
+  "text-field", "text-field-filled", "text-field-error", "text-field-long", "text-field-chinese", "password-field",
+  "code-field", "code-field-error", "send-code", "language-field", "language-field-error", "terms-field",
+  "terms-field-error", "branch-choice", "step-indicator", "error-summary", "state-tags",
+];
+
+test("the gallery shows every component state under its anchor, with its props, in English and Chinese", async ({ page }, testInfo) => {
+  await page.goto("/gallery");
+  await expect(page.getByRole("heading", { level: 1, name: "Component gallery" })).toBeVisible();
+  for (const id of ENTRIES) {
+    const entry = page.locator(`section#${id}`);
+    await expect(entry, id).toHaveCount(1);
+    await expect(entry.locator(".gallery-props"), id).not.toBeEmpty();
+  }
+  // The gallery renders the pages' own components: the same markup as the wizard's fields.
+  await expect(page.locator("#text-field-error .form-group-error .error-message")).toContainText("2 characters or more");
+  await expect(page.locator("#code-field input[autocomplete=one-time-code]")).toHaveCount(1);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/gallery");
+
+  await page.getByRole("button", { name: "Language – 中文" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh");
+  await expect(page.locator("#code-field label")).toHaveText("验证码");
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/gallery in Chinese");
+});
