@@ -16,7 +16,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export CHROMIUM_PATH ?= /usr/bin/chromium
 E2E_PORT ?= 3100
 
-.PHONY: help run test tools target-guard fmt clippy unit release e2e bench
+.PHONY: help run test tools target-guard fmt clippy unit release e2e bench baselines
 
 help:
 	@echo "make run   - install what is missing, build, serve http://127.0.0.1:3000 (dev mode)"
@@ -67,3 +67,13 @@ e2e: release
 
 bench: tools release
 	scripts/bench.sh
+
+# After an intended visual change: rewrite the screenshot baselines (end2end/tests/visual.spec.ts-snapshots/).
+baselines: release
+	rm -rf target/e2e && mkdir -p target/e2e
+	cd end2end && \
+	  PORTAL_BIN="$(CARGO_TARGET_DIR)/release/server" \
+	  PORTAL_SITE_ROOT="$(CURDIR)/target/site" \
+	  PORTAL_DATABASE_URL="sqlite://$(CURDIR)/target/e2e/portal.db?mode=rwc" \
+	  E2E_PORT=$(E2E_PORT) \
+	  npx playwright test tests/visual.spec.ts --project js --update-snapshots

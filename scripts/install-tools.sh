@@ -55,6 +55,14 @@ if ! command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
 
+# 5b. A Chinese font for Chromium (Debian's WenQuanYi Micro Hei): without one, Chinese pages render as empty
+#     boxes in the browser tests and their screenshots.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  say "installing Debian fonts-wqy-microhei"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei
+fi
+
 # 6. PostgreSQL from Debian, for the tests that run the store on it (each starts its own throwaway cluster with
 #    initdb; no server is left running) and for instances sharing one database.
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
