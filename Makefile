@@ -56,24 +56,20 @@ release: target-guard
 	cargo leptos build --release
 
 # Playwright starts the release binary itself (see end2end/playwright.config.ts) on a fresh database.
-e2e: release
-	rm -rf target/e2e && mkdir -p target/e2e
-	cd end2end && \
+# Playwright against the release build, on a fresh database.
+PLAYWRIGHT = rm -rf target/e2e && mkdir -p target/e2e && cd end2end && \
 	  PORTAL_BIN="$(CARGO_TARGET_DIR)/release/server" \
 	  PORTAL_SITE_ROOT="$(CURDIR)/target/site" \
 	  PORTAL_DATABASE_URL="sqlite://$(CURDIR)/target/e2e/portal.db?mode=rwc" \
 	  E2E_PORT=$(E2E_PORT) \
 	  npx playwright test
 
+e2e: release
+	$(PLAYWRIGHT)
+
 bench: tools release
 	scripts/bench.sh
 
 # After an intended visual change: rewrite the screenshot baselines (end2end/tests/visual.spec.ts-snapshots/).
 baselines: release
-	rm -rf target/e2e && mkdir -p target/e2e
-	cd end2end && \
-	  PORTAL_BIN="$(CARGO_TARGET_DIR)/release/server" \
-	  PORTAL_SITE_ROOT="$(CURDIR)/target/site" \
-	  PORTAL_DATABASE_URL="sqlite://$(CURDIR)/target/e2e/portal.db?mode=rwc" \
-	  E2E_PORT=$(E2E_PORT) \
-	  npx playwright test tests/visual.spec.ts --project js --update-snapshots
+	$(PLAYWRIGHT) tests/visual.spec.ts --project js --update-snapshots
