@@ -5,6 +5,7 @@
 use crate::components::{CodeField, LanguageField, SendCodeButton, TermsField, TextField};
 use crate::domain::Branch;
 use crate::i18n::{t, use_i18n};
+use crate::link::{BindControl, BindWords};
 use crate::pages::{BranchOption, ErrorSummary, NotFound};
 use crate::register::StepIndicator;
 use crate::workspaces::{StateTag, WorkspaceState};
@@ -52,7 +53,8 @@ fn Gallery() -> impl IntoView {
             <a href="#code-field">"Code field"</a> " · " <a href="#send-code">"Send code"</a> " · "
             <a href="#language-field">"Workspace language"</a> " · " <a href="#terms-field">"Terms"</a> " · "
             <a href="#branch-choice">"Radio cards"</a> " · " <a href="#step-indicator">"Step indicator"</a> " · "
-            <a href="#error-summary">"Error summary"</a> " · " <a href="#state-tags">"Workspace states"</a>
+            <a href="#error-summary">"Error summary"</a> " · " <a href="#state-tags">"Workspace states"</a> " · "
+            <a href="#bind-dialog">"Confirmation dialog"</a>
         </nav>
 
         <Entry id="text-field" title="Text field — empty, with a hint" props=r#"TextField id="g-username" label="Username" hint="3 to 32 characters…" value="""#>
@@ -109,6 +111,15 @@ fn Gallery() -> impl IntoView {
                 ("g-company".to_owned(), "Company name must be 2 characters or more".to_owned()),
                 ("g-code-error".to_owned(), "The verification code is not correct. You have 4 more tries".to_owned()),
             ] />
+        </Entry>
+        <Entry id="bind-dialog" title="Confirmation dialog — Bind (press it)" props=r#"BindControl workspace_id=0 name="Production" words=BindWords { … } action="/gallery""#>
+            <BindControl workspace_id=0 name="Production".to_owned() action="/gallery".to_owned() words=BindWords {
+                bind: "Bind".to_owned(),
+                title: "Bind “Production” to AWS account 1111-2222-3333?".to_owned(),
+                consequence: "From now on, Production is billed through AWS Marketplace to this AWS account.".to_owned(),
+                confirm: "Confirm".to_owned(),
+                cancel: "Cancel".to_owned(),
+            } />
         </Entry>
         <Entry id="state-tags" title="Workspace states" props=r#"StateTag state=Linked | Unlinked | SettledByOther"#>
             <p><StateTag state=WorkspaceState::Linked /> " " <StateTag state=WorkspaceState::Unlinked /> " "

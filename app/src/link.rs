@@ -448,7 +448,7 @@ pub struct BindWords {
 /// **Bind**: with JavaScript, a modal confirmation dialog (focus moves into it, Esc closes it, focus returns
 /// to the button); without, the button asks the page for its confirmation panel.
 #[island]
-fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String) -> impl IntoView {
+pub(crate) fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String) -> impl IntoView {
     let BindWords { bind, title, consequence, confirm, cancel } = words;
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let title_id = format!("bind-title-{workspace_id}");
@@ -464,6 +464,20 @@ fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String
             dialog.close();
         }
     };
+    // Tab and Shift+Tab go round the dialog's two buttons: focus never leaves it while it is open.
+    let (first, last) = (NodeRef::<leptos::html::Button>::new(), NodeRef::<leptos::html::Button>::new());
+    let trap = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let (Some(first), Some(last)) = (first.get(), last.get()) else { return };
+        let active = document().active_element().map(leptos::wasm_bindgen::JsValue::from);
+        let (from, to) = if ev.shift_key() { (&first, &last) } else { (&last, &first) };
+        if active.as_ref() == Some(from.as_ref()) {
+            ev.prevent_default();
+            let _ = to.focus();
+        }
+    };
     view! {
         <form method="get" action=WORKSPACES>
             <input type="hidden" name="confirm" value=workspace_id />
@@ -471,14 +485,14 @@ fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String
                 {bind} <span class="visually-hidden">{format!(" {name}")}</span>
             </button>
         </form>
-        <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
+        <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by on:keydown=trap>
             <h2 id=title_id>{title}</h2>
             <p>{consequence}</p>
             <form method="post" action=action>
                 <input type="hidden" name="workspace_id" value=workspace_id />
-                <button type="submit" class="button">{confirm}</button>
+                <button type="submit" class="button" node_ref=first>{confirm}</button>
                 " "
-                <button type="button" class="button button-secondary" on:click=close>{cancel}</button>
+                <button type="button" class="button button-secondary" node_ref=last on:click=close>{cancel}</button>
             </form>
         </dialog>
     }

@@ -6,7 +6,7 @@ import { expectAccessible, ready } from "./helpers";
 const ENTRIES = [
   "text-field", "text-field-filled", "text-field-error", "text-field-long", "text-field-chinese", "password-field",
   "code-field", "code-field-error", "send-code", "language-field", "language-field-error", "terms-field",
-  "terms-field-error", "branch-choice", "step-indicator", "error-summary", "state-tags",
+  "terms-field-error", "branch-choice", "step-indicator", "error-summary", "bind-dialog", "state-tags",
 ];
 
 test("the gallery shows every component state under its anchor, with its props, in English and Chinese", async ({ page }, testInfo) => {
@@ -28,4 +28,27 @@ test("the gallery shows every component state under its anchor, with its props, 
   await expect(page.locator("#code-field label")).toHaveText("验证码");
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "/gallery in Chinese");
+});
+
+test("the confirmation dialog takes focus, keeps it inside, closes on Esc and gives focus back", async ({ page }, testInfo) => {
+  test.skip(!testInfo.project.use.javaScriptEnabled, "without JavaScript Bind asks the page for its confirmation panel");
+  await page.goto("/gallery#bind-dialog");
+  await ready(page, testInfo);
+  const bind = page.locator("#bind-dialog").getByRole("button", { name: "Bind Production" });
+  await bind.focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Bind “Production” to AWS account 1111-2222-3333?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Confirm" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  // The page behind is inert: Tab never leaves the dialog.
+  for (let i = 0; i < 4; i += 1) {
+    await page.keyboard.press("Tab");
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await expectAccessible(page, testInfo, "the open confirmation dialog");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(bind).toBeFocused();
 });

@@ -8,7 +8,7 @@ import { ready, subscribeViaDev } from "./helpers";
 const ENTRIES = [
   "text-field", "text-field-filled", "text-field-error", "text-field-long", "text-field-chinese", "password-field",
   "code-field", "code-field-error", "send-code", "language-field", "language-field-error", "terms-field",
-  "terms-field-error", "branch-choice", "step-indicator", "error-summary", "state-tags",
+  "terms-field-error", "branch-choice", "step-indicator", "error-summary", "bind-dialog", "state-tags",
 ];
 const SIZES = [
   { name: "desktop", width: 1280, height: 900 },
