@@ -52,7 +52,9 @@ mod server {
         /// The account, when one matched, and its email address; never shown.
         pub account: Option<i64>,
         pub mail_to: Option<String>,
-        /// Words a password must not be built from (username, email).
+        /// Words a password must not be built from: what the visitor typed. Not the account's other name or
+        /// address — a strength message mentioning those would tell a stranger which username goes with an
+        /// email.
         pub personal: Vec<String>,
         #[serde(default)]
         pub flash: Flash,
@@ -82,9 +84,9 @@ mod server {
             Some(flow) => flow,
             None => {
                 let account = ports.store.reset_account(identifier).await.map_err(unavailable)?;
-                let (address, personal) = match &account {
-                    Some(a) => (format!("account:{}", a.id), vec![a.username.clone(), a.email.clone()]),
-                    None => (format!("reset:{}", identifier.to_lowercase()), vec![identifier.to_owned()]),
+                let address = match &account {
+                    Some(a) => format!("account:{}", a.id),
+                    None => format!("reset:{}", identifier.to_lowercase()),
                 };
                 Flow {
                     id: SessionId::generate().as_str().to_owned(),
@@ -92,7 +94,7 @@ mod server {
                     address,
                     account: account.as_ref().map(|a| a.id),
                     mail_to: account.map(|a| a.email),
-                    personal,
+                    personal: vec![identifier.to_owned()],
                     flash: Flash::default(),
                 }
             }

@@ -303,7 +303,7 @@ async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session
         .form(
             "/api/reset_password",
             &cookie,
-            &[("code", &code), ("password", "alicealicealice"), ("confirm_password", "alicealicealice")],
+            &[("code", &code), ("password", "passwordpassword"), ("confirm_password", "passwordpassword")],
         )
         .await;
     assert_eq!(weak.headers()[LOCATION], "/forgot-password/reset");
