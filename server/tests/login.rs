@@ -62,15 +62,7 @@ impl Logins for Portal {
 
     /// Posts a same-origin form (as the browser does without JavaScript).
     async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .header("sec-fetch-site", "same-origin")
-            .header("accept", "text/html")
-            .header("cookie", cookie)
-            .form(fields)
-            .send()
-            .await
-            .expect("post")
+        common::browser_form(&self.http, &self.base, path, cookie, fields).await
     }
 
     async fn mails_to(&self, address: &str) -> Vec<Value> {
@@ -88,9 +80,7 @@ fn main_of(page: &str) -> &str {
 
 /// The 6 digits of a code mail.
 fn code_in(mail: &Value) -> String {
-    let text = mail["text"].as_str().expect("text");
-    let at = text.find(|c: char| c.is_ascii_digit()).expect("a code");
-    text[at..at + 6].to_owned()
+    common::code_in(mail["text"].as_str().expect("text"))
 }
 
 /// The login session to use next: the newly set one, or the one we had.

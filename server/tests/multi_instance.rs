@@ -1,6 +1,8 @@
 //! Two portal processes on two ports sharing one PostgreSQL (a throwaway cluster): every piece of state that
 //! must be shared lives in the database, so a buyer may be served by either instance at any step.
 
+mod common;
+
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -70,16 +72,7 @@ async fn spawn(database_url: &str, aws: Option<&str>) -> Instance {
 impl Instance {
     /// A same-origin form post, as a browser without JavaScript sends it; returns (Location, new cookie).
     async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> (String, Option<String>) {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("sec-fetch-site", "same-origin")
-            .header("accept", "text/html")
-            .header("cookie", cookie)
-            .form(fields)
-            .send()
-            .await
-            .expect("post");
+        let res = common::browser_form(&self.http, &self.base, path, cookie, fields).await;
         let location = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let set = res
             .headers()
@@ -101,24 +94,13 @@ impl Instance {
 
     /// A buyer of `account` arrives from AWS Marketplace (a token of `aws`'s simulator); the activation cookie.
     async fn subscribe(&self, aws: &Instance, account: &str) -> String {
-        let minted = aws.json(reqwest::Method::POST, "/_sim/aws/tokens", json!({ "aws_account_id": account })).await;
-        let res = self
-            .http
-            .post(format!("{}/marketplace/aws", self.base))
-            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
-            .send()
-            .await
-            .expect("fulfill");
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        res.headers()[SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair").to_owned()
+        common::fulfill(&self.http, &aws.base, &self.base, json!({ "aws_account_id": account })).await
     }
 
     /// The 6-digit code in the newest mail this instance sent to `to`.
     async fn code_for(&self, to: &str) -> String {
         let mails = self.json(reqwest::Method::GET, &format!("/_dev/mailbox.json?to={to}"), Value::Null).await;
-        let text = mails[0]["text"].as_str().expect("a mail").to_owned();
-        let at = text.find(|c: char| c.is_ascii_digit()).expect("digits");
-        text[at..at + 6].to_owned()
+        common::code_in(mails[0]["text"].as_str().expect("a mail"))
     }
 }
 

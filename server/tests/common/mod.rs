@@ -53,30 +53,10 @@ impl Server {
     /// The buyer comes through AWS Marketplace with a token minted at `aws` as `mint` asks (the body of
     /// `POST /_sim/aws/tokens`). Returns the activation session cookie.
     pub async fn subscribe_minting(&self, aws: &Server, mint: Value) -> String {
-        let minted: Value = self
-            .http
-            .post(format!("{}/_sim/aws/tokens", aws.base))
-            .json(&mint)
-            .send()
-            .await
-            .expect("mint")
-            .json()
-            .await
-            .expect("json");
-        let res = self
-            .http
-            .post(format!("{}/marketplace/aws", self.base))
-            .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
-            .send()
-            .await
-            .expect("fulfill");
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
-        cookie.split(';').next().expect("pair").to_owned()
+        fulfill(&self.http, &aws.base, &self.base, mint).await
     }
 
     /// The id of `account`'s latest recorded customer (license).
-    #[allow(dead_code)]
     pub async fn customer_id(&self, account: &str) -> i64 {
         sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = $1 ORDER BY id DESC LIMIT 1")
             .bind(account)
@@ -133,4 +113,44 @@ impl Server {
         .expect("settlement");
         id
     }
+}
+
+/// Mints a registration token at the simulator of `aws` (the body of `POST /_sim/aws/tokens`) and posts it to
+/// `portal`'s `/marketplace/aws`, as AWS's Set Up Your Account does. Returns the activation cookie (`name=value`).
+pub async fn fulfill(http: &reqwest::Client, aws: &str, portal: &str, mint: Value) -> String {
+    let minted: Value =
+        http.post(format!("{aws}/_sim/aws/tokens")).json(&mint).send().await.expect("mint").json().await.expect("json");
+    let res = http
+        .post(format!("{portal}/marketplace/aws"))
+        .form(&[("x-amzn-marketplace-token", minted["token"].as_str().expect("token"))])
+        .send()
+        .await
+        .expect("fulfill");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
+    cookie.split(';').next().expect("pair").to_owned()
+}
+
+/// A same-origin form post to `base` + `path`, as a browser without JavaScript sends it.
+pub async fn browser_form(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    http.post(format!("{base}{path}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .form(fields)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// The 6-digit code in a code mail's text.
+pub fn code_in(text: &str) -> String {
+    let at = text.find(|c: char| c.is_ascii_digit()).expect("a code");
+    text[at..at + 6].to_owned()
 }
