@@ -55,7 +55,6 @@ unit: target-guard
 release: target-guard
 	cargo leptos build --release
 
-# Playwright starts the release binary itself (see end2end/playwright.config.ts) on a fresh database.
 # Playwright against the release build, on a fresh database.
 PLAYWRIGHT = rm -rf target/e2e && mkdir -p target/e2e && cd end2end && \
 	  PORTAL_BIN="$(CARGO_TARGET_DIR)/release/server" \

@@ -6,6 +6,7 @@
 
 use crate::api::AppError;
 use crate::billing::{BillingCenter, BillingState, Settlement, SettlementMethod, WorkspaceStart};
+use crate::components::{Button, ButtonKind, Notice, NoticeKind, SummaryList, SummaryRow};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
 use leptos::prelude::*;
@@ -162,13 +163,12 @@ pub fn LoginPage() -> impl IntoView {
         <Title text=page_title(locale, failed, td_string!(locale, login_title)) />
         {failed.then(|| view! { <crate::pages::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
         <h1>{t!(i18n, login_title)}</h1>
-        {reset.then(|| view! { <p class="notice" role="status">{t!(i18n, login_password_changed)}</p> })}
+        {reset.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, login_password_changed) /> })}
         <form method="post" action=action novalidate>
             <crate::components::TextField id="username" label=td_string!(locale, answer_username) value=username
                 autocomplete="username" error=failed.then(|| message.to_owned()) />
-            <crate::components::TextField id="password" label=td_string!(locale, answer_password) kind="password"
-                value="" autocomplete="current-password" error=None />
-            <button type="submit" class="button">{t!(i18n, button_login)}</button>
+            <crate::components::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
+            <Button label=td_string!(locale, button_login) />
         </form>
         <p><a href=crate::reset::REQUEST>{t!(i18n, login_forgot)}</a></p>
     }
@@ -269,7 +269,7 @@ fn LogoutButton() -> impl IntoView {
     let action = <Logout as leptos::server_fn::ServerFn>::url();
     view! {
         <form method="post" action=action class="logout">
-            <button type="submit" class="button button-secondary button-small">{t!(use_i18n(), button_logout)}</button>
+            <Button label=td_string!(use_i18n().get_locale_untracked(), button_logout) kind=ButtonKind::Secondary small=true />
         </form>
     }
 }
@@ -301,7 +301,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
         </div>
         {refusal.map(|message| view! { <crate::pages::ErrorSummary items=vec![("billing-workspaces".to_owned(), message)] /> })}
         <h1>{t!(i18n, billing_title)}</h1>
-        {query.changed.then(|| view! { <p class="notice" role="status">{t!(i18n, settlement_changed)}</p> })}
+        {query.changed.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, settlement_changed) /> })}
         {confirm.map(|w| {
             let to = target_method(&w.settlement);
             let to_words = match to {
@@ -318,9 +318,9 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                     <form method="post" action=change>
                         <input type="hidden" name="workspace_id" value=w.id />
                         <input type="hidden" name="to" value=to.code() />
-                        <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
+                        <Button label=td_string!(locale, button_confirm) busy_on_press=true />
                         " "
-                        <a href="/billing" class="button button-secondary">{t!(i18n, button_cancel)}</a>
+                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href="/billing" />
                     </form>
                 </div>
             }
@@ -359,7 +359,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                             SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
                         };
                         let switchable = w.state != BillingState::Locked;
-                        let switch_name = format!(" ({})", w.name);
+                        let switch_name = format!("({})", w.name);
                         view! {
                             <tr data-testid="billing-row">
                                 <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
@@ -372,9 +372,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                                     {switchable.then(|| view! {
                                         <form method="get" action="/billing">
                                             <input type="hidden" name="confirm" value=w.id />
-                                            <button type="submit" class="button button-secondary button-small">
-                                                {switch} <span class="visually-hidden">{switch_name.clone()}</span>
-                                            </button>
+                                            <Button label=switch label_suffix=switch_name.clone() kind=ButtonKind::Secondary small=true />
                                         </form>
                                     })}
                                 </td>
@@ -467,14 +465,13 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
             <LogoutButton />
         </div>
         <h1>{start.name.clone()}</h1>
-        <dl class="summary-list" data-testid="workspace-summary">
-            <div class="summary-row"><dt>{t!(i18n, col_site)}</dt><dd>{site_label}</dd></div>
-            <div class="summary-row"><dt>{t!(i18n, col_language)}</dt><dd>{language}</dd></div>
-            <div class="summary-row">
-                <dt>{t!(i18n, billing_settlement)}</dt>
-                <dd>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</dd>
-            </div>
-        </dl>
+        <SummaryList testid="workspace-summary">
+            <SummaryRow label=td_string!(locale, col_site)>{site_label}</SummaryRow>
+            <SummaryRow label=td_string!(locale, col_language)>{language}</SummaryRow>
+            <SummaryRow label=td_string!(locale, billing_settlement)>
+                {settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}
+            </SummaryRow>
+        </SummaryList>
         <h2>{t!(i18n, ws_datakit_heading)}</h2>
         <p>{t!(i18n, ws_datakit_intro)}</p>
         <label for="datakit-command" class="label">{t!(i18n, ws_command_label)}</label>

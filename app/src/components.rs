@@ -138,6 +138,7 @@ pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_
 #[island]
 fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: CountdownWords) -> impl IntoView {
     let CountdownWords { button, wait, announce_wait, announce_ready } = words;
+    let wait_id = format!("{field}-wait");
     let left = RwSignal::new(0_i64);
     let same_address = RwSignal::new(true);
     let announcement = RwSignal::new(String::new());
@@ -185,7 +186,7 @@ fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: Coun
                 value="send_code"
                 class="button button-secondary"
                 aria-disabled=move || waiting().then_some("true")
-                aria-describedby="send-code-wait"
+                aria-describedby=wait_id.clone()
                 on:click=move |ev| {
                     if left.get_untracked() > 0 && field_holds_sent_address() {
                         ev.prevent_default();
@@ -194,7 +195,7 @@ fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: Coun
             >
                 {button}
             </button>
-            <span class="hint send-code-wait" id="send-code-wait">
+            <span class="hint send-code-wait" id=wait_id>
                 {move || waiting().then(|| CountdownWords::fill(&wait, left.get()))}
             </span>
             <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
@@ -246,16 +247,263 @@ pub(crate) fn TermsField(
     checked: bool,
     error: Option<String>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let label = td_string!(page_locale(), terms_label);
+    view! { <Checkbox id name="terms" label checked error /> }
+}
+
+/// How a [`Button`] looks: the page's main action, or any other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ButtonKind {
+    #[default]
+    Primary,
+    Secondary,
+}
+
+/// **Button**: a submit button, or with `href` a link that looks like one. `label_suffix` is read by screen
+/// readers after the label (which workspace a row's button acts on); `intent` is sent as `intent=…` (for forms
+/// with several actions); `small` for actions in a row; `disabled` cannot be pressed; `busy` shows work in
+/// progress (a spinner, "please wait" for screen readers, presses ignored). With `busy_on_press` the button
+/// turns busy itself when pressed and ignores further presses, so a buyer who presses Activate twice sends it
+/// once (see [`Enhancements`]; without JavaScript the server's idempotent commit covers that).
+#[component]
+pub(crate) fn Button(
+    #[prop(into)] label: String,
+    #[prop(optional, into)] label_suffix: Option<String>,
+    #[prop(optional)] kind: ButtonKind,
+    #[prop(optional)] small: bool,
+    #[prop(default = "submit")] button_type: &'static str,
+    #[prop(optional)] intent: Option<&'static str>,
+    #[prop(optional, into)] href: Option<String>,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional)] busy: bool,
+    #[prop(optional)] busy_on_press: bool,
+) -> impl IntoView {
+    let mut class = String::from("button");
+    if kind == ButtonKind::Secondary {
+        class.push_str(" button-secondary");
+    }
+    if small {
+        class.push_str(" button-small");
+    }
+    let suffix = label_suffix.map(|s| view! { <span class="visually-hidden">{format!(" {s}")}</span> });
+    let Some(href) = href else {
+        if busy_on_press && !busy && !disabled {
+            class.push_str(" busy-on-press");
+        }
+        let busy_text = format!(" – {}", td_string!(page_locale(), button_busy));
+        return view! {
+            <button
+                class=class
+                type=button_type
+                name=intent.map(|_| "intent")
+                value=intent
+                disabled=disabled
+                aria-disabled=busy.then_some("true")
+                aria-busy=busy.then_some("true")
+            >
+                {label}
+                {suffix}
+                <span class="visually-hidden busy-text">{busy_text}</span>
+            </button>
+        }
+        .into_any();
+    };
+    view! { <a class=class href=href>{label}{suffix}</a> }.into_any()
+}
+
+fn set_busy(el: &leptos::web_sys::Element, busy: bool) {
+    for name in ["aria-busy", "aria-disabled"] {
+        let _ = if busy { el.set_attribute(name, "true") } else { el.remove_attribute(name) };
+    }
+}
+
+/// The page's progressive enhancements, by event delegation from one island without props (so they cost the
+/// browser bundle a few hundred bytes however many buttons use them): **Show / Hide** buttons of password
+/// fields appear and work; **busy-on-press** buttons turn busy when pressed and ignore further presses, and
+/// are ready again when the buyer comes back to the page (Back, from the browser's cache).
+#[island]
+pub(crate) fn Enhancements() -> impl IntoView {
+    use leptos::wasm_bindgen::JsCast;
+    let each = |class: &str, f: &dyn Fn(&leptos::web_sys::Element)| {
+        let found = document().get_elements_by_class_name(class);
+        // Collected first: the collection is live.
+        let all: Vec<_> = (0..found.length()).filter_map(|i| found.item(i)).collect();
+        all.iter().for_each(f);
+    };
+    Effect::new(move |_| each("password-toggle", &|el| drop(el.remove_attribute("hidden"))));
+    let _ = window_event_listener(leptos::ev::pageshow, move |_| each("busy-on-press", &|el| set_busy(el, false)));
+    let _ = window_event_listener(leptos::ev::click, |ev| {
+        let Some(target) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()) else { return };
+        if let Ok(Some(toggle)) = target.closest(".password-toggle") {
+            toggle_password(&toggle);
+        } else if let Ok(Some(button)) = target.closest(".busy-on-press") {
+            if button.has_attribute("aria-busy") {
+                ev.prevent_default();
+            } else {
+                set_busy(&button, true);
+            }
+        }
+    });
+}
+
+/// Shows or hides the password of the input a Show / Hide button controls, and changes the button's words
+/// (kept in its `data-*` attributes, in the page's language).
+fn toggle_password(toggle: &leptos::web_sys::Element) {
+    let Some(field) = toggle.get_attribute("aria-controls").and_then(|id| document().get_element_by_id(&id)) else {
+        return;
+    };
+    let showing = field.get_attribute("type").as_deref() == Some("text");
+    let _ = field.set_attribute("type", if showing { "password" } else { "text" });
+    let word = |name: &str| toggle.get_attribute(name).unwrap_or_default();
+    let (text, label) = if showing { ("data-show", "data-show-label") } else { ("data-hide", "data-hide-label") };
+    toggle.set_text_content(Some(&word(text)));
+    let _ = toggle.set_attribute("aria-label", &word(label));
+}
+
+/// How a [`Notice`] reads: information, a warning that needs the buyer's action, or a success.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum NoticeKind {
+    #[default]
+    Info,
+    Warning,
+    Success,
+}
+
+/// **Notification banner**: what just happened or what needs attention, announced politely
+/// (`role="status"`; with `announce=false` a standing state, not announced). `title` is an optional heading;
+/// `text` the message.
+#[component]
+pub(crate) fn Notice(
+    #[prop(optional)] kind: NoticeKind,
+    #[prop(optional, into)] title: Option<String>,
+    #[prop(into)] text: String,
+    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(default = true)] announce: bool,
+) -> impl IntoView {
+    let class = match kind {
+        NoticeKind::Info => "notice",
+        NoticeKind::Warning => "notice notice-warning",
+        NoticeKind::Success => "notice notice-success",
+    };
+    view! {
+        <div class=class role=announce.then_some("status") id=id data-testid=testid>
+            {title.map(|title| view! { <h2 class="notice-title">{title}</h2> })}
+            <p>{text}</p>
+        </div>
+    }
+}
+
+/// **Summary list**: label / value rows ([`SummaryRow`]), as on Check your answers.
+#[component]
+pub(crate) fn SummaryList(#[prop(optional)] testid: Option<&'static str>, children: Children) -> impl IntoView {
+    view! { <dl class="summary-list" data-testid=testid>{children()}</dl> }
+}
+
+/// One row of a [`SummaryList`]: `label`, the value (children), and with `change` a **Change** link to where
+/// the answer was given (its accessible name says which answer).
+#[component]
+pub(crate) fn SummaryRow(
+    #[prop(into)] label: String,
+    #[prop(optional, into)] change: Option<String>,
+    #[prop(optional)] testid: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let change_word = td_string!(page_locale(), change);
+    let which = format!(" {}", label.to_lowercase());
+    view! {
+        <div class="summary-row">
+            <dt>{label}</dt>
+            <dd data-testid=testid>{children()}</dd>
+            {change.map(|href| view! {
+                <dd class="summary-action">
+                    <a href=href>{change_word} <span class="visually-hidden">{which}</span></a>
+                </dd>
+            })}
+        </div>
+    }
+}
+
+/// **Select**: a labelled drop-down with a first "Not given" option. `id` is also the form field's name.
+#[component]
+pub(crate) fn Select(
+    id: &'static str,
+    #[prop(into)] label: String,
+    options: Vec<(&'static str, String)>,
+    #[prop(into)] selected: String,
+    error: Option<String>,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let has_error = error.is_some();
+    view! {
+        <div class="form-group" class:form-group-error=has_error>
+            <label for=id>{label}</label>
+            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
+            <select class="select" id=id name=id disabled=disabled aria-invalid=has_error.then_some("true")
+                aria-describedby=has_error.then(|| error_id.clone())>
+                <option value="" selected=selected.is_empty()>{td_string!(page_locale(), not_given)}</option>
+                {options
+                    .into_iter()
+                    .map(|(code, text)| view! { <option value=code selected=selected == code>{text}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// **Checkbox**: one box with its label. `id` names the box (and prefixes its error); `name`/`value` are what
+/// a checked box sends.
+#[component]
+pub(crate) fn Checkbox(
+    id: &'static str,
+    name: &'static str,
+    #[prop(default = "yes")] value: &'static str,
+    #[prop(into)] label: String,
+    checked: bool,
+    error: Option<String>,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
     let error_id = format!("{id}-error");
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <div class="checkbox">
-                <input type="checkbox" id=id name="terms" value="yes" checked=checked
+                <input type="checkbox" id=id name=name value=value checked=checked disabled=disabled
+                    aria-invalid=error.as_ref().map(|_| "true")
                     aria-describedby=error.as_ref().map(|_| error_id.clone()) />
-                <label for=id>{t!(i18n, terms_label)}</label>
+                <label for=id>{label}</label>
             </div>
+        </div>
+    }
+}
+
+/// **Password field**: a [`TextField`] of kind `password` with a **Show / Hide** toggle (JavaScript only; the
+/// toggle is hidden until the page is live, then [`Enhancements`] works it). Strength feedback is the server's: zxcvbn is too large for the
+/// browser bundle, so a weak password comes back with the estimator's advice as the field's error.
+#[component]
+pub(crate) fn PasswordField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "current-password")] autocomplete: &'static str,
+    error: Option<String>,
+) -> impl IntoView {
+    let locale = page_locale();
+    let (show, show_label) = (td_string!(locale, password_show), td_string!(locale, password_show_label));
+    view! {
+        <div class="password-field">
+            {match hint {
+                Some(hint) => view! { <TextField id label hint kind="password" value="" autocomplete error /> }.into_any(),
+                None => view! { <TextField id label kind="password" value="" autocomplete error /> }.into_any(),
+            }}
+            // Hidden until the page is live (see Enhancements): without JavaScript it could do nothing.
+            <button type="button" class="button button-secondary button-small password-toggle" hidden=true
+                aria-controls=id aria-label=show_label
+                data-show=show data-hide=td_string!(locale, password_hide)
+                data-show-label=show_label data-hide-label=td_string!(locale, password_hide_label)>
+                {show}
+            </button>
         </div>
     }
 }

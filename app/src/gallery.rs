@@ -2,12 +2,16 @@
 //! anchor with the props that produce it. It renders the components the pages use — nothing here is a copy —
 //! so a designer sees a change everywhere at once, and the visual checks compare the same markup.
 
-use crate::components::{CodeField, LanguageField, SendCodeButton, TermsField, TextField};
-use crate::domain::Branch;
+use crate::components::{
+    Button, ButtonKind, Checkbox, CodeField, LanguageField, Notice, NoticeKind, PasswordField, Select, SendCodeButton,
+    SummaryList, SummaryRow, TermsField, TextField,
+};
+use crate::domain::{Branch, Site};
 use crate::i18n::{t, use_i18n};
-use crate::link::{BindControl, BindWords};
+use crate::link::{BindControl, BindWords, SiteSelector, WorkspaceListRow};
 use crate::pages::{BranchOption, ErrorSummary, NotFound};
 use crate::register::StepIndicator;
+use crate::workspaces::WorkspaceRow;
 use crate::workspaces::{StateTag, WorkspaceState};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -49,13 +53,14 @@ fn Gallery() -> impl IntoView {
         <h1>"Component gallery"</h1>
         <p>"Every component in its states, as the pages render it. The header's switch shows them in Chinese."</p>
         <nav aria-label="Gallery entries" class="gallery-index">
-            <a href="#text-field">"Text field"</a> " · " <a href="#password-field">"Password field"</a> " · "
-            <a href="#code-field">"Code field"</a> " · " <a href="#send-code">"Send code"</a> " · "
-            <a href="#language-field">"Workspace language"</a> " · " <a href="#terms-field">"Terms"</a> " · "
-            <a href="#branch-choice">"Radio cards"</a> " · " <a href="#step-indicator">"Step indicator"</a> " · "
-            <a href="#error-summary">"Error summary"</a> " · " <a href="#state-tags">"Workspace states"</a> " · "
-            <a href="#bind-dialog">"Confirmation dialog"</a>
+            <ul>
+                {INDEX.iter().map(|(id, name)| view! { <li><a href=format!("#{id}")>{*name}</a></li> }).collect_view()}
+            </ul>
         </nav>
+
+        <Entry id="page-layout" title="Page layout — header with the language switch" props=r#"PageLayout { children }: SiteHeader, then <main id="main">"#>
+            <crate::SiteHeader />
+        </Entry>
 
         <Entry id="text-field" title="Text field — empty, with a hint" props=r#"TextField id="g-username" label="Username" hint="3 to 32 characters…" value="""#>
             <TextField id="g-username" label="Username" hint="3 to 32 characters: letters, digits, . _ -" value="" autocomplete="off" error=None />
@@ -72,8 +77,11 @@ fn Gallery() -> impl IntoView {
         <Entry id="text-field-chinese" title="Text field — Chinese text" props=r#"TextField id="g-zh" label="公司名称" hint="…" value="杭州观测云科技有限公司""#>
             <TextField id="g-zh" label="公司名称" hint="2 到 100 个字符" value="杭州观测云科技有限公司" autocomplete="off" error=Some("公司名称至少需要 2 个字符".to_owned()) />
         </Entry>
-        <Entry id="password-field" title="Password field — with an error" props=r#"TextField id="g-password" kind="password" error=Some("…")"#>
-            <TextField id="g-password" label="Password" kind="password" hint="At least 15 characters" value="" autocomplete="off" error=Some("This is a very common password. Add another word or two".to_owned()) />
+        <Entry id="password-field" title="Password field — Show / Hide" props=r#"PasswordField id="g-password" label="Password" hint="At least 15 characters" error=None"#>
+            <PasswordField id="g-password" label="Password" hint="At least 15 characters" autocomplete="off" error=None />
+        </Entry>
+        <Entry id="password-field-error" title="Password field — strength feedback" props=r#"PasswordField id="g-password-weak" label="Password" error=Some("This is a very common password…")"#>
+            <PasswordField id="g-password-weak" label="Password" autocomplete="off" error=Some("This is a very common password. Add another word or two".to_owned()) />
         </Entry>
         <Entry id="code-field" title="Code field — empty" props=r#"CodeField id="g-code" error=None"#>
             <CodeField id="g-code" error=None />
@@ -83,6 +91,28 @@ fn Gallery() -> impl IntoView {
         </Entry>
         <Entry id="send-code" title="Send code — ready" props=r#"SendCodeButton field="g-email" sent_to="" wait_secs=0"#>
             <SendCodeButton field="g-email" sent_to=String::new() wait_secs=0 />
+        </Entry>
+        <Entry id="send-code-waiting" title="Send code — waiting before another (disabled while it counts down)" props=r#"TextField id="g-sent" value="alice@example.com"; SendCodeButton field="g-sent" sent_to="alice@example.com" wait_secs=60"#>
+            <TextField id="g-sent" label="Email" kind="email" value="alice@example.com" autocomplete="off" error=None />
+            <SendCodeButton field="g-sent" sent_to="alice@example.com".to_owned() wait_secs=60 />
+        </Entry>
+        <Entry id="select" title="Select — nothing chosen" props=r#"Select id="g-industry" label="Industry (optional)" selected="" error=None"#>
+            <Select id="g-industry" label="Industry (optional)" options=options() selected="" error=None />
+        </Entry>
+        <Entry id="select-chosen" title="Select — chosen" props=r#"Select id="g-size" label="Company size" selected="b" error=None"#>
+            <Select id="g-size" label="Company size" options=options() selected="b" error=None />
+        </Entry>
+        <Entry id="select-error" title="Select — error" props=r#"Select id="g-select-error" selected="" error=Some("…")"#>
+            <Select id="g-select-error" label="Industry (optional)" options=options() selected="" error=Some("Choose one of the listed industries".to_owned()) />
+        </Entry>
+        <Entry id="select-disabled" title="Select — disabled" props=r#"Select id="g-select-disabled" selected="a" disabled=true"#>
+            <Select id="g-select-disabled" label="Company size" options=options() selected="a" error=None disabled=true />
+        </Entry>
+        <Entry id="checkbox" title="Checkbox — unchecked, checked, disabled, Chinese" props=r#"Checkbox id="g-box" name="news" label="…" checked=false | true; disabled=true"#>
+            <Checkbox id="g-box" name="news" label="Send me product news" checked=false error=None />
+            <Checkbox id="g-box-checked" name="news" label="Send me product news" checked=true error=None />
+            <Checkbox id="g-box-disabled" name="news" label="Send me product news (not available)" checked=false error=None disabled=true />
+            <Checkbox id="g-box-zh" name="news" label="我已阅读并同意服务条款" checked=false error=None />
         </Entry>
         <Entry id="language-field" title="Workspace language — chosen" props=r#"LanguageField id="g-language" selected="zh" error=None"#>
             <LanguageField id="g-language" selected="zh".to_owned() error=None />
@@ -102,6 +132,84 @@ fn Gallery() -> impl IntoView {
                 <BranchOption branch=Branch::Register label="No billing account" hint="Register a Guance account and billing account." checked=true />
                 <BranchOption branch=Branch::Link label="I have a billing account" hint="Link your existing billing account." checked=false />
             </fieldset>
+        </Entry>
+        <Entry id="button" title="Button — primary, secondary, small, link" props=r#"Button label="Continue"; kind=Secondary; small=true; href="/gallery""#>
+            <div class="gallery-row">
+                <Button label="Continue" button_type="button" />
+                <Button label="Cancel" kind=ButtonKind::Secondary button_type="button" />
+                <Button label="Bind" label_suffix="Production" kind=ButtonKind::Secondary small=true button_type="button" />
+                <Button label="Create a workspace" kind=ButtonKind::Secondary href="/gallery#button" />
+            </div>
+        </Entry>
+        <Entry id="button-disabled" title="Button — disabled" props=r#"Button label="Continue" disabled=true"#>
+            <div class="gallery-row">
+                <Button label="Continue" disabled=true button_type="button" />
+                <Button label="Cancel" kind=ButtonKind::Secondary disabled=true button_type="button" />
+            </div>
+        </Entry>
+        <Entry id="button-busy" title="Button — busy" props=r#"Button label="Activate" busy=true"#>
+            <div class="gallery-row">
+                <Button label="Activate" busy=true button_type="button" />
+                <Button label="Send code" kind=ButtonKind::Secondary busy=true button_type="button" />
+            </div>
+        </Entry>
+        <Entry id="button-press" title="Button — busy on press (press it)" props=r#"Button label="Activate" busy_on_press=true"#>
+            <Button label="Activate" busy_on_press=true button_type="button" />
+        </Entry>
+        <Entry id="button-long" title="Button — long label, Chinese label" props=r#"Button label="Register and create the workspace…"; label="激活""#>
+            <div class="gallery-row">
+                <Button label="Register a Guance account and create the workspace on the Frankfurt site" button_type="button" />
+                <Button label="激活" button_type="button" />
+                <Button label="取消" kind=ButtonKind::Secondary button_type="button" />
+            </div>
+        </Entry>
+        <Entry id="notice" title="Notification banner — information" props=r#"Notice text="We sent a code to alice@example.com…""#>
+            <Notice text="We sent a 6-digit code to alice@example.com. It expires in 10 minutes" />
+        </Entry>
+        <Entry id="notice-warning" title="Notification banner — warning with a title" props=r#"Notice kind=Warning title="Your payment failed" text="…""#>
+            <Notice kind=NoticeKind::Warning title="AWS could not take your payment" text="Update your payment method in the AWS console; your workspaces keep running for 14 days." />
+        </Entry>
+        <Entry id="notice-success" title="Notification banner — success, Chinese" props=r#"Notice kind=Success text="邮箱已验证""#>
+            <Notice kind=NoticeKind::Success text="Your email address is verified" />
+            <Notice kind=NoticeKind::Success text="邮箱已验证。验证码在 10 分钟内有效，请勿将其告诉任何人。" />
+        </Entry>
+        <Entry id="summary-list" title="Summary list — with Change links" props=r#"SummaryList { SummaryRow label="Username" change="/activate/register" { "alice" } … }"#>
+            <SummaryList>
+                <SummaryRow label="Username" change="/gallery#summary-list">"alice"</SummaryRow>
+                <SummaryRow label="Company name" change="/gallery#summary-list">"Observability of the payments platform in the Frankfurt region, Ltd."</SummaryRow>
+                <SummaryRow label="公司名称" change="/gallery#summary-list">"杭州观测云科技有限公司"</SummaryRow>
+            </SummaryList>
+        </Entry>
+        <Entry id="summary-list-plain" title="Summary list — without Change links" props=r#"SummaryList { SummaryRow label="AWS account" { "1111-2222-3333" } … }"#>
+            <SummaryList>
+                <SummaryRow label="AWS account">"1111-2222-3333"</SummaryRow>
+                <SummaryRow label="Settlement"><StateTag state=WorkspaceState::Linked /></SummaryRow>
+            </SummaryList>
+        </Entry>
+        <Entry id="site-selector" title="Site selector" props=r#"SiteSelector site=Site::Cn2 back="/gallery#site-selector""#>
+            <SiteSelector site=Site::Cn2 back="/gallery#site-selector".to_owned() />
+        </Entry>
+        <Entry id="workspace-rows" title="Workspace list rows — each state, a long and a Chinese name" props=r#"WorkspaceListRow row=WorkspaceRow { state: Linked | Unlinked | SettledByOther, … } aws_account="1111-2222-3333""#>
+            <table class="table">
+                <caption class="visually-hidden">"Workspaces"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Workspace"</th>
+                        <th scope="col">"Site"</th>
+                        <th scope="col">"Language"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {workspace_rows()
+                        .into_iter()
+                        .map(|row| view! {
+                            <WorkspaceListRow row aws_account="1111-2222-3333".to_owned() bind_action="/gallery".to_owned() />
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
         </Entry>
         <Entry id="step-indicator" title="Step indicator" props=r#"StepIndicator step=2"#>
             <StepIndicator step=2 />
@@ -126,4 +234,47 @@ fn Gallery() -> impl IntoView {
                <StateTag state=WorkspaceState::SettledByOther /></p>
         </Entry>
     }
+}
+
+const INDEX: [(&str, &str); 19] = [
+    ("page-layout", "Page layout"),
+    ("text-field", "Text field"),
+    ("password-field", "Password field"),
+    ("code-field", "Code field"),
+    ("send-code", "Send code"),
+    ("select", "Select"),
+    ("checkbox", "Checkbox"),
+    ("language-field", "Workspace language"),
+    ("terms-field", "Terms"),
+    ("branch-choice", "Radio cards"),
+    ("button", "Button"),
+    ("notice", "Notification banner"),
+    ("summary-list", "Summary list"),
+    ("site-selector", "Site selector"),
+    ("workspace-rows", "Workspace list row"),
+    ("step-indicator", "Step indicator"),
+    ("error-summary", "Error summary"),
+    ("bind-dialog", "Confirmation dialog"),
+    ("state-tags", "Workspace states"),
+];
+
+fn options() -> Vec<(&'static str, String)> {
+    vec![("a", "1–49 people".to_owned()), ("b", "50–499 people".to_owned()), ("c", "500 people or more".to_owned())]
+}
+
+fn workspace_rows() -> Vec<WorkspaceRow> {
+    let row = |id, name: &str, language: &str, state| WorkspaceRow {
+        id,
+        name: name.to_owned(),
+        site_code: Site::Cn2.code().to_owned(),
+        language_code: language.to_owned(),
+        state,
+    };
+    vec![
+        row(101, "Production", "en", WorkspaceState::Linked),
+        row(102, "Staging", "en", WorkspaceState::Unlinked),
+        row(103, "Finance team", "en", WorkspaceState::SettledByOther),
+        row(104, "Observability of the payments platform in the Frankfurt region", "en", WorkspaceState::Unlinked),
+        row(105, "生产环境", "zh", WorkspaceState::Linked),
+    ]
 }

@@ -4,6 +4,8 @@
 //! ports), and with `hydrate` into the browser bundle, which holds only the `#[island]` components (Leptos
 //! islands mode keeps the wasm small; forms post to server functions and work without JavaScript). Nothing server-only (sqlx, the
 //! AWS SDK, mail) is reachable from here: the server provides implementations of [`ports`] via context.
+// The gallery page is one long view: its type is deeper than the default limit of 128.
+#![recursion_limit = "256"]
 
 // The translation catalogue (`locales/*.json`), compiled by `build.rs`: `i18n::{Locale, t!, td!, td_string!,
 // I18nContextProvider, use_i18n}`.
@@ -101,6 +103,32 @@ fn LanguageSwitch() -> impl IntoView {
     }
 }
 
+/// **Site header**: the brand and the language switch (which needs the router: it sends the buyer back to
+/// the page they were on).
+#[component]
+pub(crate) fn SiteHeader() -> impl IntoView {
+    use i18n::{t, use_i18n};
+    let i18n = use_i18n();
+    view! {
+        <header class="site-header">
+            <span class="brand">{t!(i18n, site_brand)}</span>
+            <span class="brand-sub">{t!(i18n, site_brand_sub)}</span>
+            <LanguageSwitch />
+        </header>
+    }
+}
+
+/// **Page layout**: the [`SiteHeader`] and the page's content (children) in `<main id="main">`.
+#[component]
+fn PageLayout(children: Children) -> impl IntoView {
+    view! {
+        <SiteHeader />
+        <HydrationMarker />
+        <components::Enhancements />
+        <main id="main">{children()}</main>
+    }
+}
+
 /// The application: every page is rendered on the server; `#[island]`s are hydrated in the browser.
 #[component]
 pub fn App() -> impl IntoView {
@@ -115,20 +143,13 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Portal() -> impl IntoView {
-    use i18n::{t, td_string, use_i18n};
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    use i18n::{td_string, use_i18n};
+    let locale = use_i18n().get_locale_untracked();
     view! {
         <Stylesheet id="leptos" href="/pkg/portal.css" />
         <Title formatter=move |title: String| format!("{title} – {}", td_string!(locale, title_suffix)) />
         <Router>
-            <header class="site-header">
-                <span class="brand">{t!(i18n, site_brand)}</span>
-                <span class="brand-sub">{t!(i18n, site_brand_sub)}</span>
-                <LanguageSwitch />
-            </header>
-            <HydrationMarker />
-            <main id="main">
+            <PageLayout>
                 <Routes fallback=pages::NotFound>
                     // Async: the server waits for the page's data and sends complete HTML, so titles,
                     // status codes and content are right without JavaScript.
@@ -149,7 +170,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=gallery::GalleryPage ssr=SsrMode::Async />
                 </Routes>
-            </main>
+            </PageLayout>
         </Router>
     }
 }

@@ -6,7 +6,10 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::AppError;
-use crate::components::{CodeField, LanguageField, SendCodeButton, TermsField, TextField};
+use crate::components::{
+    Button, ButtonKind, CodeField, LanguageField, Notice, NoticeKind, PasswordField, SendCodeButton, TermsField,
+    TextField,
+};
 use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
@@ -91,7 +94,7 @@ pub async fn choose_site(site: Option<String>, back: Option<String>) -> Result<(
 
 /// The Site selector, at the top right of the link branch's pages. `back` is the page's own address.
 #[component]
-fn SiteSelector(site: Site, back: String) -> impl IntoView {
+pub(crate) fn SiteSelector(site: Site, back: String) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let action = <ChooseSite as leptos::server_fn::ServerFn>::url();
@@ -105,7 +108,7 @@ fn SiteSelector(site: Site, back: String) -> impl IntoView {
                     .map(|s| view! { <option value=s.code() selected=s == site>{site_name(locale, s)}</option> })
                     .collect_view()}
             </select>
-            <button type="submit" class="button button-secondary button-small">{t!(i18n, change_site)}</button>
+            <Button label=td_string!(locale, change_site) kind=ButtonKind::Secondary small=true />
             <p class="hint" id="site-hint">{t!(i18n, site_selector_hint)}</p>
         </form>
     }
@@ -234,7 +237,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
         <p>
             {t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}
         </p>
-        {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+        {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         <form method="post" action=action novalidate>
             <button type="submit" name="intent" value="link" class="implicit-submit" tabindex="-1" aria-hidden="true">
                 {t!(i18n, button_link)}
@@ -243,7 +246,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
                 autocomplete="username" error=e("username") />
             <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             <CodeField error=code_error />
-            <button type="submit" name="intent" value="link" class="button">{t!(i18n, button_link)}</button>
+            <Button label=td_string!(locale, button_link) intent="link" busy_on_press=true />
         </form>
     }
 }
@@ -356,7 +359,7 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
             {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong> {t!(i18n, workspaces_intro_2)}
             <strong>{data.aws_account.clone()}</strong> {t!(i18n, workspaces_intro_3)}
         </p>
-        {data.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+        {data.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         {data.confirm.clone().map(|row| {
             view! {
                 <div class="confirm-panel" role="region" aria-labelledby="confirm-title">
@@ -364,9 +367,9 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                     <p>{bind_consequence(&row, &aws_account)}</p>
                     <form method="post" action=bind>
                         <input type="hidden" name="workspace_id" value=row.id />
-                        <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
+                        <Button label=td_string!(locale, button_confirm) busy_on_press=true />
                         " "
-                        <a href=WORKSPACES class="button button-secondary">{t!(i18n, button_cancel)}</a>
+                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href=WORKSPACES />
                     </form>
                 </div>
             }
@@ -386,26 +389,8 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                 {data
                     .rows
                     .iter()
-                    .map(|row| {
-                        let action = (row.state == WorkspaceState::Unlinked).then(|| {
-                            let words = BindWords {
-                                bind: td_string!(locale, button_bind).to_owned(),
-                                title: td_string!(locale, bind_title, name = row.name.as_str()).to_string(),
-                                consequence: bind_consequence(row, &aws_account),
-                                confirm: td_string!(locale, button_confirm).to_owned(),
-                                cancel: td_string!(locale, button_cancel).to_owned(),
-                            };
-                            view! { <BindControl workspace_id=row.id name=row.name.clone() words action=bind.to_owned() /> }
-                        });
-                        view! {
-                            <tr data-testid="workspace-row">
-                                <th scope="row">{row.name.clone()}</th>
-                                <td data-label=td_string!(locale, col_site)>{row.site_name(locale)}</td>
-                                <td data-label=td_string!(locale, col_language)>{row.language_name()}</td>
-                                <td data-label=td_string!(locale, col_state)><StateTag state=row.state /></td>
-                                <td>{action}</td>
-                            </tr>
-                        }
+                    .map(|row| view! {
+                        <WorkspaceListRow row=row.clone() aws_account=aws_account.clone() bind_action=bind.to_owned() />
                     })
                     .collect_view()}
             </tbody>
@@ -413,19 +398,45 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
         {(data.rows.is_empty()).then(|| view! { <p>{t!(i18n, no_workspaces)}</p> })}
         <h2>{t!(i18n, create_title)}</h2>
         <p>{if any_bindable { td_string!(locale, create_also) } else { td_string!(locale, create_none) }}</p>
-        <p><a class="button button-secondary" href=CREATE>{t!(i18n, button_create_workspace)}</a></p>
+        <p><Button label=td_string!(locale, button_create_workspace) kind=ButtonKind::Secondary href=CREATE /></p>
         {if any_linked {
             view! {
                 <h2>{t!(i18n, finish_heading)}</h2>
                 <p>{t!(i18n, finish_text)}</p>
                 <form method="post" action=finish>
-                    <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
+                    <Button label=td_string!(locale, button_confirm) busy_on_press=true />
                 </form>
             }
                 .into_any()
         } else {
             view! { <p class="hint">{t!(i18n, finish_hint)}</p> }.into_any()
         }}
+    }
+}
+
+/// **Workspace list row**: name, site, language, its [`StateTag`], and **Bind** (with its confirmation dialog)
+/// when the workspace is unlinked and so can be billed to `aws_account`. `bind_action` is where Bind posts.
+#[component]
+pub(crate) fn WorkspaceListRow(row: WorkspaceRow, aws_account: String, bind_action: String) -> impl IntoView {
+    let locale = page_locale();
+    let action = (row.state == WorkspaceState::Unlinked).then(|| {
+        let words = BindWords {
+            bind: td_string!(locale, button_bind).to_owned(),
+            title: td_string!(locale, bind_title, name = row.name.as_str()).to_string(),
+            consequence: bind_consequence(&row, &aws_account),
+            confirm: td_string!(locale, button_confirm).to_owned(),
+            cancel: td_string!(locale, button_cancel).to_owned(),
+        };
+        view! { <BindControl workspace_id=row.id name=row.name.clone() words action=bind_action /> }
+    });
+    view! {
+        <tr data-testid="workspace-row">
+            <th scope="row">{row.name.clone()}</th>
+            <td data-label=td_string!(locale, col_site)>{row.site_name(locale)}</td>
+            <td data-label=td_string!(locale, col_language)>{row.language_name()}</td>
+            <td data-label=td_string!(locale, col_state)><StateTag state=row.state /></td>
+            <td>{action}</td>
+        </tr>
     }
 }
 
@@ -805,9 +816,9 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     </div>
                 </fieldset>
             </div>
-            <button type="submit" class="button button-secondary">{t!(i18n, button_choose)}</button>
+            <Button label=td_string!(locale, button_choose) kind=ButtonKind::Secondary />
         </form>
-        {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+        {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         {chosen.then(|| view! {
             <form method="post" action=action novalidate>
                 <input type="hidden" name="account" value=form.account.clone() />
@@ -822,10 +833,10 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username)
                         value=form.username.clone() autocomplete="username" hint=td_string!(locale, username_hint)
                         error=e("username") />
-                    <TextField id="password" label=td_string!(locale, answer_password) kind="password" value=""
+                    <PasswordField id="password" label=td_string!(locale, answer_password)
                         autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
-                    <TextField id="confirm_password" label=td_string!(locale, label_confirm_password) kind="password"
-                        value="" autocomplete="new-password" error=e("confirm_password") />
+                    <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_password)
+                        autocomplete="new-password" error=e("confirm_password") />
                 })}
                 <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email"
                     value=form.email.clone() autocomplete="email"
@@ -833,7 +844,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     error=e("email") />
                 <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
                 {if form.email_verified {
-                    view! { <p class="notice" id="code">{t!(i18n, email_verified)}</p> }.into_any()
+                    view! { <Notice kind=NoticeKind::Success id="code" announce=false text=td_string!(locale, email_verified) /> }.into_any()
                 } else {
                     view! { <CodeField error=code_error.clone() /> }.into_any()
                 }}
@@ -842,9 +853,8 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                         value=form.phone.clone() autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
                 })}
                 <TermsField checked=form.terms error=terms_error.clone() />
-                <button type="submit" name="intent" value="create" class="button">
-                    {if new_account { td_string!(locale, button_register_create) } else { td_string!(locale, button_create_workspace) }}
-                </button>
+                <Button intent="create" busy_on_press=true
+                    label=if new_account { td_string!(locale, button_register_create) } else { td_string!(locale, button_create_workspace) } />
             </form>
         })}
     }

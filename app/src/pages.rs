@@ -1,6 +1,7 @@
 //! The pages of the portal. One wizard step per component; the wizard's branches follow in later issues.
 
 use crate::api::{self, ActivationState, ActivationSummary, AppError};
+use crate::components::{Button, Notice, NoticeKind, SummaryList, SummaryRow};
 use crate::domain::Branch;
 use crate::i18n::{t, td_string, use_i18n};
 use leptos::html;
@@ -45,21 +46,15 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
         {has_error.then(|| view! { <ErrorSummary items=vec![("branch-register".into(), message.into())] /> })}
         <h1>{t!(i18n, activate_heading)}</h1>
         {summary.payment_failed.then(|| view! {
-            <div class="notice notice-warning" role="status" data-testid="payment-failed">
-                <h2>{t!(i18n, payment_failed_heading)}</h2>
-                <p>{t!(i18n, payment_failed_text)}</p>
-            </div>
+            <Notice kind=NoticeKind::Warning testid="payment-failed" title=td_string!(locale, payment_failed_heading)
+                text=td_string!(locale, payment_failed_text) />
         })}
-        <dl class="summary-list">
-            <div class="summary-row">
-                <dt>{t!(i18n, activate_aws_account)}</dt>
-                <dd data-testid="aws-account">{summary.aws_account_id.display_grouped()}</dd>
-            </div>
-            <div class="summary-row">
-                <dt>{t!(i18n, activate_product)}</dt>
-                <dd>{summary.product_code.to_string()}</dd>
-            </div>
-        </dl>
+        <SummaryList>
+            <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
+                {summary.aws_account_id.display_grouped()}
+            </SummaryRow>
+            <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
+        </SummaryList>
         <form method="post" action=action novalidate>
             <div class="form-group" class:form-group-error=has_error>
                 <fieldset aria-describedby=has_error.then_some("branch-error")>
@@ -79,9 +74,7 @@ fn ChooseBranch(summary: ActivationSummary) -> impl IntoView {
                     />
                 </fieldset>
             </div>
-            <button type="submit" class="button">
-                {t!(i18n, button_continue)}
-            </button>
+            <Button label=td_string!(locale, button_continue) />
         </form>
     }
 }
@@ -271,7 +264,7 @@ pub fn DevPage() -> impl IntoView {
                                         autocomplete="off"
                                     />
                                 </div>
-                                <button type="submit" class="button">"Subscribe"</button>
+                                <Button label="Subscribe" />
                             </form>
                         }
                             .into_any()

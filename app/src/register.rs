@@ -6,7 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::{ActivationSummary, AppError};
-use crate::components::{CodeField, SendCodeButton, TextField};
+use crate::components::{Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
 use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 use crate::i18n::{t, td_string, use_i18n};
@@ -394,7 +394,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             <strong>{form.summary.aws_account_id.display_grouped()}</strong>
             {t!(i18n, activating_after)}
         </p>
-        {form.notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+        {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         <form method="post" action=action novalidate>
             // Enter in any field continues (the first submit button in a form is its default).
             <button type="submit" name="intent" value="continue" class="implicit-submit" tabindex="-1" aria-hidden="true">
@@ -421,22 +421,22 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             </div>
             <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username) value=form.username.clone()
                 autocomplete="username" hint=td_string!(locale, username_hint) error=e("username") />
-            <TextField id="password" label=td_string!(locale, answer_password) kind="password" value="" autocomplete="new-password"
+            <PasswordField id="password" label=td_string!(locale, answer_password) autocomplete="new-password"
                 hint=if form.password_kept { td_string!(locale, password_kept_hint) } else { td_string!(locale, password_hint) }
                 error=e("password") />
-            <TextField id="confirm_password" label=td_string!(locale, label_confirm_password) kind="password" value=""
+            <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_password)
                 autocomplete="new-password" error=e("confirm_password") />
             <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email" value=form.email.clone()
                 autocomplete="email" hint=td_string!(locale, email_hint) error=e("email") />
             <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             {if form.email_verified {
-                view! { <p class="notice" id="code">{t!(i18n, email_verified)}</p> }.into_any()
+                view! { <Notice kind=NoticeKind::Success id="code" announce=false text=td_string!(locale, email_verified) /> }.into_any()
             } else {
                 view! { <CodeField error=e("code") /> }.into_any()
             }}
             <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone_optional) kind="tel" value=form.phone.clone()
                 autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
-            <button type="submit" name="intent" value="continue" class="button">{t!(i18n, button_continue)}</button>
+            <Button label=td_string!(locale, button_continue) intent="continue" />
         </form>
     }
 }

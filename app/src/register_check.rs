@@ -2,6 +2,7 @@
 //! returns here), **Activate**, and the completion page where the new workspace reads **Linked**.
 
 use crate::api::AppError;
+use crate::components::{Button, SummaryList, SummaryRow};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::pages::{wizard_page, Step};
 use crate::register::StepIndicator;
@@ -265,31 +266,19 @@ fn CheckView(data: CheckData) -> impl IntoView {
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=errors.clone() /> })}
         <StepIndicator step=4 />
         <h1>{t!(i18n, check_title)}</h1>
-        <dl class="summary-list">
+        <SummaryList>
             {answers
                 .into_iter()
-                .map(|a| {
-                    view! {
-                        <div class="summary-row">
-                            <dt>{a.label.clone()}</dt>
-                            <dd>{a.value}</dd>
-                            <dd class="summary-action">
-                                <a href=a.change>
-                                    {t!(i18n, change)} <span class="visually-hidden">{format!(" {}", a.label.to_lowercase())}</span>
-                                </a>
-                            </dd>
-                        </div>
-                    }
-                })
+                .map(|a| view! { <SummaryRow label=a.label change=a.change>{a.value}</SummaryRow> })
                 .collect_view()}
-        </dl>
+        </SummaryList>
         <h2>{t!(i18n, check_now_activate)}</h2>
         <p>
             {t!(i18n, check_activate_explained)} <strong>{aws_account}</strong>
             {t!(i18n, check_activate_explained_after)}
         </p>
         <form method="post" action=action>
-            <button type="submit" class="button">{t!(i18n, button_activate)}</button>
+            <Button label=td_string!(locale, button_activate) busy_on_press=true />
         </form>
     }
 }
@@ -347,36 +336,26 @@ fn DoneView(data: DoneData) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let finish = <FinishActivation as leptos::server_fn::ServerFn>::url();
+    let (site, language, state) = (workspace.site_name(locale), workspace.language_name(), workspace.state);
+    let name = workspace.name;
     view! {
         <Title text=td_string!(locale, done_title) />
         <div class="panel-success">
             <h1>{t!(i18n, done_title)}</h1>
             <p>{td_string!(locale, done_billed_to, account = aws_account).to_string()}</p>
         </div>
-        <dl class="summary-list" data-testid="activated-workspace">
-            <div class="summary-row">
-                <dt>{t!(i18n, done_workspace)}</dt>
-                <dd>{workspace.name.clone()}</dd>
-            </div>
-            <div class="summary-row">
-                <dt>{t!(i18n, answer_site)}</dt>
-                <dd>{workspace.site_name(locale)}</dd>
-            </div>
-            <div class="summary-row">
-                <dt>{t!(i18n, answer_workspace_language)}</dt>
-                <dd>{workspace.language_name()}</dd>
-            </div>
-            <div class="summary-row">
-                <dt>{t!(i18n, done_settlement)}</dt>
-                <dd><StateTag state=workspace.state /></dd>
-            </div>
-        </dl>
+        <SummaryList testid="activated-workspace">
+            <SummaryRow label=td_string!(locale, done_workspace)>{name}</SummaryRow>
+            <SummaryRow label=td_string!(locale, answer_site)>{site}</SummaryRow>
+            <SummaryRow label=td_string!(locale, answer_workspace_language)>{language}</SummaryRow>
+            <SummaryRow label=td_string!(locale, done_settlement)><StateTag state /></SummaryRow>
+        </SummaryList>
         <h2>{t!(i18n, done_next_heading)}</h2>
         <p>
             {td_string!(locale, done_next, username = username).to_string()}
         </p>
         <form method="post" action=finish>
-            <button type="submit" class="button">{t!(i18n, button_confirm)}</button>
+            <Button label=td_string!(locale, button_confirm) busy_on_press=true />
         </form>
     }
 }

@@ -2,12 +2,12 @@
 //! B2B form asks). Reachable only after step 1; the answers are kept in the session's draft.
 
 use crate::api::AppError;
-use crate::components::TextField;
+use crate::components::{Button, Select, TextField};
 use crate::domain::rules::FieldRule;
 use crate::domain::{CompanySize, Industry};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{company_size_label, industry_label, page_title};
-use crate::pages::{wizard_page, ErrorMessage, Step};
+use crate::pages::{wizard_page, Step};
 use crate::register::StepIndicator;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -148,31 +148,6 @@ pub fn RegisterCompanyPage() -> impl IntoView {
 }
 
 #[component]
-fn Select(
-    id: &'static str,
-    label: &'static str,
-    options: Vec<(&'static str, &'static str)>,
-    selected: String,
-    error: Option<String>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let has_error = error.is_some();
-    view! {
-        <div class="form-group" class:form-group-error=has_error>
-            <label for=id>{label}</label>
-            {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
-            <select class="select" id=id name=id aria-describedby=has_error.then(|| error_id.clone())>
-                <option value="" selected=selected.is_empty()>{t!(use_i18n(), not_given)}</option>
-                {options
-                    .into_iter()
-                    .map(|(code, text)| view! { <option value=code selected=selected == code>{text}</option> })
-                    .collect_view()}
-            </select>
-        </div>
-    }
-}
-
-#[component]
 fn CompanyFormView(form: CompanyForm) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
@@ -197,18 +172,18 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
             <Select
                 id="industry"
                 label=td_string!(locale, label_industry_optional)
-                options=Industry::ALL.iter().map(|i| (i.code(), industry_label(locale, *i))).collect()
+                options=Industry::ALL.iter().map(|i| (i.code(), industry_label(locale, *i).to_owned())).collect()
                 selected=form.industry.clone()
                 error=error("industry")
             />
             <Select
                 id="company_size"
                 label=td_string!(locale, label_company_size_optional)
-                options=CompanySize::ALL.iter().map(|s| (s.code(), company_size_label(locale, *s))).collect()
+                options=CompanySize::ALL.iter().map(|s| (s.code(), company_size_label(locale, *s).to_owned())).collect()
                 selected=form.company_size.clone()
                 error=error("company_size")
             />
-            <button type="submit" class="button">{t!(i18n, button_continue)}</button>
+            <Button label=td_string!(locale, button_continue) />
         </form>
     }
 }

@@ -2,7 +2,7 @@
 //! Reachable only after steps 1 and 2; the answers are kept in the session's draft.
 
 use crate::api::AppError;
-use crate::components::{LanguageField, TermsField, TextField};
+use crate::components::{Button, LanguageField, TermsField, TextField};
 use crate::domain::rules::FieldRule;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
@@ -118,7 +118,7 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
             />
             <LanguageField selected=form.language.clone() error=language_error />
             <TermsField checked=form.terms error=terms_error />
-            <button type="submit" class="button">{t!(i18n, button_continue)}</button>
+            <Button label=td_string!(locale, button_continue) />
         </form>
     }
 }

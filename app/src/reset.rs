@@ -6,6 +6,7 @@
 //! bound as the wizard's are to the activation session, the address the code went to, and the account (if any).
 
 use crate::api::AppError;
+use crate::components::{Button, ButtonKind, Notice, PasswordField};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 use leptos::prelude::*;
@@ -229,7 +230,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <form method="post" action=action novalidate>
             <crate::components::TextField id="identifier" label=td_string!(locale, label_identifier) value=""
                 autocomplete="username" error=error />
-            <button type="submit" class="button">{t!(i18n, send_code)}</button>
+            <Button label=td_string!(locale, send_code) />
         </form>
     }
 }
@@ -266,18 +267,18 @@ fn ResetView(form: ResetForm) -> impl IntoView {
         <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a>
         {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
         <h1>{t!(i18n, reset_title)}</h1>
-        <p class="notice" role="status">{sent}</p>
+        <Notice text=sent />
         <form method="post" action=change novalidate>
             <crate::components::CodeField error=e("code") />
-            <crate::components::TextField id="password" label=td_string!(locale, label_new_password) kind="password"
-                value="" autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
-            <crate::components::TextField id="confirm_password" label=td_string!(locale, label_confirm_new_password)
-                kind="password" value="" autocomplete="new-password" error=e("confirm_password") />
-            <button type="submit" class="button">{t!(i18n, button_change_password)}</button>
+            <PasswordField id="password" label=td_string!(locale, label_new_password)
+                autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
+            <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_new_password)
+                autocomplete="new-password" error=e("confirm_password") />
+            <Button label=td_string!(locale, button_change_password) busy_on_press=true />
         </form>
         <form method="post" action=resend>
             <input type="hidden" name="identifier" value=form.identifier.clone() />
-            <button type="submit" class="button button-secondary">{t!(i18n, send_code)}</button>
+            <Button label=td_string!(locale, send_code) kind=ButtonKind::Secondary />
         </form>
     }
 }

@@ -17,7 +17,7 @@ test("activate → log in → the billing center shows the workspace billed thro
 
   // A wrong password: one message, in the summary and beside the field.
   await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill("not the password, certainly not");
+  await page.getByLabel("Password", { exact: true }).fill("not the password, certainly not");
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/login\?error=credentials/);
   await expect(page).toHaveTitle(/^Error: /);
@@ -26,7 +26,7 @@ test("activate → log in → the billing center shows the workspace billed thro
   await expectAccessible(page, testInfo, "/login with an error");
 
   await expect(page.getByLabel("Username")).toHaveValue(who.username);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/billing$/);
   await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeVisible();
@@ -99,7 +99,7 @@ test("forgot password: a code by email, a new password, and the old sessions end
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/billing$/);
 
@@ -142,7 +142,7 @@ test("forgot password: a code by email, a new password, and the old sessions end
   await expect(visitor).toHaveURL(/\/login\?reset=done$/);
   await expect(visitor.getByRole("status")).toContainText("Your password has been changed");
   await visitor.getByLabel("Username").fill(who.username);
-  await visitor.getByLabel("Password").fill(fresh);
+  await visitor.getByLabel("Password", { exact: true }).fill(fresh);
   await visitor.getByRole("button", { name: "Log in" }).click();
   await expect(visitor).toHaveURL(/\/billing$/);
   await other.close();

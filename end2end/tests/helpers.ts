@@ -10,6 +10,8 @@ export function jsEnabled(testInfo: TestInfo): boolean {
 export async function ready(page: Page, testInfo: TestInfo): Promise<void> {
   if (jsEnabled(testInfo)) {
     await expect(page.locator('main[data-hydrated="true"]')).toHaveCount(1);
+    // Islands that show themselves once live (Show / Hide) have done so: the layout is final.
+    await expect(page.locator(".password-toggle[hidden]")).toHaveCount(0);
   }
   // On a phone-sized window every page must fit its width (checked wherever a flow stops on a page).
   if ((page.viewportSize()?.width ?? 1280) <= 480) {

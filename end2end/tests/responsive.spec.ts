@@ -12,7 +12,7 @@ test("at 320 px the register path, the login, the billing center and the start p
   await expect(page).toHaveURL(/\/login$/);
   await ready(page, testInfo);
   await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/billing$/);
   await ready(page, testInfo);
