@@ -12,10 +12,13 @@ use leptos::prelude::*;
 pub(crate) struct FieldProps {
     pub id: String,
     pub label: String,
+    /// " (optional)" after the label, in the page's language, for an answer that may be left empty.
+    pub optional: Option<String>,
     pub hint: Option<String>,
     pub value: String,
     pub kind: String,
     pub autocomplete: Option<String>,
+    pub disabled: bool,
     /// "Error: ", in the page's language (the island has no translation context of its own).
     pub error_prefix: String,
 }
@@ -23,6 +26,7 @@ pub(crate) struct FieldProps {
 /// A labelled text input with an optional hint and error, described by both. With `live`, a field that
 /// came back with an error is re-checked in the browser as the buyer corrects it, by the same rule the server
 /// applies ([`FieldRule`]) and in the same words; without JavaScript it is the same field, checked on submit.
+/// `optional` marks an answer that may be left empty; `disabled` shows one that cannot be changed here.
 /// `label` and `hint` are the page's translated words.
 #[component]
 pub(crate) fn TextField(
@@ -34,14 +38,18 @@ pub(crate) fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     error: Option<String>,
     #[prop(optional)] live: Option<FieldRule>,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional)] optional: bool,
 ) -> impl IntoView {
     let props = FieldProps {
         id: id.to_owned(),
         label: label.to_owned(),
+        optional: optional.then(|| td_string!(page_locale(), optional_marker).to_owned()),
         hint: hint.map(str::to_owned),
         value,
         kind: kind.to_owned(),
         autocomplete: autocomplete.map(str::to_owned),
+        disabled,
         error_prefix: td_string!(page_locale(), error_prefix).to_owned(),
     };
     match (live, error.is_some()) {
@@ -65,7 +73,7 @@ fn field_markup(
     error: Signal<Option<String>>,
     live: Option<(FieldRule, FieldMessages, RwSignal<Option<String>>)>,
 ) -> impl IntoView {
-    let FieldProps { id, label, hint, value, kind, autocomplete, error_prefix } = props;
+    let FieldProps { id, label, optional, hint, value, kind, autocomplete, disabled, error_prefix } = props;
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let has_hint = hint.is_some();
@@ -86,7 +94,7 @@ fn field_markup(
     };
     view! {
         <div class="form-group" class:form-group-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{label}{optional.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
             {move || {
                 error.get().map(|message| view! { <ErrorMessage id=error_id.clone() message prefix=error_prefix.clone() /> })
@@ -98,6 +106,7 @@ fn field_markup(
                 type=kind
                 value=value
                 autocomplete=autocomplete
+                disabled=disabled
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described
                 on:input=on_input
@@ -424,7 +433,8 @@ pub(crate) fn SummaryRow(
     }
 }
 
-/// **Select**: a labelled drop-down with a first "Not given" option. `id` is also the form field's name.
+/// **Select**: a labelled drop-down with a first "Not given" option. `id` is also the form field's name;
+/// `optional` marks it as one that may be left empty.
 #[component]
 pub(crate) fn Select(
     id: &'static str,
@@ -433,12 +443,14 @@ pub(crate) fn Select(
     #[prop(into)] selected: String,
     error: Option<String>,
     #[prop(optional)] disabled: bool,
+    #[prop(optional)] optional: bool,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let has_error = error.is_some();
+    let marker = optional.then(|| td_string!(page_locale(), optional_marker));
     view! {
         <div class="form-group" class:form-group-error=has_error>
-            <label for=id>{label}</label>
+            <label for=id>{label}{marker.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
             {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <select class="select" id=id name=id disabled=disabled aria-invalid=has_error.then_some("true")
                 aria-describedby=has_error.then(|| error_id.clone())>

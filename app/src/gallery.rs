@@ -71,6 +71,12 @@ fn Gallery() -> impl IntoView {
         <Entry id="text-field-error" title="Text field — error" props=r#"TextField id="g-company" label="Company name" value="A" error=Some("Company name must be 2 characters or more")"#>
             <TextField id="g-company" label="Company name" value="A" autocomplete="off" error=Some("Company name must be 2 characters or more".to_owned()) />
         </Entry>
+        <Entry id="text-field-optional" title="Text field — optional" props=r#"TextField id="g-phone" label="Phone" optional=true kind="tel" hint="…""#>
+            <TextField id="g-phone" label="Phone" optional=true kind="tel" hint="With the country code, for example +86 138 0013 8000" value="" autocomplete="off" error=None />
+        </Entry>
+        <Entry id="text-field-disabled" title="Text field — disabled" props=r#"TextField id="g-account" label="AWS account" value="1111-2222-3333" disabled=true"#>
+            <TextField id="g-account" label="AWS account" hint="The account this subscription belongs to" value="1111-2222-3333" autocomplete="off" error=None disabled=true />
+        </Entry>
         <Entry id="text-field-long" title="Text field — long text" props=r#"TextField id="g-long" label="Workspace name (a long label…)" value="A very long workspace name…""#>
             <TextField id="g-long" label="Workspace name, as your team will see it in every list, email and bill" hint="Up to 50 characters; it can be changed later in the workspace settings of the Guance console" value="Observability of the payments platform in the Frankfurt region" autocomplete="off" error=None />
         </Entry>
@@ -96,14 +102,14 @@ fn Gallery() -> impl IntoView {
             <TextField id="g-sent" label="Email" kind="email" value="alice@example.com" autocomplete="off" error=None />
             <SendCodeButton field="g-sent" sent_to="alice@example.com".to_owned() wait_secs=60 />
         </Entry>
-        <Entry id="select" title="Select — nothing chosen" props=r#"Select id="g-industry" label="Industry (optional)" selected="" error=None"#>
-            <Select id="g-industry" label="Industry (optional)" options=options() selected="" error=None />
+        <Entry id="select" title="Select — nothing chosen" props=r#"Select id="g-industry" label="Industry" optional=true selected="" error=None"#>
+            <Select id="g-industry" label="Industry" optional=true options=options() selected="" error=None />
         </Entry>
         <Entry id="select-chosen" title="Select — chosen" props=r#"Select id="g-size" label="Company size" selected="b" error=None"#>
             <Select id="g-size" label="Company size" options=options() selected="b" error=None />
         </Entry>
         <Entry id="select-error" title="Select — error" props=r#"Select id="g-select-error" selected="" error=Some("…")"#>
-            <Select id="g-select-error" label="Industry (optional)" options=options() selected="" error=Some("Choose one of the listed industries".to_owned()) />
+            <Select id="g-select-error" label="Industry" optional=true options=options() selected="" error=Some("Choose one of the listed industries".to_owned()) />
         </Entry>
         <Entry id="select-disabled" title="Select — disabled" props=r#"Select id="g-select-disabled" selected="a" disabled=true"#>
             <Select id="g-select-disabled" label="Company size" options=options() selected="a" error=None disabled=true />

@@ -849,7 +849,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                     view! { <CodeField error=code_error.clone() /> }.into_any()
                 }}
                 {new_account.then(|| view! {
-                    <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone_optional) kind="tel"
+                    <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone) optional=true kind="tel"
                         value=form.phone.clone() autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
                 })}
                 <TermsField checked=form.terms error=terms_error.clone() />

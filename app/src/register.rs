@@ -434,7 +434,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             } else {
                 view! { <CodeField error=e("code") /> }.into_any()
             }}
-            <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone_optional) kind="tel" value=form.phone.clone()
+            <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone) optional=true kind="tel" value=form.phone.clone()
                 autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
             <Button label=td_string!(locale, button_continue) intent="continue" />
         </form>

@@ -171,14 +171,16 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
             />
             <Select
                 id="industry"
-                label=td_string!(locale, label_industry_optional)
+                label=td_string!(locale, label_industry)
+                optional=true
                 options=Industry::ALL.iter().map(|i| (i.code(), industry_label(locale, *i).to_owned())).collect()
                 selected=form.industry.clone()
                 error=error("industry")
             />
             <Select
                 id="company_size"
-                label=td_string!(locale, label_company_size_optional)
+                label=td_string!(locale, label_company_size)
+                optional=true
                 options=CompanySize::ALL.iter().map(|s| (s.code(), company_size_label(locale, *s).to_owned())).collect()
                 selected=form.company_size.clone()
                 error=error("company_size")

@@ -5,11 +5,11 @@ import { expectAccessible, ready } from "./helpers";
 
 // One anchor per component of the design system (each has more states under further anchors).
 const COMPONENTS = [
-  "page-layout", "text-field", "text-field-error", "text-field-long", "text-field-chinese", "password-field",
-  "password-field-error", "code-field", "send-code", "send-code-waiting", "select", "select-error", "select-disabled",
-  "checkbox", "language-field", "terms-field", "branch-choice", "button", "button-disabled", "button-busy",
-  "button-long", "notice", "notice-warning", "notice-success", "summary-list", "site-selector", "workspace-rows",
-  "step-indicator", "error-summary", "bind-dialog", "state-tags",
+  "page-layout", "text-field", "text-field-error", "text-field-optional", "text-field-disabled", "text-field-long",
+  "text-field-chinese", "password-field", "password-field-error", "code-field", "send-code", "send-code-waiting",
+  "select", "select-error", "select-disabled", "checkbox", "language-field", "terms-field", "branch-choice", "button",
+  "button-disabled", "button-busy", "button-long", "notice", "notice-warning", "notice-success", "summary-list",
+  "site-selector", "workspace-rows", "step-indicator", "error-summary", "bind-dialog", "state-tags",
 ];
 
 test("the gallery shows every component state under its anchor, with its props, in English and Chinese", async ({ page }, testInfo) => {
@@ -103,6 +103,7 @@ test("every interactive component in the gallery is reached with Tab and works f
   await page.keyboard.press("ArrowDown");
   await expect(page.locator("#g-industry")).toHaveValue("a");
   await expect(page.locator("#g-select-disabled")).toBeDisabled();
+  await expect(page.locator("#g-account")).toBeDisabled();
   await expect(page.locator("#button-disabled button").first()).toBeDisabled();
   if (!testInfo.project.use.javaScriptEnabled) return;
 

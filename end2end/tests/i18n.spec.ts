@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectAccessible, randomAccount, ready, subscribeViaDev } from "./helpers";
+import { completeStep1, expectAccessible, finishRegister, latestCode, PASSWORD, randomAccount, ready, subscribeViaDev } from "./helpers";
 
 // English and Simplified Chinese: the header's switch (remembered), else the browser's Accept-Language.
 
@@ -42,4 +42,46 @@ test("without a choice, the browser's Accept-Language decides", async ({ browser
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
   await expect(page.getByLabel("用户名")).toBeVisible();
   await context.close();
+});
+
+test("the account pages in Chinese: log in, billing center, workspace, forgot password — each accessible", async ({ page, request }, testInfo) => {
+  // (Every wizard page is scanned in both languages by visual.spec.ts.)
+  const who = await completeStep1(page, request, testInfo);
+  await finishRegister(page, testInfo, "Production");
+  await page.getByRole("button", { name: "Language – 中文" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh");
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "确认" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await ready(page, testInfo);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
+  await expectAccessible(page, testInfo, "log in in Chinese");
+  await page.locator("#username").fill(who.username);
+  await page.locator("#password").fill("not the password, certainly not");
+  await page.locator("main form button[type=submit]").click();
+  await expect(page.locator(".error-summary")).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "log in, refused, in Chinese");
+  await page.locator("#password").fill(PASSWORD);
+  await page.locator("main form button[type=submit]").click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "billing center in Chinese");
+  await page.getByRole("link", { name: "Production" }).click();
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "workspace start page in Chinese");
+  await page.goto("/forgot-password");
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "forgot password in Chinese");
+  await page.locator("#identifier").fill(who.email);
+  await page.locator("main form button.button").click();
+  await expect(page).toHaveURL(/\/forgot-password\/reset$/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "reset password in Chinese");
+  await page.locator("#code").fill(await latestCode(request, who.email));
+  await page.locator("main form button.busy-on-press").click();
+  await expect(page.locator(".error-summary")).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "reset password, refused, in Chinese");
 });

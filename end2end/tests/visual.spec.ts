@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
-import { latestCode, PASSWORD, ready, subscribeViaDev } from "./helpers";
+import { expectAccessible, latestCode, PASSWORD, ready, subscribeViaDev } from "./helpers";
 
 // Visual regression: every gallery entry and every page of the wizard (both branches), in English and Chinese,
 // at desktop and phone widths, compared with the committed baselines (tests/visual.spec.ts-snapshots/). After
@@ -34,10 +34,12 @@ async function open(browser: Browser, testInfo: TestInfo, size: (typeof SIZES)[n
   return { context, page: await context.newPage() };
 }
 
-/** A whole-page screenshot once the page is live. */
+/** A whole-page screenshot once the page is live; at desktop width also an axe scan (every wizard page, both
+ * languages). */
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   await ready(page, testInfo);
   await expect(page).toHaveScreenshot(`${name}.png`, { ...SAME, fullPage: true });
+  if ((page.viewportSize()?.width ?? 0) > 480) await expectAccessible(page, testInfo, name);
 }
 
 /** Presses the form's visible submit button (the same in both languages). */
