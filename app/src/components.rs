@@ -490,9 +490,10 @@ pub(crate) fn Checkbox(
     }
 }
 
-/// **Password field**: a [`TextField`] of kind `password` with a **Show / Hide** toggle (JavaScript only; the
-/// toggle is hidden until the page is live, then [`Enhancements`] works it). Strength feedback is the server's: zxcvbn is too large for the
-/// browser bundle, so a weak password comes back with the estimator's advice as the field's error.
+/// **Password field**: a [`TextField`] of kind `password` with a **Show / Hide** toggle (JavaScript only:
+/// hidden until the page is live, then [`Enhancements`] works it). Strength feedback is the server's: zxcvbn
+/// is too large for the browser bundle, so a weak password comes back with the estimator's advice as the
+/// field's error.
 #[component]
 pub(crate) fn PasswordField(
     id: &'static str,
