@@ -42,11 +42,6 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
   if ((page.viewportSize()?.width ?? 0) > 480) await expectAccessible(page, testInfo, name);
 }
 
-/** Presses the form's visible submit button (the same in both languages). */
-async function press(page: Page, selector: string) {
-  await page.locator(selector).click();
-}
-
 test.describe("visual regression", () => {
   // One set of baselines: the pages are the same markup with or without JavaScript.
   test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "baselines are taken with JavaScript");
@@ -77,56 +72,56 @@ test.describe("visual regression", () => {
         await subscribeViaDev(page, testInfo, `11112222330${n}`);
         await shot(page, testInfo, `activate-${tag}`);
         await page.locator("#branch-register").check();
-        await press(page, "main form button.button");
+        await page.locator("main form button.button").click();
         await expect(page).toHaveURL(/\/activate\/register$/);
         await shot(page, testInfo, `step1-${tag}`);
-        await press(page, "button.button[value=continue]");
+        await page.locator("button.button[value=continue]").click();
         await expect(page.locator(".error-summary")).toBeVisible();
         await shot(page, testInfo, `step1-errors-${tag}`);
         await page.locator("#site-us1").check();
         await page.locator("#username").fill(username);
         await page.locator("#email").fill(email);
-        await press(page, "button[value=send_code]");
+        await page.locator("button[value=send_code]").click();
         await expect(page.locator(".notice[role=status]")).toContainText(email);
         await shot(page, testInfo, `step1-code-sent-${tag}`);
         await page.locator("#code").fill(await latestCode(request, email));
         await page.locator("#password").fill(PASSWORD);
         await page.locator("#confirm_password").fill(PASSWORD);
-        await press(page, "button.button[value=continue]");
+        await page.locator("button.button[value=continue]").click();
         await expect(page).toHaveURL(/\/activate\/register\/company$/);
         await shot(page, testInfo, `step2-${tag}`);
         await page.locator("#company_name").fill("Acme Observability Ltd");
-        await press(page, "main form button.button");
+        await page.locator("main form button.button").click();
         await expect(page).toHaveURL(/\/activate\/register\/workspace$/);
         await shot(page, testInfo, `step3-${tag}`);
         await page.locator("#workspace_name").fill("Production");
         await page.locator("#language-en").check();
         await page.locator("#terms").check();
-        await press(page, "main form button.button");
+        await page.locator("main form button.button").click();
         await expect(page).toHaveURL(/\/activate\/register\/check$/);
         await shot(page, testInfo, `step4-check-${tag}`);
-        await press(page, "main form button.button");
+        await page.locator("main form button.button").click();
         await expect(page).toHaveURL(/\/activate\/register\/done$/);
         await shot(page, testInfo, `done-${tag}`);
 
         // Link branch, from another AWS account: link the billing account, the workspace list, create.
         await subscribeViaDev(page, testInfo, `11112222331${n}`);
         await page.locator("#branch-link").check();
-        await press(page, "main form button.button");
+        await page.locator("main form button.button").click();
         await expect(page).toHaveURL(/\/activate\/link$/);
         await shot(page, testInfo, `link-${tag}`);
         await page.locator("#username").fill(username);
-        await press(page, "button[value=send_code]");
+        await page.locator("button[value=send_code]").click();
         await expect(page.locator(".notice[role=status]")).toBeVisible();
         await page.locator("#code").fill(await latestCode(request, email));
-        await press(page, "button.button[value=link]");
+        await page.locator("button.button[value=link]").click();
         await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
         await shot(page, testInfo, `link-workspaces-${tag}`);
-        await press(page, "a.button[href$='/activate/link/create']");
+        await page.locator("a.button[href$='/activate/link/create']").click();
         await expect(page).toHaveURL(/\/activate\/link\/create/);
         await shot(page, testInfo, `link-create-${tag}`);
         await page.locator("#account-existing").check();
-        await press(page, "main form[method=get] button.button");
+        await page.locator("main form[method=get] button.button").click();
         await expect(page.locator("#workspace_name")).toBeVisible();
         await shot(page, testInfo, `link-create-form-${tag}`);
         await context.close();
