@@ -26,8 +26,9 @@ help:
 tools:
 	scripts/install-tools.sh
 
+# Dev mode is asked for by name: an unset PORTAL_ENV is prod.
 run: tools target-guard
-	cargo leptos watch
+	PORTAL_ENV=dev cargo leptos watch
 
 test: tools fmt clippy unit e2e
 

@@ -53,7 +53,7 @@ impl FromServerFnError for AppError {
 mod server {
     use super::*;
     use crate::ports::{Ports, SessionLookup};
-    use crate::session::{SessionId, COOKIE};
+    use crate::session::{cookie_name, SessionId};
 
     pub fn ports() -> Result<Ports, AppError> {
         use_context::<Ports>().ok_or_else(|| {
@@ -65,7 +65,8 @@ mod server {
     /// The session id from the request's cookie, if it is well formed.
     pub async fn session_id() -> Option<SessionId> {
         let jar: axum_extra::extract::CookieJar = leptos_axum::extract().await.ok()?;
-        SessionId::from_cookie(jar.get(COOKIE)?.value())
+        let secure = !use_context::<Ports>()?.dev_mode;
+        SessionId::from_cookie(jar.get(cookie_name(secure))?.value())
     }
 
     pub fn to_state(lookup: SessionLookup) -> ActivationState {
@@ -107,13 +108,13 @@ pub async fn get_activation() -> Result<ActivationState, AppError> {
 #[server(endpoint = "set_language")]
 pub async fn set_language(lang: Option<String>, back: Option<String>) -> Result<(), AppError> {
     let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
-    let back = back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && !b.contains(['\r', '\n']))
-        .unwrap_or_else(|| "/activate".to_owned());
-    let cookie = format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let back = back.as_deref().and_then(crate::paths::safe_back).unwrap_or("/activate");
+    // `Secure` outside dev, as every cookie of the portal.
+    let secure = if server::ports()?.dev_mode { "" } else { "; Secure" };
+    let cookie = format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}");
     let value = axum::http::HeaderValue::from_str(&cookie).map_err(server::unavailable)?;
     expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, value);
-    leptos_axum::redirect(&back);
+    leptos_axum::redirect(back);
     Ok(())
 }
 
@@ -128,7 +129,17 @@ pub async fn choose_branch(branch: Option<String>) -> Result<(), AppError> {
         leptos_axum::redirect("/activate");
         return Ok(());
     };
-    let lookup = server::ports()?.store.choose_branch(&id.key(), branch, now()).await.map_err(server::unavailable)?;
+    let ports = server::ports()?;
+    // An activated AWS account keeps its billing account: the register branch is not opened for it.
+    if branch == Branch::Register {
+        if let Ok((key, summary)) = crate::register::server::active(&ports).await? {
+            let mut draft = crate::register::server::load(&ports, &key).await?;
+            if crate::register::server::refuse_when_activated(&ports, &key, &summary, &mut draft).await? {
+                return Ok(());
+            }
+        }
+    }
+    let lookup = ports.store.choose_branch(&id.key(), branch, now()).await.map_err(server::unavailable)?;
     if matches!(lookup, crate::ports::SessionLookup::Active(_)) {
         leptos_axum::redirect(branch.path());
     } else {

@@ -22,6 +22,7 @@ mod gallery;
 mod link;
 pub mod messages;
 mod pages;
+pub mod paths;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod register;

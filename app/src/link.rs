@@ -164,12 +164,23 @@ pub async fn link_billing(
     use crate::ports::{now, CodeSubject, LinkRefusal};
     use crate::register::server::{push, verify_code};
     let ports = crate::api::ports()?;
-    let Ok((key, _summary, mut draft)) = server::session::<()>(&ports).await? else {
+    let Ok((key, summary, mut draft)) = server::session::<()>(&ports).await? else {
         leptos_axum::redirect("/activate");
         return Ok(());
     };
-    let locale = crate::messages::request_locale();
     let typed = username.unwrap_or_default();
+    // An AWS account keeps the billing account it has: a repeat of this very link (a second press) goes on to
+    // its workspaces, anything else is refused with the reason.
+    if let Some(linked) = summary.billing_username.as_deref() {
+        let key_of = |name: &str| Username::parse(name).map(|u| u.key()).ok();
+        if intent.as_deref() != Some("send_code") && key_of(&typed).is_some() && key_of(&typed) == key_of(linked) {
+            leptos_axum::redirect(WORKSPACES);
+        } else {
+            crate::register::server::refuse_activated(&ports, &key, &summary, &mut draft).await?;
+        }
+        return Ok(());
+    }
+    let locale = crate::messages::request_locale();
     draft.link.billing_username = typed.trim().to_owned();
     let mut flash = Flash::default();
     let mut next = LINK;
@@ -201,6 +212,13 @@ pub async fn link_billing(
                         push(&mut flash.errors, "code", td_string!(locale, err_link_code_wrong).to_owned())
                     }
                     Err(LinkRefusal::SessionGone) => next = "/activate",
+                    // Another session of this AWS account linked a billing account meanwhile.
+                    Err(LinkRefusal::AlreadyLinked) => {
+                        if let Ok(Ok((_, summary, _))) = server::session::<()>(&ports).await {
+                            crate::register::server::refuse_activated(&ports, &key, &summary, &mut draft).await?;
+                        }
+                        return Ok(());
+                    }
                 }
             }
         }

@@ -68,6 +68,9 @@ pub trait ActivationStore: Send + Sync + 'static {
     async fn save_draft(&self, session: &SessionKey, draft: &str) -> Result<bool, StoreError>;
 
     /// Answers when the database does.
+    /// Ends the session (the buyer finished): it and its codes are gone; the customer stays.
+    async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError>;
+
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
@@ -314,6 +317,8 @@ pub enum ActivateRefusal {
     UsernameTaken,
     /// The activation session is unknown or has ended.
     SessionGone,
+    /// The session's AWS customer already has a billing account (set by another session): it keeps it.
+    AlreadyActivated,
 }
 
 /// Accounts, billing accounts, workspaces and their settlements.
@@ -342,6 +347,8 @@ pub trait Accounts: Send + Sync + 'static {
 pub enum LinkRefusal {
     NoSuchAccount,
     SessionGone,
+    /// The session's AWS customer is linked to another billing account already: it keeps it.
+    AlreadyLinked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

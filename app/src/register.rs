@@ -67,6 +67,43 @@ pub(crate) mod server {
         Ok(())
     }
 
+    /// An AWS customer whose billing account is set keeps it: the register branch and Link billing account
+    /// are refused (changing it is an operator's action, not a buyer's click). Unless this very session's
+    /// Activate set it, the buyer is sent to Link workspace with the reason in plain words, nothing changed but
+    /// that notice; returns whether it did.
+    pub async fn refuse_when_activated(
+        ports: &Ports,
+        key: &SessionKey,
+        summary: &ActivationSummary,
+        draft: &mut Draft,
+    ) -> Result<bool, AppError> {
+        if summary.billing_username.is_none() || draft.register.activated {
+            return Ok(false);
+        }
+        refuse_activated(ports, key, summary, draft).await?;
+        Ok(true)
+    }
+
+    /// Sends the buyer of an AWS account whose billing account is set to Link workspace, saying why.
+    pub async fn refuse_activated(
+        ports: &Ports,
+        key: &SessionKey,
+        summary: &ActivationSummary,
+        draft: &mut Draft,
+    ) -> Result<(), AppError> {
+        let billing = summary.billing_username.as_deref().unwrap_or_default();
+        let locale = crate::messages::request_locale();
+        let notice = td_string!(locale, msg_already_activated, username = billing).to_string();
+        draft.flash = Flash { errors: Vec::new(), notice: Some(notice) };
+        save(ports, key, draft).await?;
+        leptos::logging::warn!(
+            "security: a second registration or link refused for AWS account {} (its billing account is set)",
+            summary.aws_account_id.as_str()
+        );
+        leptos_axum::redirect(crate::link::WORKSPACES);
+        Ok(())
+    }
+
     /// The last submission's outcome, for the page to show once: taken out of the stored draft.
     pub async fn take_flash(ports: &Ports, key: &SessionKey, draft: &mut Draft) -> Result<Flash, AppError> {
         let flash = std::mem::take(&mut draft.flash);
@@ -289,6 +326,9 @@ pub async fn register_basic_page() -> Result<Step<Box<BasicForm>>, AppError> {
     if draft.register.activated {
         leptos_axum::redirect(crate::register_company::DONE);
     }
+    if server::refuse_when_activated(&ports, &key, &summary, &mut draft).await? {
+        return Ok(Step::Redirected);
+    }
     let flash = server::take_flash(&ports, &key, &mut draft).await?;
     let r = &draft.register;
     let email_verified =
@@ -320,7 +360,7 @@ pub async fn register_basic(
     intent: Option<String>,
 ) -> Result<(), AppError> {
     let ports = crate::api::ports()?;
-    let Ok((key, _summary)) = server::active(&ports).await? else {
+    let Ok((key, summary)) = server::active(&ports).await? else {
         leptos_axum::redirect("/activate/register");
         return Ok(());
     };
@@ -336,6 +376,9 @@ pub async fn register_basic(
     let mut draft = server::load(&ports, &key).await?;
     if draft.register.activated {
         leptos_axum::redirect(crate::register_company::DONE);
+        return Ok(());
+    }
+    if server::refuse_when_activated(&ports, &key, &summary, &mut draft).await? {
         return Ok(());
     }
     draft.register.site = form.site.trim().to_owned();

@@ -185,10 +185,9 @@ pub async fn register_activate() -> Result<(), AppError> {
     use crate::api::unavailable;
     use crate::draft::Flash;
     use crate::ports::{now, ActivateRefusal};
-    use crate::register_company::{earlier_step, progress, DONE};
+    use crate::register_company::{earlier_step, post_progress, DONE};
     let ports = crate::api::ports()?;
-    let Ok((key, mut draft)) = progress(&ports).await? else {
-        leptos_axum::redirect("/activate");
+    let Some((key, mut draft)) = post_progress(&ports).await? else {
         return Ok(());
     };
     if let Some(step) = earlier_step(&draft.register, 4) {
@@ -239,6 +238,14 @@ pub async fn register_activate() -> Result<(), AppError> {
             leptos_axum::redirect("/activate/register");
         }
         Err(ActivateRefusal::SessionGone) => leptos_axum::redirect("/activate"),
+        // Another session of this AWS account set its billing account meanwhile.
+        Err(ActivateRefusal::AlreadyActivated) => {
+            if let Ok((_, summary)) = crate::register::server::active(&ports).await? {
+                crate::register::server::refuse_when_activated(&ports, &key, &summary, &mut draft).await?;
+            } else {
+                leptos_axum::redirect("/activate");
+            }
+        }
     }
     Ok(())
 }
@@ -294,11 +301,12 @@ pub struct DoneData {
 #[server(endpoint = "register_done_page")]
 pub async fn register_done_page() -> Result<Step<DoneData>, AppError> {
     use crate::api::unavailable;
-    use crate::register_company::{next_step, progress};
+    use crate::register_company::{next_step, progress, Progress};
     let ports = crate::api::ports()?;
     let (key, draft) = match progress(&ports).await? {
-        Ok(found) => found,
-        Err(ended) => return Ok(Step::NoSession { ended }),
+        Progress::Found(key, draft) => (key, *draft),
+        Progress::NoSession { ended } => return Ok(Step::NoSession { ended }),
+        Progress::Refused => return Ok(Step::Redirected),
     };
     let Some(done) = ports.store.activated(&key).await.map_err(unavailable)? else {
         leptos_axum::redirect(next_step(&draft.register));
@@ -317,9 +325,21 @@ pub async fn register_done_page() -> Result<Step<DoneData>, AppError> {
     }))
 }
 
-/// **Confirm** on a completion page: activation is finished; the buyer logs in.
+/// **Confirm** on a completion page: activation is finished — the activation session ends (its cookie is
+/// cleared and it is gone from the store: nobody at this browser can go on as this AWS account) — and the
+/// buyer logs in.
 #[server(endpoint = "finish_activation")]
 pub async fn finish_activation() -> Result<(), AppError> {
+    use crate::api::unavailable;
+    let ports = crate::api::ports()?;
+    if let Some(id) = crate::api::session_id().await {
+        ports.store.end_session(&id.key()).await.map_err(unavailable)?;
+        let name = crate::session::cookie_name(!ports.dev_mode);
+        let secure = if ports.dev_mode { "" } else { "; Secure" };
+        let expired = format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
+        let value = http::HeaderValue::from_str(&expired).map_err(unavailable)?;
+        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, value);
+    }
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -21,18 +21,46 @@ pub struct CompanyForm {
     pub errors: Vec<(String, String)>,
 }
 
-/// Which steps of the register branch are complete, or `None` without an active session.
+/// Where the register branch stands for this request's session.
 #[cfg(feature = "ssr")]
-pub(crate) async fn progress(
-    ports: &crate::ports::Ports,
-) -> Result<Result<(crate::session::SessionKey, crate::draft::Draft), bool>, AppError> {
-    use crate::register::server::{active, load};
-    let (key, _summary) = match active(ports).await? {
+pub(crate) enum Progress {
+    Found(crate::session::SessionKey, Box<crate::draft::Draft>),
+    NoSession {
+        ended: bool,
+    },
+    /// The AWS customer's billing account is set: the buyer was sent to Link workspace.
+    Refused,
+}
+
+/// Which steps of the register branch are complete (the session's draft).
+#[cfg(feature = "ssr")]
+pub(crate) async fn progress(ports: &crate::ports::Ports) -> Result<Progress, AppError> {
+    use crate::register::server::{active, load, refuse_when_activated};
+    let (key, summary) = match active(ports).await? {
         Ok(active) => active,
-        Err(ended) => return Ok(Err(ended)),
+        Err(ended) => return Ok(Progress::NoSession { ended }),
     };
-    let draft = load(ports, &key).await?;
-    Ok(Ok((key, draft)))
+    let mut draft = load(ports, &key).await?;
+    if refuse_when_activated(ports, &key, &summary, &mut draft).await? {
+        return Ok(Progress::Refused);
+    }
+    Ok(Progress::Found(key, Box::new(draft)))
+}
+
+/// [`progress`] for a form post: the session and draft, or `None` once the buyer has been sent elsewhere
+/// (`/activate` without a session).
+#[cfg(feature = "ssr")]
+pub(crate) async fn post_progress(
+    ports: &crate::ports::Ports,
+) -> Result<Option<(crate::session::SessionKey, crate::draft::Draft)>, AppError> {
+    Ok(match progress(ports).await? {
+        Progress::Found(key, draft) => Some((key, *draft)),
+        Progress::NoSession { .. } => {
+            leptos_axum::redirect("/activate");
+            None
+        }
+        Progress::Refused => None,
+    })
 }
 
 /// Where an unfinished earlier step sends the buyer, if anywhere.
@@ -70,8 +98,9 @@ pub(crate) async fn step_page<T>(
     step: u8,
 ) -> Result<Result<(crate::session::SessionKey, crate::draft::Draft), Step<T>>, AppError> {
     let (key, draft) = match progress(ports).await? {
-        Ok(found) => found,
-        Err(ended) => return Ok(Err(Step::NoSession { ended })),
+        Progress::Found(key, draft) => (key, *draft),
+        Progress::NoSession { ended } => return Ok(Err(Step::NoSession { ended })),
+        Progress::Refused => return Ok(Err(Step::Redirected)),
     };
     if let Some(earlier) = earlier_step(&draft.register, step) {
         leptos_axum::redirect(earlier);
@@ -108,8 +137,7 @@ pub async fn register_company(
     use crate::domain::CompanyName;
     use crate::draft::Flash;
     let ports = crate::api::ports()?;
-    let Ok((key, mut draft)) = progress(&ports).await? else {
-        leptos_axum::redirect("/activate");
+    let Some((key, mut draft)) = post_progress(&ports).await? else {
         return Ok(());
     };
     if let Some(step) = earlier_step(&draft.register, 2) {

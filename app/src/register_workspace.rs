@@ -11,7 +11,7 @@ use crate::messages::page_title;
 use crate::pages::{wizard_page, Step};
 use crate::register::StepIndicator;
 #[cfg(feature = "ssr")]
-use crate::register_company::{earlier_step, next_step, progress};
+use crate::register_company::{earlier_step, next_step, post_progress};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -52,8 +52,7 @@ pub async fn register_workspace(
     use crate::domain::WorkspaceName;
     use crate::draft::Flash;
     let ports = crate::api::ports()?;
-    let Ok((key, mut draft)) = progress(&ports).await? else {
-        leptos_axum::redirect("/activate");
+    let Some((key, mut draft)) = post_progress(&ports).await? else {
         return Ok(());
     };
     if let Some(step) = earlier_step(&draft.register, 3) {

@@ -5,11 +5,32 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// Name of the cookie that carries the activation session id.
+/// Name of the cookie that carries the activation session id in dev (plain http).
 pub const COOKIE: &str = "portal_activation";
+/// Its name in prod: the `__Host-` prefix makes browsers refuse it unless it is `Secure`, for the whole
+/// site (`Path=/`) and set by this very host (no `Domain`), so a sibling subdomain cannot plant one.
+pub const SECURE_COOKIE: &str = "__Host-portal_activation";
+
+/// The activation cookie's name: [`SECURE_COOKIE`] when cookies are `Secure` (prod), else [`COOKIE`].
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
 
 /// An idle activation session ends after this many seconds (4 hours).
 pub const IDLE_TIMEOUT_SECS: i64 = 4 * 60 * 60;
+
+/// However busy, an activation session ends this long after it started (24 hours): a stolen or forgotten
+/// cookie is not good forever.
+pub const ABSOLUTE_TIMEOUT_SECS: i64 = 24 * 60 * 60;
+
+/// Whether a session started at `created_at` and last seen at `last_seen_at` has ended by `now`.
+pub fn session_ended(created_at: i64, last_seen_at: i64, now: i64) -> bool {
+    now - last_seen_at > IDLE_TIMEOUT_SECS || now - created_at > ABSOLUTE_TIMEOUT_SECS
+}
 
 /// The id as it travels in the cookie (32 random bytes, base64url).
 #[derive(Clone, PartialEq, Eq)]
@@ -57,6 +78,15 @@ impl SessionKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prod_cookies_are_host_only_and_sessions_end_idle_or_old() {
+        assert_eq!(cookie_name(true), "__Host-portal_activation");
+        assert_eq!(cookie_name(false), "portal_activation");
+        assert!(!session_ended(0, IDLE_TIMEOUT_SECS, 2 * IDLE_TIMEOUT_SECS));
+        assert!(session_ended(0, 0, IDLE_TIMEOUT_SECS + 1), "idle");
+        assert!(session_ended(0, ABSOLUTE_TIMEOUT_SECS, ABSOLUTE_TIMEOUT_SECS + 1), "busy but a day old");
+    }
 
     #[test]
     fn generated_ids_round_trip_and_differ() {

@@ -45,6 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let env: HashMap<&str, String> = HashMap::from([
+        ("PORTAL_ENV", "dev".to_owned()),
         ("LEPTOS_SITE_ADDR", addr.to_string()),
         ("DATABASE_URL", format!("sqlite://{}/bench.db?mode=rwc", dir.path().display())),
     ]);

@@ -35,6 +35,13 @@ pub struct Config {
     /// The `x-api-key` EventBridge's API destination sends (`PORTAL_EVENTBRIDGE_API_KEY`); `None` (prod
     /// without it) leaves `/marketplace/aws/eventbridge` unconfigured. Dev default: [`DEV_EVENTBRIDGE_API_KEY`].
     pub eventbridge_api_key: Option<SecretKey>,
+    /// The SNS topics whose messages `/marketplace/aws/sns` accepts (`PORTAL_SNS_TOPIC_ARNS`, comma-separated).
+    /// Default: AWS Marketplace's two topics of the listing, [`default_sns_topics`].
+    pub sns_topic_arns: Vec<String>,
+    /// Origins allowed to post a registration token to `/marketplace/aws` (`PORTAL_FULFILLMENT_ORIGINS`,
+    /// comma-separated; `https://*.domain` for subdomains). Default: AWS Marketplace's (see
+    /// [`crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS`]); the portal's own origin is always allowed.
+    pub fulfillment_origins: Vec<String>,
 }
 
 /// Key material: usable, never printed.
@@ -60,6 +67,10 @@ pub const MIN_SECRET_KEY_LEN: usize = 32;
 pub enum ConfigError {
     #[error("PORTAL_ENV must be `dev` or `prod`, not {0:?}")]
     UnknownMode(String),
+    #[error(
+        "PORTAL_ENV=dev serves a token simulator and a mailbox of every code: it listens on loopback only, not on {0}"
+    )]
+    DevNotLoopback(SocketAddr),
     #[error("missing required settings for PORTAL_ENV=prod: {}", .0.join(", "))]
     Missing(Vec<&'static str>),
     #[error("{name} is invalid: {reason}")]
@@ -86,15 +97,20 @@ impl Config {
     /// Reads settings through `get` (a map in tests). Empty values count as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        // Unset is prod: dev mounts a simulator that mints tokens for any AWS account and a mailbox showing
+        // every code, so it must be asked for by name (`make run`, the tests and the benchmarks do).
         let mode = match get("PORTAL_ENV").as_deref() {
-            None | Some("dev") => Mode::Dev,
-            Some("prod") => Mode::Prod,
+            Some("dev") => Mode::Dev,
+            None | Some("prod") => Mode::Prod,
             Some(other) => return Err(ConfigError::UnknownMode(other.to_owned())),
         };
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned())
             .parse()
             .map_err(|e| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", reason: format!("{e}") })?;
+        if mode == Mode::Dev && !site_addr.ip().is_loopback() {
+            return Err(ConfigError::DevNotLoopback(site_addr));
+        }
 
         let database_url = get("DATABASE_URL");
         let smtp_url = get("SMTP_URL");
@@ -117,6 +133,12 @@ impl Config {
             if !missing.is_empty() {
                 return Err(ConfigError::Missing(missing));
             }
+            check_prod_transport(
+                database_url.as_deref().unwrap_or_default(),
+                smtp_url.as_deref().unwrap_or_default(),
+                public_url.as_deref().unwrap_or_default(),
+                get("AWS_MARKETPLACE_ENDPOINT").as_deref(),
+            )?;
         }
         let product_code =
             ProductCode::parse(product_code.as_deref().unwrap_or(DEFAULT_PRODUCT_CODE)).map_err(|e| {
@@ -187,7 +209,27 @@ impl Config {
             (None, Mode::Dev) => Some(SecretKey(DEV_EVENTBRIDGE_API_KEY.as_bytes().to_vec())),
             (None, Mode::Prod) => None,
         };
+        let sns_topic_arns = match get("PORTAL_SNS_TOPIC_ARNS") {
+            Some(list) => {
+                let topics: Vec<String> =
+                    list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+                if let Some(bad) = topics.iter().find(|t| !t.starts_with("arn:aws") || t.split(':').count() != 6) {
+                    return Err(ConfigError::Invalid {
+                        name: "PORTAL_SNS_TOPIC_ARNS",
+                        reason: format!("{bad:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"),
+                    });
+                }
+                topics
+            }
+            None => default_sns_topics(&product_code),
+        };
+        let fulfillment_origins = match get("PORTAL_FULFILLMENT_ORIGINS") {
+            Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
+            None => crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS.iter().map(|o| o.to_string()).collect(),
+        };
         Ok(Config {
+            fulfillment_origins,
+            sns_topic_arns,
             eventbridge_api_key,
             internal_token,
             metering_interval_secs,
@@ -207,6 +249,53 @@ impl Config {
     pub fn dev_mode(&self) -> bool {
         self.mode == Mode::Dev
     }
+}
+
+/// AWS Marketplace's SNS topics for a listing (the seller guide's "SNS notifications for SaaS products"): its
+/// subscription and entitlement notifications, in us-east-1 under Marketplace's own account.
+pub fn default_sns_topics(product_code: &ProductCode) -> Vec<String> {
+    ["subscription", "entitlement"]
+        .iter()
+        .map(|kind| format!("arn:aws:sns:us-east-1:287250355862:aws-mp-{kind}-notification-{}", product_code.as_str()))
+        .collect()
+}
+
+/// Prod talks to the world over TLS only: buyers over `https://`, mail over SMTPS or STARTTLS required,
+/// PostgreSQL with `sslmode=require` (or `verify-ca` / `verify-full`), AWS over `https://`. SQLite is a local
+/// file and needs nothing.
+fn check_prod_transport(
+    database_url: &str,
+    smtp_url: &str,
+    public_url: &str,
+    aws_endpoint: Option<&str>,
+) -> Result<(), ConfigError> {
+    let invalid = |name, reason: &str| Err(ConfigError::Invalid { name, reason: reason.to_owned() });
+    if !public_url.starts_with("https://") {
+        return invalid("PORTAL_PUBLIC_URL", "PORTAL_ENV=prod serves buyers over https:// only");
+    }
+    let query = |url: &str| url.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
+    let param = |url: &str, key: &str| {
+        query(url)
+            .split('&')
+            .find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_owned()))
+    };
+    let smtp_tls = smtp_url.starts_with("smtps://")
+        || (smtp_url.starts_with("smtp://")
+            && matches!(param(smtp_url, "tls").as_deref(), Some("required" | "wrapper")));
+    if !smtp_tls {
+        return invalid("SMTP_URL", "PORTAL_ENV=prod sends mail over TLS only: smtps://… or smtp://…?tls=required");
+    }
+    let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+    if postgres && !matches!(param(database_url, "sslmode").as_deref(), Some("require" | "verify-ca" | "verify-full")) {
+        return invalid(
+            "DATABASE_URL",
+            "PORTAL_ENV=prod reaches PostgreSQL over TLS only: add sslmode=require (or verify-ca / verify-full)",
+        );
+    }
+    if aws_endpoint.is_some_and(|url| !url.starts_with("https://")) {
+        return invalid("AWS_MARKETPLACE_ENDPOINT", "PORTAL_ENV=prod reaches AWS over https:// only");
+    }
+    Ok(())
 }
 
 /// The simulator's endpoint on this very server; an unspecified listen address is reached on loopback.
@@ -240,9 +329,34 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    /// `pairs` in dev mode.
+    fn dev(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut all = vec![("PORTAL_ENV", "dev")];
+        all.extend_from_slice(pairs);
+        config(&all)
+    }
+
+    const PROD: [(&str, &str); 7] = [
+        ("PORTAL_ENV", "prod"),
+        ("DATABASE_URL", "postgres://portal@db.internal/portal?sslmode=verify-full"),
+        ("SMTP_URL", "smtp://u:p@mail:587?tls=required"),
+        ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
+        ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ("PORTAL_PUBLIC_URL", "https://activate.example.com/"),
+        ("PORTAL_INTERNAL_TOKEN", "fedcba9876543210fedcba9876543210"),
+    ];
+
+    /// The prod settings with `changes` (an empty value removes a setting).
+    fn prod(changes: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut all: Vec<(&str, &str)> =
+            PROD.iter().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).copied().collect();
+        all.extend(changes.iter().filter(|(_, v)| !v.is_empty()));
+        config(&all)
+    }
+
     #[test]
     fn dev_defaults_use_the_embedded_services() {
-        let c = config(&[]).expect("dev config");
+        let c = dev(&[]).expect("dev config");
         assert_eq!(c.mode, Mode::Dev);
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
@@ -255,10 +369,65 @@ mod tests {
 
     #[test]
     fn dev_simulator_follows_the_listen_address() {
-        let c = config(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).expect("config");
-        assert_eq!(c.aws_endpoint.as_deref(), Some("http://127.0.0.1:8080/_sim/aws/"));
-        let c = config(&[("AWS_MARKETPLACE_ENDPOINT", "http://example.test/")]).expect("config");
+        let c = dev(&[("LEPTOS_SITE_ADDR", "127.0.0.2:8080")]).expect("config");
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://127.0.0.2:8080/_sim/aws/"));
+        let c = dev(&[("LEPTOS_SITE_ADDR", "[::1]:8080")]).expect("config");
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://[::1]:8080/_sim/aws/"));
+        let c = dev(&[("AWS_MARKETPLACE_ENDPOINT", "http://example.test/")]).expect("config");
         assert_eq!(c.aws_endpoint.as_deref(), Some("http://example.test/"));
+    }
+
+    #[test]
+    fn unset_mode_is_prod_and_dev_listens_on_loopback_only() {
+        assert!(matches!(config(&[]), Err(ConfigError::Missing(_))), "no PORTAL_ENV is prod, never dev");
+        assert!(matches!(config(&[("PORTAL_ENV", " ")]), Err(ConfigError::Missing(_))), "blank is unset");
+        let c = prod(&[("PORTAL_ENV", "")]).expect("prod settings without PORTAL_ENV");
+        assert_eq!(c.mode, Mode::Prod);
+        for addr in ["0.0.0.0:3000", "[::]:3000", "192.168.1.10:3000"] {
+            assert!(matches!(dev(&[("LEPTOS_SITE_ADDR", addr)]), Err(ConfigError::DevNotLoopback(_))), "dev on {addr}");
+        }
+        assert!(prod(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")]).is_ok(), "prod listens anywhere");
+    }
+
+    #[test]
+    fn prod_requires_tls_everywhere() {
+        let refused = |changes: &[(&str, &str)]| match prod(changes) {
+            Err(ConfigError::Invalid { name, .. }) => name,
+            other => panic!("{changes:?} accepted: {other:?}"),
+        };
+        assert_eq!(refused(&[("PORTAL_PUBLIC_URL", "http://activate.example.com")]), "PORTAL_PUBLIC_URL");
+        assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587")]), "SMTP_URL");
+        assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587?tls=opportunistic")]), "SMTP_URL");
+        assert_eq!(refused(&[("DATABASE_URL", "postgres://portal@db/portal")]), "DATABASE_URL");
+        assert_eq!(refused(&[("DATABASE_URL", "postgres://portal@db/portal?sslmode=prefer")]), "DATABASE_URL");
+        assert_eq!(refused(&[("AWS_MARKETPLACE_ENDPOINT", "http://aws.internal/")]), "AWS_MARKETPLACE_ENDPOINT");
+        for ok in [
+            ("SMTP_URL", "smtps://u:p@mail:465"),
+            ("DATABASE_URL", "postgresql://db/portal?application_name=p&sslmode=require"),
+            ("DATABASE_URL", "sqlite:///var/lib/portal/portal.db"),
+        ] {
+            assert!(prod(&[ok]).is_ok(), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn sns_topics_default_to_the_listings_and_can_be_configured() {
+        let c = prod(&[]).expect("prod");
+        assert_eq!(
+            c.sns_topic_arns,
+            [
+                "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc123",
+                "arn:aws:sns:us-east-1:287250355862:aws-mp-entitlement-notification-abc123"
+            ]
+        );
+        let china = "arn:aws-cn:sns:cn-northwest-1:123456789012:aws-mp-subscription-notification-abc123";
+        let list = format!(" {china} ,");
+        let c = prod(&[("PORTAL_SNS_TOPIC_ARNS", list.as_str())]).expect("prod");
+        assert_eq!(c.sns_topic_arns, [china]);
+        assert!(matches!(
+            prod(&[("PORTAL_SNS_TOPIC_ARNS", "https://evil.example/topic")]),
+            Err(ConfigError::Invalid { name: "PORTAL_SNS_TOPIC_ARNS", .. })
+        ));
     }
 
     #[test]
@@ -296,16 +465,7 @@ mod tests {
 
     #[test]
     fn prod_with_settings_uses_the_regional_endpoint() {
-        let c = config(&[
-            ("PORTAL_ENV", "prod"),
-            ("DATABASE_URL", "sqlite://prod.db"),
-            ("SMTP_URL", "smtp://u:p@mail:587"),
-            ("AWS_MARKETPLACE_PRODUCT_CODE", "abc123"),
-            ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
-            ("PORTAL_PUBLIC_URL", "https://activate.example.com/"),
-            ("PORTAL_INTERNAL_TOKEN", "fedcba9876543210fedcba9876543210"),
-        ])
-        .expect("prod config");
+        let c = prod(&[]).expect("prod config");
         assert_eq!(c.mode, Mode::Prod);
         assert_eq!(c.public_url, "https://activate.example.com");
         assert_eq!(c.aws_endpoint, None);
@@ -316,19 +476,19 @@ mod tests {
     fn bad_values_are_named() {
         assert_eq!(config(&[("PORTAL_ENV", "staging")]).expect_err("mode"), ConfigError::UnknownMode("staging".into()));
         assert!(matches!(
-            config(&[("LEPTOS_SITE_ADDR", "nowhere")]),
+            dev(&[("LEPTOS_SITE_ADDR", "nowhere")]),
             Err(ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", .. })
         ));
         assert!(matches!(
-            config(&[("PORTAL_SECRET_KEY", "short")]),
+            dev(&[("PORTAL_SECRET_KEY", "short")]),
             Err(ConfigError::Invalid { name: "PORTAL_SECRET_KEY", .. })
         ));
         assert!(matches!(
-            config(&[("PORTAL_MAIL_FROM", "not an address")]),
+            dev(&[("PORTAL_MAIL_FROM", "not an address")]),
             Err(ConfigError::Invalid { name: "PORTAL_MAIL_FROM", .. })
         ));
         assert!(matches!(
-            config(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),
+            dev(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),
             Err(ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", .. })
         ));
     }

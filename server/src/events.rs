@@ -29,8 +29,10 @@ pub struct EventsState {
     pub sns: SnsClient,
     /// `None`: the EventBridge endpoint is not configured (404).
     pub eventbridge_key: Option<Arc<Vec<u8>>>,
-    /// The listing's product code: events for other products are ignored.
+    /// The listing's product code: events for other products are ignored (EventBridge) or refused (SNS).
     pub product_code: String,
+    /// The SNS topics whose messages are accepted (the listing's own; see [`crate::config`]).
+    pub sns_topics: Arc<Vec<String>>,
 }
 
 fn answer(status: StatusCode, outcome: &str) -> Response {
@@ -46,6 +48,13 @@ pub async fn sns(State(state): State<EventsState>, headers: HeaderMap, body: Byt
     let header_type = headers.get("x-amz-sns-message-type").and_then(|v| v.to_str().ok());
     if header_type.is_some_and(|t| t != message.kind) {
         return answer(StatusCode::BAD_REQUEST, "x-amz-sns-message-type does not match Type");
+    }
+    // Anyone can create an SNS topic, subscribe this URL and publish validly signed messages: only the
+    // listing's own topics count, checked before anything is fetched, confirmed or stored.
+    if !state.sns_topics.contains(&message.topic_arn) {
+        tracing::warn!(topic = %message.topic_arn, message_id = %message.message_id, "SNS message from a foreign topic refused");
+        metrics::counter!("portal_security_refusals_total", "kind" => "sns_topic").increment(1);
+        return answer(StatusCode::FORBIDDEN, "not a topic of this listing");
     }
     let pem = match state.sns.certificate(&message.signing_cert_url).await {
         Ok(pem) => pem,
@@ -78,6 +87,11 @@ pub async fn sns(State(state): State<EventsState>, headers: HeaderMap, body: Byt
                 return answer(StatusCode::BAD_REQUEST, "Message is not JSON");
             };
             let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+            if text("product-code").as_deref() != Some(state.product_code.as_str()) {
+                tracing::warn!(message_id = %message.message_id, "SNS message for another product refused");
+                metrics::counter!("portal_security_refusals_total", "kind" => "sns_product").increment(1);
+                return answer(StatusCode::FORBIDDEN, "product-code is not this listing's");
+            }
             let Some(action) = text("action").as_deref().and_then(Action::from_sns) else {
                 tracing::info!(message = %message.message, "SNS action ignored");
                 return answer(StatusCode::OK, "ignored");
@@ -155,6 +169,10 @@ async fn handle(state: &EventsState, event: MarketplaceEvent) -> Response {
     match recorded {
         Recorded::Replay => answer(StatusCode::OK, "duplicate"),
         Recorded::Waiting => answer(StatusCode::OK, "kept until the customer registers"),
+        Recorded::Dropped => {
+            tracing::warn!(action = event.action.as_str(), "event for an unknown customer not kept: too many waiting");
+            answer(StatusCode::OK, "not kept: too many events wait for unknown customers")
+        }
         Recorded::Applied { customer_id, aws_account_id, product_code, moved } => {
             tracing::info!(%aws_account_id, action = event.action.as_str(), ?moved, "subscription event applied");
             effects(state, event.action, customer_id, aws_account_id, product_code);

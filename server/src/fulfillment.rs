@@ -8,7 +8,7 @@ use crate::AppState;
 use app::domain::{AwsAccountId, MarketplaceToken, ProductCode};
 use app::i18n::{td_string, Locale};
 use app::ports::{now, ResolvedCustomer};
-use app::session::{SessionId, COOKIE};
+use app::session::{cookie_name, SessionId};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::header::ACCEPT_LANGUAGE;
@@ -34,6 +34,9 @@ pub enum Refusal {
     InvalidToken,
     ExpiredToken,
     ForeignProduct,
+    /// Posted from a page that is neither AWS Marketplace's nor ours (`Origin` / `Referer`): an attacker's
+    /// page planting its own activation session in a victim's browser.
+    ForeignOrigin,
     Unavailable,
 }
 
@@ -41,7 +44,7 @@ impl Refusal {
     fn status(self) -> StatusCode {
         match self {
             Refusal::MissingToken | Refusal::InvalidToken | Refusal::ExpiredToken => StatusCode::BAD_REQUEST,
-            Refusal::ForeignProduct => StatusCode::FORBIDDEN,
+            Refusal::ForeignProduct | Refusal::ForeignOrigin => StatusCode::FORBIDDEN,
             Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -52,6 +55,7 @@ impl Refusal {
             Refusal::InvalidToken => "invalid_token",
             Refusal::ExpiredToken => "expired_token",
             Refusal::ForeignProduct => "foreign_product",
+            Refusal::ForeignOrigin => "foreign_origin",
             Refusal::Unavailable => "unavailable",
         }
     }
@@ -62,6 +66,7 @@ impl Refusal {
             Refusal::InvalidToken => td_string!(locale, refused_invalid_token),
             Refusal::ExpiredToken => td_string!(locale, refused_expired_token),
             Refusal::ForeignProduct => td_string!(locale, refused_foreign_product),
+            Refusal::ForeignOrigin => td_string!(locale, refused_foreign_origin),
             Refusal::Unavailable => td_string!(locale, refused_unavailable),
         }
     }
@@ -100,7 +105,17 @@ pub async fn fulfill(
     jar: CookieJar,
     form: Result<Form<FulfillmentForm>, FormRejection>,
 ) -> Response {
-    match resolve_and_start(state, jar, form).await {
+    // Our own pages (the dev simulation page) say so with Sec-Fetch-Site; their Origin is `null` under our
+    // `Referrer-Policy: no-referrer`.
+    let ours = headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin");
+    let started = match posted_from(&headers) {
+        Some(origin) if !ours && !origin_allowed(&origin, &state.fulfillment_origins, &state.ports.public_url) => {
+            tracing::warn!(%origin, "security: fulfillment POST from a foreign origin refused");
+            Err(Refusal::ForeignOrigin)
+        }
+        _ => resolve_and_start(state, jar, form).await,
+    };
+    match started {
         Ok(started) => started.into_response(),
         Err(refusal) => {
             let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
@@ -164,12 +179,67 @@ async fn resolve_and_start(
         tracing::warn!(error = %e, account = %customer.aws_account_id, "entitlements not read at registration");
     }
 
-    let cookie = Cookie::build((COOKIE, id.as_str().to_owned()))
+    let cookie = Cookie::build((cookie_name(state.secure_cookies), id.as_str().to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.secure_cookies)
         .path("/");
     Ok((jar.add(cookie), Redirect::to("/activate")))
+}
+
+/// AWS Marketplace's pages that post the registration token (the Set Up Your Account button), by default:
+/// the global marketplace and console, and the China marketplace (`PORTAL_FULFILLMENT_ORIGINS` replaces
+/// the list). `*.` matches any subdomain (regional consoles).
+pub const DEFAULT_FULFILLMENT_ORIGINS: [&str; 6] = [
+    "https://aws.amazon.com",
+    "https://console.aws.amazon.com",
+    "https://*.console.aws.amazon.com",
+    "https://awsmarketplace.amazonaws.cn",
+    "https://console.amazonaws.cn",
+    "https://*.console.amazonaws.cn",
+];
+
+/// Where the POST says it comes from: `Origin`, else the origin of `Referer`; `None` when neither is sent.
+fn posted_from(headers: &HeaderMap) -> Option<String> {
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("invalid").to_owned());
+    if let Some(origin) = text(axum::http::header::ORIGIN) {
+        return Some(origin);
+    }
+    let referer = text(axum::http::header::REFERER)?;
+    let Some((scheme, rest)) = referer.split_once("://") else { return Some(referer) };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    Some(format!("{scheme}://{host}"))
+}
+
+/// Whether `origin` is one of `allowed` (exact, or `scheme://*.domain` for its subdomains) or the portal's own
+/// (`public_url`: the dev simulation page posts from there).
+pub fn origin_allowed(origin: &str, allowed: &[String], public_url: &str) -> bool {
+    let own = posted_from_url(public_url);
+    if origin.eq_ignore_ascii_case(&own) {
+        return true;
+    }
+    allowed.iter().any(|pattern| match pattern.split_once("://*.") {
+        Some((scheme, domain)) => origin
+            .strip_prefix(scheme)
+            .and_then(|rest| rest.strip_prefix("://"))
+            .and_then(|host| host.strip_suffix(domain))
+            .is_some_and(|sub| {
+                sub.len() > 1
+                    && sub.ends_with('.')
+                    && sub[..sub.len() - 1]
+                        .split('.')
+                        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            }),
+        None => origin.eq_ignore_ascii_case(pattern),
+    })
+}
+
+/// `scheme://host[:port]` of a URL.
+fn posted_from_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
+        None => url.to_owned(),
+    }
 }
 
 /// Checks what AWS answered: our product, and a well-formed account id.
@@ -214,6 +284,43 @@ mod tests {
         assert_eq!(accept(resolved(None, Some("123456789012")), &ours), Err(Refusal::ForeignProduct));
         assert_eq!(accept(resolved(Some("guance-dev"), None), &ours), Err(Refusal::Unavailable));
         assert_eq!(accept(resolved(Some("guance-dev"), Some("12")), &ours), Err(Refusal::Unavailable));
+    }
+
+    #[test]
+    fn only_aws_marketplaces_pages_and_ours_may_post_a_token() {
+        let allowed: Vec<String> = DEFAULT_FULFILLMENT_ORIGINS.iter().map(|s| s.to_string()).collect();
+        let own = "https://activate.example.com";
+        for ok in [
+            "https://aws.amazon.com",
+            "https://console.aws.amazon.com",
+            "https://us-east-1.console.aws.amazon.com",
+            "https://awsmarketplace.amazonaws.cn",
+            "https://cn-northwest-1.console.amazonaws.cn",
+            "https://activate.example.com",
+        ] {
+            assert!(origin_allowed(ok, &allowed, own), "{ok}");
+        }
+        for bad in [
+            "https://evil.example",
+            "null",
+            "http://aws.amazon.com",
+            "https://aws.amazon.com.evil.example",
+            "https://evilaws.amazon.com",
+            "https://.console.aws.amazon.com",
+            "https://a..console.aws.amazon.com",
+            "https://x_y.console.aws.amazon.com",
+            "https://activate.example.com.evil.example",
+            "invalid",
+        ] {
+            assert!(!origin_allowed(bad, &allowed, own), "{bad}");
+        }
+        let mut headers = HeaderMap::new();
+        assert_eq!(posted_from(&headers), None, "neither header: allowed (AWS may send none)");
+        headers
+            .insert(axum::http::header::REFERER, "https://aws.amazon.com/marketplace/library?x=1".parse().expect("h"));
+        assert_eq!(posted_from(&headers).as_deref(), Some("https://aws.amazon.com"));
+        headers.insert(axum::http::header::ORIGIN, "https://evil.example".parse().expect("h"));
+        assert_eq!(posted_from(&headers).as_deref(), Some("https://evil.example"), "Origin wins");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod internal;
 pub mod lifecycle;
 pub mod mail;
 pub mod metering;
+pub mod net;
 pub mod observability;
 pub mod simulator;
 pub mod sns;
@@ -31,6 +32,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 
+/// The largest body a server function (a form of the wizard or an account page) accepts: `413` beyond it.
+pub const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
+
 /// Everything a request handler may need.
 #[derive(Clone)]
 pub struct AppState {
@@ -40,6 +44,8 @@ pub struct AppState {
     pub store: Arc<dyn store::ServerStore>,
     pub marketplace: aws::Marketplace,
     pub secure_cookies: bool,
+    /// The pages allowed to post a registration token (see [`fulfillment::DEFAULT_FULFILLMENT_ORIGINS`]).
+    pub fulfillment_origins: Arc<Vec<String>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -125,6 +131,7 @@ pub async fn router(
         sns: sns::SnsClient::new(sns::CertPolicy { dev_prefix: if dev { config.aws_endpoint.clone() } else { None } })?,
         eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| Arc::new(k.bytes().to_vec())),
         product_code: config.product_code.as_str().to_owned(),
+        sns_topics: Arc::new(config.sns_topic_arns.clone()),
     };
     let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
     let ports = Ports {
@@ -143,13 +150,24 @@ pub async fn router(
         store: metering.store.clone(),
         marketplace,
         secure_cookies: !dev,
+        fulfillment_origins: Arc::new(config.fulfillment_origins.clone()),
     };
 
     // In prod the dev pages are not routed at all: they fall through to the 404 page.
     let routes: Vec<_> =
         generate_route_list(App).into_iter().filter(|route| dev || !route.path().starts_with("/dev")).collect();
 
+    // Every page and server function: the request's CSP nonce goes into Leptos's context, and server-function
+    // bodies are capped (a form of the wizard is a few hundred bytes).
+    let context = move || {
+        provide_context(ports.clone());
+        if let Some(nonce) = use_context::<axum::http::request::Parts>().as_ref().and_then(net::nonce_of) {
+            provide_context(nonce);
+        }
+    };
     let mut router = Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .route("/", get(|| async { Redirect::to("/activate") }))
         .route("/marketplace/aws", post(fulfillment::fulfill).layer(DefaultBodyLimit::max(fulfillment::BODY_LIMIT)))
         .route("/healthz", get(healthz))
@@ -166,13 +184,7 @@ pub async fn router(
             "/internal/usage",
             post(internal::usage).layer(DefaultBodyLimit::max(1024 * 1024)).with_state(metering.clone()),
         )
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(ports.clone()),
-            move || shell(leptos_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state);
     if dev {
         let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
@@ -212,11 +224,12 @@ pub async fn router(
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_path("/")
         .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::minutes(30)));
-    Ok(router
+    let router = router
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn(observability::track))
-        .layer(tower_http::trace::TraceLayer::new_for_http()))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    Ok(net::harden(router, net::Limits::default(), net::HeaderPolicy { hsts: !dev }))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -178,9 +178,20 @@ pub enum Recorded {
     Replay,
     /// No registered customer matches yet: kept for registration.
     Waiting,
+    /// No registered customer matches and the waiting room is full (for this account, or altogether): not
+    /// kept. AWS only sends events for accounts that subscribed, so a flood of these is not AWS's.
+    Dropped,
     /// Applied to the customer (state moved or not).
     Applied { customer_id: i64, aws_account_id: String, product_code: String, moved: Option<Subscription> },
 }
+
+/// At most this many events wait for one AWS account (or customer identifier) that has not registered.
+pub const MAX_WAITING_PER_ACCOUNT: i64 = 16;
+/// At most this many events wait altogether.
+pub const MAX_WAITING: i64 = 10_000;
+/// A waiting event is forgotten this long after it arrived: AWS sends a subscription's events when the buyer
+/// subscribes, and the buyer registers within minutes to days.
+pub const WAITING_TTL_SECS: i64 = 30 * 24 * 3600;
 
 #[async_trait]
 pub trait LifecycleStore: Send + Sync {

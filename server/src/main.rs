@@ -26,11 +26,10 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
     tracing::info!(mode = ?config.mode, addr = %config.site_addr, "portal listening on http://{}", config.site_addr);
-    // The client's address is one of the keys login throttling counts failures by.
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    // The client's address (one of the keys login throttling counts failures by) is in each request's
+    // ConnectInfo; headers must arrive in time and connections are capped (see `server::net`).
+    server::net::serve(listener, app, server::net::Limits::default(), shutdown()).await;
+    Ok(())
 }
 
 async fn shutdown() {

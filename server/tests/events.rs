@@ -73,6 +73,79 @@ impl Events for Portal {
     }
 }
 
+/// `message` changed by `change` and signed again with the simulator's key: a validly signed SNS message, as
+/// anyone who owns a topic of their own can publish.
+fn resigned(message: &Value, change: impl FnOnce(&mut server::sns::SnsMessage)) -> Value {
+    let mut m = server::sns::SnsMessage::parse(message.to_string().as_bytes()).expect("parse");
+    change(&mut m);
+    m.signature = server::sns::sign_v2(&m, server::sns::SIMULATOR_KEY_PKCS8).expect("sign");
+    let mut out = message.clone();
+    for (key, value) in [
+        ("Type", &m.kind),
+        ("MessageId", &m.message_id),
+        ("TopicArn", &m.topic_arn),
+        ("Message", &m.message),
+        ("Signature", &m.signature),
+    ] {
+        out[key] = json!(value);
+    }
+    if let Some(url) = &m.subscribe_url {
+        out["SubscribeURL"] = json!(url);
+    }
+    if let Some(token) = &m.token {
+        out["Token"] = json!(token);
+    }
+    out
+}
+
+async fn events_stored(portal: &Portal) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events").fetch_one(portal.store.pool()).await.expect("n")
+}
+
+#[tokio::test]
+async fn only_the_listings_own_topics_and_product_code_are_heard() {
+    let portal = start().await;
+    portal.subscribe("123456789012").await;
+    let sent = portal.sns("123456789012", "subscribe-success").await;
+    assert_eq!(outcome(&sent), (200, "applied".to_owned()));
+    let message = sent["message"].clone();
+    let attack = |topic: &'static str, product: &'static str| {
+        resigned(&message, move |m| {
+            m.message_id = format!("{topic}-{product}");
+            m.topic_arn = topic.to_owned();
+            m.message = m.message.replace("subscribe-success", "unsubscribe-success").replace("guance-dev", product);
+        })
+    };
+    // A stranger's own topic, validly signed by SNS: refused before anything is stored.
+    let stranger = "arn:aws:sns:us-east-1:999999999999:aws-mp-subscription-notification-guance-dev";
+    assert_eq!(portal.deliver_sns(&attack(stranger, "guance-dev")).await.0, StatusCode::FORBIDDEN);
+    // The listing's topic but another product code (a message of another listing), or none at all.
+    let ours = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-guance-dev";
+    assert_eq!(portal.deliver_sns(&attack(ours, "another-product")).await.0, StatusCode::FORBIDDEN);
+    let no_code = resigned(&message, |m| {
+        m.message_id = "no-code".into();
+        m.message = m.message.replace("\"product-code\"", "\"product\"");
+    });
+    assert_eq!(portal.deliver_sns(&no_code).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(portal.state("123456789012").await, SubscriptionState::Active);
+    assert_eq!(events_stored(&portal).await, 1, "only the genuine event");
+    // A subscription confirmation from a stranger's topic is not confirmed.
+    let confirmation = portal.post("/_sim/aws/sns/subscribe", json!({})).await;
+    assert_eq!(confirmation["confirmed"], true);
+    let foreign = resigned(&message, |m| {
+        m.kind = "SubscriptionConfirmation".into();
+        m.message_id = "confirm-foreign".into();
+        m.topic_arn = stranger.to_owned();
+        m.subscribe_url = Some(format!("{}/_sim/aws/sns/confirm?Token=stranger", "http://127.0.0.1:9"));
+        m.token = Some("stranger".into());
+    });
+    assert_eq!(portal.deliver_sns(&foreign).await.0, StatusCode::FORBIDDEN);
+    // The genuine entitlement topic is heard.
+    let sent = portal.sns("123456789012", "entitlement-updated").await;
+    assert_eq!(outcome(&sent).0, 200);
+    assert_eq!(events_stored(&portal).await, 2);
+}
+
 fn outcome(sent: &Value) -> (u64, String) {
     let delivered = &sent["delivered"];
     (delivered["status"].as_u64().unwrap_or(0), delivered["answer"]["outcome"].as_str().unwrap_or("").to_owned())

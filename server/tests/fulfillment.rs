@@ -204,16 +204,7 @@ async fn health_and_metrics_answer() {
 
 #[tokio::test]
 async fn prod_mounts_no_dev_routes() {
-    let portal = start(&[
-        ("PORTAL_ENV", "prod"),
-        ("SMTP_URL", "smtp://user:pass@127.0.0.1:2525"),
-        ("AWS_MARKETPLACE_PRODUCT_CODE", "guance-dev"),
-        ("AWS_MARKETPLACE_ENDPOINT", "http://127.0.0.1:9/"),
-        ("PORTAL_SECRET_KEY", "an-e2e-secret-key-of-32-characters!"),
-        ("PORTAL_PUBLIC_URL", "https://activate.example.com"),
-        ("PORTAL_INTERNAL_TOKEN", "an-internal-token-of-32-characters!"),
-    ])
-    .await;
+    let portal = start(&common::PROD).await;
     for path in ["/dev", "/gallery", "/_dev/mailbox", "/_dev/mailbox.json", "/_sim/aws/metering"] {
         let (status, _) = portal.get(path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");

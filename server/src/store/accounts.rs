@@ -8,7 +8,7 @@ use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violat
 use crate::store::unavailable;
 use app::domain::AwsAccountId;
 use app::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
-use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
+use app::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -73,7 +73,8 @@ impl Accounts for Store {
     ) -> Result<Result<ActivateOutcome, ActivateRefusal>, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT customer_id, last_seen_at, activated_workspace_id FROM activation_sessions WHERE id_hash = $1",
+            "SELECT customer_id, created_at, last_seen_at, activated_workspace_id FROM activation_sessions
+              WHERE id_hash = $1",
         )
         .bind(session.as_bytes())
         .fetch_optional(&mut *tx)
@@ -84,13 +85,24 @@ impl Accounts for Store {
         };
         let customer_id: i64 = row.try_get("customer_id").map_err(unavailable)?;
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
+        let created: i64 = row.try_get("created_at").map_err(unavailable)?;
         if let Some(done) = row.try_get::<Option<i64>, _>("activated_workspace_id").map_err(unavailable)? {
             let activated = load_activated(&mut tx, done).await?;
             tx.commit().await.map_err(unavailable)?;
             return Ok(Ok(ActivateOutcome { activated, first: false }));
         }
-        if now - last_seen > IDLE_TIMEOUT_SECS {
+        if session_ended(created, last_seen, now) {
             return Ok(Err(ActivateRefusal::SessionGone));
+        }
+        // An AWS customer keeps the billing account it has (another session may have set it).
+        let billing: Option<i64> =
+            sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        if billing.is_some() {
+            return Ok(Err(ActivateRefusal::AlreadyActivated));
         }
 
         let row = AccountRow {
@@ -280,6 +292,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_activated_aws_account_keeps_its_billing_account() {
+        let (store, _dir) = setup::<Store>().await;
+        let first = session(&store, "123456789012").await;
+        let done = store.activate_register(&first, &account("alice"), &workspace(), 10).await.expect("db").expect("ok");
+        // A second browser session of the same AWS account registers again: refused, nothing created.
+        let second = session(&store, "123456789012").await;
+        let refused = store.activate_register(&second, &account("mallory"), &workspace(), 11).await.expect("db");
+        assert_eq!(refused, Err(ActivateRefusal::AlreadyActivated));
+        for table in ["guance_accounts", "billing_accounts", "workspaces", "workspace_settlements"] {
+            assert_eq!(count(&store, table).await, 1, "{table}");
+        }
+        let billing: Vec<Option<i64>> = sqlx::query_scalar("SELECT billing_account_id FROM marketplace_customers")
+            .fetch_all(store.pool())
+            .await
+            .expect("customer");
+        assert_eq!(billing, [Some(done.activated.billing_account_id)]);
+        // The first session's own repeat still answers what it created.
+        let again = store.activate_register(&first, &account("alice"), &workspace(), 12).await.expect("db");
+        assert_eq!(again.map(|o| o.activated), Ok(done.activated));
+    }
+
+    #[tokio::test]
     async fn a_failed_activate_leaves_nothing_behind() {
         let (store, _dir) = setup::<Store>().await;
         // A billing account already holds the name (e.g. created elsewhere): the Guance account insert
@@ -327,7 +361,7 @@ mod tests {
         );
         let s = session(&store, "123456789012").await;
         assert_eq!(
-            store.activate_register(&s, &account("alice"), &workspace(), IDLE_TIMEOUT_SECS + 1).await.expect("db"),
+            store.activate_register(&s, &account("alice"), &workspace(), app::session::IDLE_TIMEOUT_SECS + 1).await.expect("db"),
             Err(ActivateRefusal::SessionGone)
         );
         assert_eq!(count(&store, "guance_accounts").await, 0);

@@ -7,7 +7,7 @@ use crate::store::{corrupt, unavailable};
 use app::api::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
 use app::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
-use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
+use app::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -17,7 +17,7 @@ impl Store {
     async fn touch(&self, session: &SessionKey, now: i64, branch: Option<Branch>) -> Result<SessionLookup, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
+            "SELECT s.created_at, s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
                     b.username AS billing_username
                FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
                LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
@@ -31,7 +31,8 @@ impl Store {
             return Ok(SessionLookup::Unknown);
         };
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
-        if now - last_seen > IDLE_TIMEOUT_SECS {
+        let created: i64 = row.try_get("created_at").map_err(unavailable)?;
+        if session_ended(created, last_seen, now) {
             for ended in [
                 "DELETE FROM verification_codes WHERE session_hash = $1",
                 "DELETE FROM activation_sessions WHERE id_hash = $1",
@@ -214,6 +215,17 @@ impl ActivationStore for Store {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for ended in [
+            "DELETE FROM verification_codes WHERE session_hash = $1",
+            "DELETE FROM activation_sessions WHERE id_hash = $1",
+        ] {
+            sqlx::query(ended).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(self.pool()).await.map_err(unavailable)?;
         Ok(())
@@ -224,7 +236,7 @@ impl ActivationStore for Store {
 mod tests {
     use super::*;
     use crate::store::test_support::{count, temp_store};
-    use app::session::SessionId;
+    use app::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
     use std::sync::Arc;
 
     async fn store() -> (Store, crate::store::test_support::Guard) {
@@ -397,6 +409,32 @@ mod tests {
         assert!(matches!(store.activation(&session, 3 * IDLE_TIMEOUT_SECS + 1).await, Ok(SessionLookup::Ended)));
         assert!(matches!(store.activation(&session, 3 * IDLE_TIMEOUT_SECS + 2).await, Ok(SessionLookup::Unknown)));
         assert_eq!(count(&store, "activation_sessions").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_busy_session_still_ends_a_day_after_it_started() {
+        let (store, _dir) = store().await;
+        let session = SessionId::generate().key();
+        store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
+        let mut at = 0;
+        while at + IDLE_TIMEOUT_SECS / 2 <= ABSOLUTE_TIMEOUT_SECS {
+            at += IDLE_TIMEOUT_SECS / 2;
+            assert!(matches!(store.activation(&session, at).await, Ok(SessionLookup::Active(_))), "at {at}");
+        }
+        assert!(matches!(store.activation(&session, ABSOLUTE_TIMEOUT_SECS + 1).await, Ok(SessionLookup::Ended)));
+        assert_eq!(count(&store, "activation_sessions").await, 0);
+    }
+
+    #[tokio::test]
+    async fn an_ended_session_is_gone_with_its_codes() {
+        let (store, _dir) = store().await;
+        let session = SessionId::generate().key();
+        store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
+        store.end_session(&session).await.expect("end");
+        assert!(matches!(store.activation(&session, 1).await, Ok(SessionLookup::Unknown)));
+        assert_eq!(count(&store, "activation_sessions").await, 0);
+        assert_eq!(count(&store, "marketplace_customers").await, 1, "the customer stays");
+        store.end_session(&session).await.expect("ending twice is fine");
     }
 
     #[tokio::test]

@@ -4,7 +4,10 @@
 crate::store::on_each_backend! {
 
 use crate::store::unavailable;
-use crate::lifecycle::{Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState};
+use crate::lifecycle::{
+    Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState, MAX_WAITING,
+    MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS,
+};
 use app::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
@@ -101,10 +104,54 @@ async fn apply(
     })
 }
 
+/// Forgets waiting events past their time, then says whether one more may wait for the event's account (or
+/// customer identifier): at most [`MAX_WAITING_PER_ACCOUNT`] each and [`MAX_WAITING`] altogether.
+async fn room_to_wait(tx: &mut Tx<'_>, event: &MarketplaceEvent, now: i64) -> Result<bool, StoreError> {
+    sqlx::query("DELETE FROM marketplace_events WHERE customer_id IS NULL AND received_at < $1")
+        .bind(now - WAITING_TTL_SECS)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    let (column, value) = match (&event.aws_account_id, &event.customer_identifier) {
+        (Some(account), _) => ("aws_account_id", account),
+        (None, Some(identifier)) => ("customer_identifier", identifier),
+        // Nobody it could ever apply to.
+        (None, None) => return Ok(false),
+    };
+    let for_account: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM marketplace_events WHERE customer_id IS NULL AND {column} = $1"
+    ))
+    .bind(value)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    if for_account >= MAX_WAITING_PER_ACCOUNT {
+        return Ok(false);
+    }
+    let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events WHERE customer_id IS NULL")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    Ok(all < MAX_WAITING)
+}
+
 #[async_trait]
 impl LifecycleStore for Store {
     async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
+        let customer = find_customer(&mut tx, event).await?;
+        if customer.is_none() && !room_to_wait(&mut tx, event, now).await? {
+            let seen: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM marketplace_events WHERE source = $1 AND source_id = $2)",
+            )
+            .bind(event.source)
+            .bind(&event.source_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
+            return Ok(if seen { Recorded::Replay } else { Recorded::Dropped });
+        }
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO marketplace_events (source, source_id, action, aws_account_id, customer_identifier,
                                              license_id, product_code, occurred_at, received_at)
@@ -126,7 +173,7 @@ impl LifecycleStore for Store {
         let Some(id) = id else {
             return Ok(Recorded::Replay);
         };
-        let outcome = match find_customer(&mut tx, event).await? {
+        let outcome = match customer {
             Some(customer) => apply(&mut tx, id, &customer, event.action, event.occurred_at, now).await?,
             None => Recorded::Waiting,
         };
@@ -377,6 +424,54 @@ mod tests {
         assert_eq!(applied.len(), 1);
         assert_eq!(state(&store, account).await.state, SubscriptionState::PaymentFailed);
         assert!(store.apply_waiting_events(customer, 30).await.expect("again").is_empty(), "applied once");
+    }
+
+    #[tokio::test]
+    async fn waiting_events_are_capped_per_account_and_altogether_and_expire() {
+        use crate::lifecycle::{MAX_WAITING, MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS};
+        let (store, _dir) = temp_store::<Store>().await;
+        let waiting = |store: &Store| {
+            let pool = store.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM marketplace_events WHERE customer_id IS NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count")
+            }
+        };
+        let stranger = "210987654321";
+        for i in 0..MAX_WAITING_PER_ACCOUNT {
+            let e = event(&format!("w{i}"), Action::Unsubscribed, stranger, 10);
+            assert_eq!(store.record_event(&e, 10).await.expect("event"), Recorded::Waiting);
+        }
+        let over = event("w-over", Action::Unsubscribed, stranger, 10);
+        assert_eq!(store.record_event(&over, 10).await.expect("event"), Recorded::Dropped, "the account's cap");
+        assert_eq!(store.record_event(&event("w0", Action::Unsubscribed, stranger, 10), 11).await.expect("e"), Recorded::Replay);
+        assert_eq!(waiting(&store).await, MAX_WAITING_PER_ACCOUNT);
+        // Past their time they are forgotten, and the account may wait again.
+        let later = 10 + WAITING_TTL_SECS + 1;
+        assert_eq!(store.record_event(&over, later).await.expect("event"), Recorded::Waiting);
+        assert_eq!(waiting(&store).await, 1);
+        // Altogether: fill the waiting room with other accounts' events.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+             INSERT INTO marketplace_events (source, source_id, action, aws_account_id, occurred_at, received_at)
+             SELECT 'sns', 'bulk-' || i, 'unsubscribe-success', 'acct-' || i, $2, $3 FROM n",
+        )
+        .bind(MAX_WAITING - 1)
+        .bind(later)
+        .bind(later)
+        .execute(store.pool())
+        .await
+        .expect("bulk");
+        let another = event("x-1", Action::Unsubscribed, "123123123123", later);
+        assert_eq!(store.record_event(&another, later).await.expect("event"), Recorded::Dropped, "the overall cap");
+        assert_eq!(waiting(&store).await, MAX_WAITING);
+        // A registered customer's events are never dropped.
+        let account = "123456789012";
+        new_session(&store, account).await;
+        let known = event("k-1", Action::Unsubscribed, account, later);
+        assert!(matches!(store.record_event(&known, later).await.expect("event"), Recorded::Applied { .. }));
     }
 }
 

@@ -10,7 +10,7 @@ use app::domain::{Email, Username};
 use app::ports::{
     BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
 };
-use app::session::{SessionKey, IDLE_TIMEOUT_SECS};
+use app::session::{session_ended, SessionKey};
 use app::workspaces::{WorkspaceRow, WorkspaceState};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -22,7 +22,7 @@ async fn session_customer(
     now: i64,
 ) -> Result<Option<(i64, Option<i64>)>, StoreError> {
     let row = sqlx::query(
-        "SELECT c.id AS customer_id, c.billing_account_id, s.last_seen_at
+        "SELECT c.id AS customer_id, c.billing_account_id, s.created_at, s.last_seen_at
            FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
           WHERE s.id_hash = $1",
     )
@@ -32,7 +32,8 @@ async fn session_customer(
     .map_err(unavailable)?;
     let Some(row) = row else { return Ok(None) };
     let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
-    if now - last_seen > IDLE_TIMEOUT_SECS {
+    let created: i64 = row.try_get("created_at").map_err(unavailable)?;
+    if session_ended(created, last_seen, now) {
         return Ok(None);
     }
     Ok(Some((
@@ -69,7 +70,7 @@ impl Workspaces for Store {
         now: i64,
     ) -> Result<Result<String, LinkRefusal>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let Some((customer, _)) = session_customer(&mut tx, session, now).await? else {
+        let Some((customer, linked)) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(LinkRefusal::SessionGone));
         };
         let billing = sqlx::query("SELECT id, username FROM billing_accounts WHERE username_key = $1")
@@ -81,6 +82,10 @@ impl Workspaces for Store {
             return Ok(Err(LinkRefusal::NoSuchAccount));
         };
         let id: i64 = billing.try_get("id").map_err(unavailable)?;
+        // An AWS customer keeps the billing account it has; linking the same one again is a repeat.
+        if linked.is_some_and(|linked| linked != id) {
+            return Ok(Err(LinkRefusal::AlreadyLinked));
+        }
         sqlx::query("UPDATE marketplace_customers SET billing_account_id = $1, updated_at = $2 WHERE id = $3")
             .bind(id)
             .bind(now)
@@ -287,18 +292,23 @@ mod tests {
         NewWorkspace { name: WorkspaceName::parse(name).expect("name"), site, language: WorkspaceLanguage::English }
     }
 
-    /// A billing account "owner" (registered through AWS account 111111111111) with workspace "First".
-    async fn registered(store: &Store) {
-        let s = new_session(store, "111111111111").await;
-        let account = NewAccount {
-            username: Username::parse("Owner").expect("username"),
-            email: Email::parse("owner@example.com").expect("email"),
+    /// A new account `username` (`email`) of company "Acme" for the register branch's Activate.
+    fn new_account(username: &str, email: &str) -> NewAccount {
+        NewAccount {
+            username: Username::parse(username).expect("username"),
+            email: Email::parse(email).expect("email"),
             phone: None,
             password_hash: HASH.into(),
             company_name: CompanyName::parse("Acme").expect("company"),
             industry: None,
             company_size: None,
-        };
+        }
+    }
+
+    /// A billing account "owner" (registered through AWS account 111111111111) with workspace "First".
+    async fn registered(store: &Store) {
+        let s = new_session(store, "111111111111").await;
+        let account = new_account("Owner", "owner@example.com");
         store.activate_register(&s, &account, &workspace("First", Site::Us1), 0).await.expect("db").expect("ok");
     }
 
@@ -346,6 +356,30 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].name, "First");
         assert_eq!(rows[0].state, WorkspaceState::SettledByOther, "billed to the AWS account that registered");
+    }
+
+    #[tokio::test]
+    async fn a_linked_aws_account_is_not_linked_again_to_another_billing_account() {
+        let (store, _dir) = temp_store::<Store>().await;
+        registered(&store).await; // billing account "Owner", via AWS account 111111111111
+        // The registering AWS account tries to link another billing account from a second session.
+        let other = new_session(&store, "333333333333").await;
+        let other_account = new_account("Other", "other@example.com");
+        store.activate_register(&other, &other_account, &workspace("Theirs", Site::Us1), 0).await.expect("db").expect("ok");
+        let again = new_session(&store, "111111111111").await;
+        let refused = store.link_billing_account(&again, &Username::parse("other").expect("u"), 5).await.expect("db");
+        assert_eq!(refused, Err(LinkRefusal::AlreadyLinked));
+        // Linking the billing account it already has is a repeat, not a change.
+        let owner = Username::parse("owner").expect("username");
+        assert_eq!(store.link_billing_account(&again, &owner, 6).await.expect("db"), Ok("Owner".to_owned()));
+        let billing: String = sqlx::query_scalar(
+            "SELECT b.username FROM marketplace_customers c JOIN billing_accounts b ON b.id = c.billing_account_id
+              WHERE c.aws_account_id = '111111111111'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("customer");
+        assert_eq!(billing, "Owner");
     }
 
     #[tokio::test]

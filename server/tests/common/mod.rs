@@ -21,13 +21,31 @@ pub struct Server {
     _dir: tempfile::TempDir,
 }
 
+/// Settings of a prod portal on this machine (TLS everywhere it is asked for; nothing is contacted by the
+/// tests that use it).
+pub const PROD: [(&str, &str); 7] = [
+    ("PORTAL_ENV", "prod"),
+    ("SMTP_URL", "smtps://user:pass@127.0.0.1:2525"),
+    ("AWS_MARKETPLACE_PRODUCT_CODE", "guance-dev"),
+    ("AWS_MARKETPLACE_ENDPOINT", "https://127.0.0.1:9/"),
+    ("PORTAL_SECRET_KEY", "an-e2e-secret-key-of-32-characters!"),
+    ("PORTAL_PUBLIC_URL", "https://activate.example.com"),
+    ("PORTAL_INTERNAL_TOKEN", "an-internal-token-of-32-characters!"),
+];
+
 /// Starts a portal with `extra` settings on top of the dev defaults.
 pub async fn start(extra: &[(&str, &str)]) -> Server {
+    start_limited(extra, server::net::Limits::default()).await
+}
+
+/// [`start`], its connections held to `limits`.
+pub async fn start_limited(extra: &[(&str, &str)], limits: server::net::Limits) -> Server {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     let dir = tempfile::tempdir().expect("tempdir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let mut env: HashMap<String, String> = HashMap::from([
+        ("PORTAL_ENV".to_owned(), "dev".to_owned()),
         ("LEPTOS_SITE_ADDR".to_owned(), addr.to_string()),
         ("DATABASE_URL".to_owned(), format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())),
     ]);
@@ -36,9 +54,7 @@ pub async fn start(extra: &[(&str, &str)]) -> Server {
     let store = SqliteStore::connect(&config.database_url).await.expect("store");
     let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
     let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
-    });
+    let task = tokio::spawn(server::net::serve(listener, app, limits, std::future::pending()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     Server { base: format!("http://{addr}"), addr, store, http, task, _dir: dir }
 }

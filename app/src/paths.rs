@@ -1,0 +1,105 @@
+//! The site's page addresses, and the one rule for a "go back to" address a visitor sends us.
+
+/// Every page a visitor may be sent back to (the language switch's `back`).
+pub const PAGES: [&str; 16] = [
+    "/activate",
+    "/activate/register",
+    "/activate/register/company",
+    "/activate/register/workspace",
+    "/activate/register/check",
+    "/activate/register/done",
+    "/activate/link",
+    "/activate/link/workspaces",
+    "/activate/link/create",
+    "/login",
+    "/forgot-password",
+    "/forgot-password/reset",
+    "/billing",
+    "/dev",
+    "/gallery",
+    "/",
+];
+
+/// The longest `back` kept: anything longer is not one of our addresses.
+pub const MAX_BACK_LEN: usize = 512;
+
+/// `back` when it is one of this site's pages (a path of [`PAGES`] or `/workspaces/<id>`), with an optional
+/// query of URL-safe characters and well-formed `%XX` escapes; `None` for anything else — another site
+/// (`//host`, `/\host`, a tab or control character a browser strips), an unknown path, a fragment.
+pub fn safe_back(back: &str) -> Option<&str> {
+    if back.len() > MAX_BACK_LEN {
+        return None;
+    }
+    let (path, query) = match back.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (back, None),
+    };
+    let known = PAGES.contains(&path)
+        || path
+            .strip_prefix("/workspaces/")
+            .is_some_and(|id| !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()));
+    if !known {
+        return None;
+    }
+    if let Some(query) = query {
+        let bytes = query.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' => {
+                    let hex = bytes.get(i + 1..i + 3)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    i += 3;
+                    continue;
+                }
+                b if b.is_ascii_alphanumeric() || b"-._~=&+".contains(&b) => {}
+                _ => return None,
+            }
+            i += 1;
+        }
+    }
+    Some(back)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_sites_pages_are_gone_back_to() {
+        for ok in [
+            "/activate",
+            "/activate/link/create?account=existing",
+            "/login?reset=done",
+            "/workspaces/12",
+            "/activate?error=branch",
+            "/forgot-password/reset?for=a%40b.example",
+        ] {
+            assert_eq!(safe_back(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/%01",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/activate",
+            "/activate/../login",
+            "/activate/",
+            "/workspaces/",
+            "/workspaces/1x",
+            "/activate#main",
+            "/login?next=https://evil.example",
+            "/login?x=%zz",
+            "/login?x=%4",
+            "/login?a=b\r\nSet-Cookie:x=y",
+            "/nowhere",
+        ] {
+            assert_eq!(safe_back(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_back(&format!("/activate?{}", "a".repeat(MAX_BACK_LEN))), None);
+    }
+}
