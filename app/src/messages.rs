@@ -3,7 +3,7 @@
 //! page's language. Islands have no translation context in the browser, so what they show is rendered here,
 //! on the server, and passed to them as props (e.g. [`FieldMessages`]).
 
-use crate::domain::codes::{CodeRejection, SendRefusal};
+use crate::domain::codes::{CodePurpose, CodeRejection, SendRefusal};
 use crate::domain::rules::FieldRule;
 use crate::domain::{CompanySize, FieldError, Industry, Site};
 use crate::i18n::{td_string, Locale};
@@ -209,6 +209,7 @@ pub fn code_rejection(locale: Locale, rejection: CodeRejection) -> String {
         CodeRejection::Expired => td_string!(locale, err_code_expired).to_owned(),
         CodeRejection::Locked => td_string!(locale, err_code_locked).to_owned(),
         CodeRejection::Used => td_string!(locale, err_code_used).to_owned(),
+        CodeRejection::DailyLimit { .. } => td_string!(locale, err_code_daily).to_owned(),
     }
 }
 
@@ -221,14 +222,37 @@ pub fn send_refusal(locale: Locale, refusal: SendRefusal) -> String {
             let minutes = (retry_after_secs + 59) / 60;
             td_string!(locale, err_code_hourly, minutes = minutes).to_string()
         }
+        SendRefusal::TooManyAddresses => td_string!(locale, err_code_addresses).to_owned(),
     }
 }
 
-/// The verification-code email: (subject, text).
-pub fn code_mail(locale: Locale, code: &str, minutes: i64) -> (String, String) {
+/// The verification-code email for `purpose`: (subject, text); the text says what the code is for.
+pub fn code_mail(locale: Locale, purpose: CodePurpose, code: &str, minutes: i64) -> (String, String) {
+    let what = match purpose {
+        CodePurpose::Register => td_string!(locale, mail_code_purpose_register),
+        CodePurpose::LinkBillingAccount => td_string!(locale, mail_code_purpose_link),
+        CodePurpose::GuanceAccount => td_string!(locale, mail_code_purpose_guance),
+        CodePurpose::PasswordReset => td_string!(locale, mail_code_purpose_reset),
+    };
     (
         td_string!(locale, mail_code_subject, code = code).to_string(),
-        td_string!(locale, mail_code_text, code = code, minutes = minutes).to_string(),
+        td_string!(locale, mail_code_text, code = code, purpose = what, minutes = minutes).to_string(),
+    )
+}
+
+/// The email to an address's owner when wrong codes for it reached the daily limit: (subject, text).
+/// `address` is the code's address (an email, `billing-account:…` or `account:…`).
+pub fn guessing_mail(locale: Locale, address: &str, count: i64) -> (String, String) {
+    let what = if address.starts_with("billing-account:") {
+        td_string!(locale, mail_guessing_what_billing)
+    } else if address.starts_with("account:") {
+        td_string!(locale, mail_guessing_what_account)
+    } else {
+        td_string!(locale, mail_guessing_what_email)
+    };
+    (
+        td_string!(locale, mail_guessing_subject).to_owned(),
+        td_string!(locale, mail_guessing_text, what = what, count = count).to_string(),
     )
 }
 
@@ -307,9 +331,24 @@ mod tests {
             send_refusal(english, SendRefusal::TooSoon { retry_after_secs: 42 }),
             "You can ask for a new code in 42 seconds"
         );
-        let (subject, text) = code_mail(english, "123456", 10);
+        let (subject, text) = code_mail(english, CodePurpose::Register, "123456", 10);
         assert_eq!(subject, "Your Guance verification code: 123456");
         assert!(text.contains("It expires in 10 minutes"), "{text}");
+        // Each code mail says what its code is for.
+        let texts: std::collections::HashSet<String> = [
+            CodePurpose::Register,
+            CodePurpose::LinkBillingAccount,
+            CodePurpose::GuanceAccount,
+            CodePurpose::PasswordReset,
+        ]
+        .into_iter()
+        .map(|purpose| code_mail(english, purpose, "123456", 10).1)
+        .collect();
+        assert_eq!(texts.len(), 4);
+        assert!(code_mail(english, CodePurpose::PasswordReset, "123456", 10).1.contains("password reset page"));
+        assert!(code_mail(Locale::zh, CodePurpose::LinkBillingAccount, "123456", 10).1.contains("费用中心账号"));
+        let (_, warning) = guessing_mail(english, "billing-account:owner", 10);
+        assert!(warning.contains("10 wrong verification codes for your billing account"), "{warning}");
     }
 
     #[test]

@@ -146,6 +146,10 @@ pub trait VerificationCodes: Send + Sync + 'static {
         code_mac: &[u8],
         now: i64,
     ) -> Result<Result<(), CodeRejection>, StoreError>;
+
+    /// Where the owner of a code's address is mailed: the address itself when it is an email, the email on
+    /// file of a `billing-account:…` or an `account:…`; `None` when nobody is known.
+    async fn code_address_owner(&self, address: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// What a code is about: the address its rules (resend delay, hourly limit) count against, and the
@@ -189,13 +193,15 @@ pub trait Codes: Send + Sync + 'static {
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError>;
 
-    /// Checks a typed code against the last one recorded for `address` (see [`CodeSubject`]).
+    /// Checks a typed code against the last one recorded for `address` (see [`CodeSubject`]). When wrong codes
+    /// reach the daily limit, the address's owner is told (in `locale`).
     async fn check_code(
         &self,
         session: &SessionKey,
         purpose: CodePurpose,
         address: &str,
         code: &crate::domain::VerificationCode,
+        locale: crate::i18n::Locale,
         now: i64,
     ) -> Result<Result<(), CodeRejection>, CodeError>;
 }

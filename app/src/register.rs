@@ -202,7 +202,7 @@ pub(crate) mod server {
                 return Ok(false);
             }
         };
-        match ports.codes.check_code(key, purpose, address, &code, now()).await.map_err(unavailable)? {
+        match ports.codes.check_code(key, purpose, address, &code, locale, now()).await.map_err(unavailable)? {
             Ok(()) => Ok(true),
             Err(rejection) => {
                 push(errors, "code", code_rejection(locale, rejection));

@@ -77,6 +77,36 @@ mod server {
 
     /// Starts (or, for the same identifier, continues) a flow and asks for a code; a refusal (too soon, the
     /// hourly limit) is kept for the reset page to show.
+    /// Tells the account's owner that its password was changed (a reset they did not make means someone
+    /// reads their mailbox). A failure to mail is logged; the reset stands.
+    pub async fn mail_reset_done(ports: &crate::ports::Ports, locale: crate::i18n::Locale, flow: &Flow) {
+        let Some(to) = flow.mail_to.clone() else { return };
+        let Ok(time) = time::OffsetDateTime::from_unix_timestamp(now()) else { return };
+        let time = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            time.year(),
+            u8::from(time.month()),
+            time.day(),
+            time.hour(),
+            time.minute()
+        );
+        let mail = crate::ports::OutgoingMail {
+            to,
+            subject: td_string!(locale, mail_reset_done_subject).to_owned(),
+            text: td_string!(
+                locale,
+                mail_reset_done_text,
+                username = flow.identifier.as_str(),
+                time = time.as_str(),
+                base = ports.public_url.as_str()
+            )
+            .to_string(),
+        };
+        if let Err(e) = ports.mailer.send(mail).await {
+            leptos::logging::error!("the password-changed notice was not sent: {e}");
+        }
+    }
+
     pub async fn request(session: &Session, identifier: &str) -> Result<(), AppError> {
         let ports = crate::api::ports()?;
         let locale = crate::messages::request_locale();
@@ -178,6 +208,7 @@ pub async fn reset_password(
         (Some(password), true, Some(account)) => {
             ports.store.set_password(account, &hash(password).await?).await.map_err(unavailable)?;
             session.remove::<server::Flow>(server::FLOW).await.map_err(unavailable)?;
+            server::mail_reset_done(&ports, locale, &flow).await;
             leptos_axum::redirect("/login?reset=done");
         }
         // A right code with no account behind it cannot happen (nothing was mailed); answer as if it did.

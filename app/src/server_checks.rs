@@ -68,17 +68,30 @@ pub fn hash_password(password: &Password) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     let hasher = argon2().map_err(|e| HashError(e.to_string()))?;
     hasher
-        .hash_password(password.expose().as_bytes(), &salt)
+        .hash_password(nfkc(password.expose()).as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| HashError(e.to_string()))
 }
 
-/// Whether `password` matches a stored PHC string. A malformed hash never matches.
+/// A password in Unicode NFKC: "ｐａｓｓ" (full width) and "pass", or a precomposed "é" and "e" + combining
+/// accent, are the same password.
+fn nfkc(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    password.nfkc().collect()
+}
+
+/// Whether `password` matches a stored PHC string (in NFKC; a hash made before passwords were normalised is
+/// also tried with the password as typed). A malformed hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
-    argon2().is_ok_and(|hasher| hasher.verify_password(password.as_bytes(), &parsed).is_ok())
+    let Ok(hasher) = argon2() else {
+        return false;
+    };
+    let normalised = nfkc(password);
+    hasher.verify_password(normalised.as_bytes(), &parsed).is_ok()
+        || (normalised != password && hasher.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// Checks a phone number against the numbering plans (libphonenumber's data). Numbers without a `+`
@@ -117,6 +130,19 @@ mod tests {
         assert!(check_strength(&pw("buyer2026buyer2026"), &["buyer2026"]).is_err(), "the username itself");
         assert!(check_strength(&pw("correct horse battery staple"), &[]).is_ok());
         assert!(check_strength(&pw("观测云 很好用 我们 一起 上云吧"), &[]).is_ok(), "any script");
+    }
+
+    #[test]
+    fn passwords_match_in_nfkc_whatever_keyboard_typed_them() {
+        let typed = Password::parse("Ｃａｆé au lait, s'il vous plaît").expect("password");
+        let phc = hash_password(&typed).expect("hash");
+        assert!(verify_password("Cafe\u{301} au lait, s'il vous plai\u{302}t", &phc), "full width, combining accents");
+        assert!(!verify_password("Cafe au lait, s'il vous plait", &phc), "without accents it is another password");
+        // A hash made from the raw text (before normalisation) still verifies.
+        let salt = SaltString::generate(&mut OsRng);
+        let legacy =
+            argon2().expect("argon2").hash_password("Ｆｕｌｌ width legacy pass".as_bytes(), &salt).expect("h");
+        assert!(verify_password("Ｆｕｌｌ width legacy pass", &legacy.to_string()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Verification codes: 6 digits from the OS CSPRNG, remembered as an HMAC-SHA256 under the server's secret
 //! key (a stolen database cannot be brute-forced offline), mailed through the [`Mailer`].
 
-use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS};
+use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_FAILED_CHECKS_PER_DAY};
 use app::domain::VerificationCode;
 use app::i18n::Locale;
 use app::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
@@ -35,6 +35,23 @@ impl CodeService {
     }
 }
 
+impl CodeService {
+    /// Wrong codes for `address` reached the daily limit: its owner (when we know one) is told by email. A
+    /// failure to mail is logged; the refusal stands either way.
+    async fn tell_owner(&self, address: &str, locale: Locale) {
+        tracing::warn!(%address, "security: daily limit of wrong codes reached");
+        let owner = match self.store.code_address_owner(address).await {
+            Ok(Some(owner)) => owner,
+            Ok(None) => return,
+            Err(e) => return tracing::error!(error = %e, "the address's owner could not be read"),
+        };
+        let (subject, text) = app::messages::guessing_mail(locale, address, MAX_FAILED_CHECKS_PER_DAY);
+        if let Err(e) = self.mailer.send(OutgoingMail { to: owner, subject, text }).await {
+            tracing::error!(error = %e, "the owner could not be told of the wrong codes");
+        }
+    }
+}
+
 /// Six uniformly random digits from the operating system's CSPRNG.
 pub fn generate_code() -> String {
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
@@ -58,7 +75,7 @@ impl Codes for CodeService {
         let Some(to) = &subject.deliver_to else {
             return Ok(Ok(()));
         };
-        let (subject, text) = app::messages::code_mail(locale, &code, CODE_TTL_SECS / 60);
+        let (subject, text) = app::messages::code_mail(locale, purpose, &code, CODE_TTL_SECS / 60);
         self.mailer.send(OutgoingMail { to: to.as_str().to_owned(), subject, text }).await?;
         Ok(Ok(()))
     }
@@ -69,10 +86,15 @@ impl Codes for CodeService {
         purpose: CodePurpose,
         address: &str,
         code: &VerificationCode,
+        locale: Locale,
         now: i64,
     ) -> Result<Result<(), CodeRejection>, CodeError> {
         let mac = self.mac(purpose, address, code.as_str())?;
-        Ok(self.store.check_code(session, purpose, address, &mac, now).await?)
+        let verdict = self.store.check_code(session, purpose, address, &mac, now).await?;
+        if verdict == Err(CodeRejection::DailyLimit { reached: true }) {
+            self.tell_owner(address, locale).await;
+        }
+        Ok(verdict)
     }
 }
 
@@ -114,21 +136,65 @@ mod tests {
 
         let wrong = VerificationCode::parse(if code.as_str() == "000000" { "111111" } else { "000000" }).expect("code");
         assert_eq!(
-            service.check_code(&session, CodePurpose::Register, &address, &wrong, 11).await.expect("check"),
+            service.check_code(&session, CodePurpose::Register, &address, &wrong, Locale::en, 11).await.expect("check"),
             Err(CodeRejection::Wrong { remaining_attempts: 4 })
         );
         assert_eq!(
-            service.check_code(&session, CodePurpose::Register, &address, &code, 12).await.expect("check"),
+            service.check_code(&session, CodePurpose::Register, &address, &code, Locale::en, 12).await.expect("check"),
             Ok(())
         );
         // Bound to purpose: the same code proves nothing else.
         assert_eq!(
-            service.check_code(&session, CodePurpose::GuanceAccount, &address, &code, 13).await.expect("check"),
+            service
+                .check_code(&session, CodePurpose::GuanceAccount, &address, &code, Locale::en, 13)
+                .await
+                .expect("check"),
             Err(CodeRejection::NoCode)
         );
         assert_eq!(
             service.send_code(&session, CodePurpose::Register, &subject, Locale::en, 20).await.expect("send"),
             Err(SendRefusal::TooSoon { retry_after_secs: 50 })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_owner_is_told_once_when_wrong_codes_reach_the_daily_limit() {
+        let (store, _dir) = temp_store::<crate::store::SqliteStore>().await;
+        let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
+        let service = CodeService::new(b"test key".to_vec(), Arc::new(store.clone()), Arc::new(mailbox.clone()));
+        let email = Email::parse("victim@example.com").expect("email");
+        let (subject, address) = (CodeSubject::email(&email), email.key());
+        let wrong = VerificationCode::parse("000000").expect("code");
+        let mut outcomes = Vec::new();
+        for (hour, tries) in [(0, 4), (1, 4), (2, 4)] {
+            let session = new_session(&store, "123456789012").await;
+            let t = hour * 3600;
+            service
+                .send_code(&session, CodePurpose::Register, &subject, Locale::en, t)
+                .await
+                .expect("send")
+                .expect("sent");
+            for _ in 0..tries {
+                outcomes.push(
+                    service
+                        .check_code(&session, CodePurpose::Register, &address, &wrong, Locale::en, t + 1)
+                        .await
+                        .expect("check"),
+                );
+            }
+        }
+        let limited = outcomes.iter().filter(|o| matches!(o, Err(CodeRejection::DailyLimit { .. }))).count();
+        assert_eq!(limited, 3, "the tenth wrong code and every check after it: {outcomes:?}");
+        let warnings: Vec<_> = mailbox
+            .list(Some("victim@example.com"))
+            .into_iter()
+            .filter(|m| m.subject.contains("Wrong verification codes"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "told once");
+        assert!(
+            warnings[0].text.contains("10 wrong verification codes for this email address"),
+            "{}",
+            warnings[0].text
         );
     }
 

@@ -179,6 +179,33 @@ async fn a_cross_site_post_is_refused_and_failures_are_counted() {
 }
 
 #[tokio::test]
+async fn nobody_locks_the_owner_out_and_overlong_usernames_are_refused_unread() {
+    let portal = start().await;
+    portal.alice().await;
+    // A stranger has failed 150 times this hour as alice (more than the old hard limit of 100).
+    for i in 0..150 {
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ('account:alice', $1)")
+            .bind(app::ports::now() - i)
+            .execute(portal.store.pool())
+            .await
+            .expect("failure");
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "only slowed down");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // A username longer than any account's: the same answer, and nothing is counted for it.
+    let long = "a".repeat(app::domain::Username::MAX + 1);
+    let res = portal.login(&long, "whatever it is", None).await;
+    assert_eq!(res.headers()[LOCATION], "/login?error=credentials");
+    let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1")
+        .bind(format!("account:{long}"))
+        .fetch_one(portal.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(counted, 0);
+}
+
+#[tokio::test]
 async fn the_billing_center_shows_a_cancelled_subscriptions_countdown() {
     let portal = start().await;
     portal.alice().await;
@@ -325,6 +352,11 @@ async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session
     assert_eq!(done.headers()[LOCATION], "/login?reset=done");
     let (_, _, login) = portal.page("/login?reset=done", "").await;
     assert!(login.contains("Your password has been changed"));
+    // The owner is told by email (a reset they did not make means someone reads their mailbox).
+    let mails = portal.mails_to("a@example.com").await;
+    assert_eq!(mails.len(), 2, "the code, then the notice");
+    assert_eq!(mails[0]["subject"], "Your Guance password was changed");
+    assert!(mails[0]["text"].as_str().expect("text").contains("Every session that was logged in has ended"));
     // Every session of the account has ended; the old password no longer works, the new one does.
     let (_, location, _) = portal.page("/billing", &logged_in).await;
     assert_eq!(location.as_deref(), Some("/login"));

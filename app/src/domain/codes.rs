@@ -11,6 +11,11 @@ pub const MAX_ATTEMPTS: i64 = 5;
 pub const RESEND_AFTER_SECS: i64 = 60;
 /// At most five codes per address per hour.
 pub const SENDS_PER_HOUR: i64 = 5;
+/// At most ten wrong codes per address in 24 hours, whatever the session (then the owner is told by email):
+/// with five codes an hour of five tries each, a guesser would otherwise get 600 tries a day.
+pub const MAX_FAILED_CHECKS_PER_DAY: i64 = 10;
+/// At most five different addresses get codes in one activation session (a session is not a mail cannon).
+pub const MAX_ADDRESSES_PER_SESSION: i64 = 5;
 
 /// What a code proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,6 +48,8 @@ pub enum SendRefusal {
     TooSoon { retry_after_secs: i64 },
     /// [`SENDS_PER_HOUR`] reached for this address.
     HourlyLimit { retry_after_secs: i64 },
+    /// [`MAX_ADDRESSES_PER_SESSION`] other addresses got codes in this session already.
+    TooManyAddresses,
 }
 
 /// Why a code was not accepted.
@@ -58,4 +65,9 @@ pub enum CodeRejection {
     Locked,
     /// Already used.
     Used,
+    /// [`MAX_FAILED_CHECKS_PER_DAY`] wrong codes for this address in 24 hours: nothing is checked until the
+    /// oldest is a day old. `reached` is true for the wrong code that reached the limit (its owner is told).
+    DailyLimit {
+        reached: bool,
+    },
 }

@@ -5,7 +5,8 @@ crate::store::on_each_backend! {
 
 use crate::store::unavailable;
 use app::domain::codes::{
-    CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ATTEMPTS, RESEND_AFTER_SECS, SENDS_PER_HOUR,
+    CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ADDRESSES_PER_SESSION, MAX_ATTEMPTS,
+    MAX_FAILED_CHECKS_PER_DAY, RESEND_AFTER_SECS, SENDS_PER_HOUR,
 };
 use app::ports::{StoreError, VerificationCodes};
 use app::session::SessionKey;
@@ -28,6 +29,18 @@ impl VerificationCodes for Store {
         now: i64,
     ) -> Result<Result<(), SendRefusal>, StoreError> {
         let mut tx = self.begin_write().await?;
+        let (others, this): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT address), COUNT(DISTINCT CASE WHEN address = $2 THEN address END)
+               FROM verification_codes WHERE session_hash = $1",
+        )
+        .bind(session.as_bytes())
+        .bind(address)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if this == 0 && others >= MAX_ADDRESSES_PER_SESSION {
+            return Ok(Err(SendRefusal::TooManyAddresses));
+        }
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(created_at) FROM verification_codes WHERE session_hash = $1 AND purpose = $2 AND address = $3",
         )
@@ -120,6 +133,19 @@ impl VerificationCodes for Store {
         let Some(row) = row else {
             return Ok(Err(CodeRejection::NoCode));
         };
+        // Wrong codes for this address in the last 24 hours, from every session.
+        let failed_today: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) FROM verification_codes
+              WHERE address = $1 AND created_at > $2",
+        )
+        .bind(address)
+        .bind(now - 86_400)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if failed_today >= MAX_FAILED_CHECKS_PER_DAY {
+            return Ok(Err(CodeRejection::DailyLimit { reached: false }));
+        }
         let id: i64 = row.try_get("id").map_err(unavailable)?;
         let stored: Vec<u8> = row.try_get("code_mac").map_err(unavailable)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(unavailable)?;
@@ -146,7 +172,9 @@ impl VerificationCodes for Store {
                 .await
                 .map_err(unavailable)?;
             let remaining_attempts = MAX_ATTEMPTS - attempts - 1;
-            Err(if remaining_attempts == 0 {
+            Err(if failed_today + 1 >= MAX_FAILED_CHECKS_PER_DAY {
+                CodeRejection::DailyLimit { reached: true }
+            } else if remaining_attempts == 0 {
                 CodeRejection::Locked
             } else {
                 CodeRejection::Wrong { remaining_attempts }
@@ -154,6 +182,20 @@ impl VerificationCodes for Store {
         };
         tx.commit().await.map_err(unavailable)?;
         Ok(verdict)
+    }
+
+    async fn code_address_owner(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let query = if let Some(username) = address.strip_prefix("billing-account:") {
+            sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = $1").bind(username.to_owned())
+        } else if let Some(id) = address.strip_prefix("account:") {
+            sqlx::query_scalar("SELECT email FROM guance_accounts WHERE CAST(id AS TEXT) = $1").bind(id.to_owned())
+        } else if address.contains(':') || !address.contains('@') {
+            // `reset:…` (no such account) and anything else: nobody to tell.
+            return Ok(None);
+        } else {
+            return Ok(Some(address.to_owned()));
+        };
+        query.fetch_optional(self.pool()).await.map_err(unavailable)
     }
 }
 
@@ -230,6 +272,84 @@ mod tests {
         }
         assert_eq!(store.check_code(&s, P, ADDR, b"wrong", 1).await.expect("db"), Err(CodeRejection::Locked));
         assert_eq!(store.check_code(&s, P, ADDR, b"right", 2).await.expect("db"), Err(CodeRejection::Locked));
+    }
+
+    #[tokio::test]
+    async fn ten_wrong_codes_a_day_per_address_across_sessions_then_none_is_checked() {
+        let (store, _s, _dir) = setup().await;
+        let mut t = 0;
+        let mut wrong = 0;
+        // Two sessions, fresh codes (the hourly limit allows five): ten wrong tries in all.
+        let mut last = None;
+        while wrong < MAX_FAILED_CHECKS_PER_DAY {
+            let session = new_session(&store).await;
+            store.record_code(&session, P, ADDR, b"right", t).await.expect("db").expect("sent");
+            for _ in 0..4 {
+                if wrong == MAX_FAILED_CHECKS_PER_DAY {
+                    break;
+                }
+                last = Some(store.check_code(&session, P, ADDR, b"wrong", t + 1).await.expect("db"));
+                wrong += 1;
+            }
+            t += 3600;
+            if wrong < MAX_FAILED_CHECKS_PER_DAY {
+                continue;
+            }
+            assert_eq!(last, Some(Err(CodeRejection::DailyLimit { reached: true })), "the tenth tells the owner");
+            // Even the right code is not checked now, in this session or a new one.
+            assert_eq!(
+                store.check_code(&session, P, ADDR, b"right", t).await.expect("db"),
+                Err(CodeRejection::DailyLimit { reached: false })
+            );
+        }
+        let fresh = new_session(&store).await;
+        store.record_code(&fresh, P, ADDR, b"right", t).await.expect("db").expect("sent");
+        assert_eq!(
+            store.check_code(&fresh, P, ADDR, b"right", t + 1).await.expect("db"),
+            Err(CodeRejection::DailyLimit { reached: false })
+        );
+        // Other addresses are untouched; a day after the wrong codes' codes were sent, the address is heard.
+        store.record_code(&fresh, P, "other@example.com", b"o", t).await.expect("db").expect("sent");
+        assert_eq!(store.check_code(&fresh, P, "other@example.com", b"o", t + 1).await.expect("db"), Ok(()));
+        let tomorrow = t + 86_400;
+        let next = new_session(&store).await;
+        store.record_code(&next, P, ADDR, b"right", tomorrow).await.expect("db").expect("sent");
+        assert_eq!(store.check_code(&next, P, ADDR, b"right", tomorrow + 1).await.expect("db"), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn one_session_mails_codes_to_at_most_five_addresses() {
+        let (store, s, _dir) = setup().await;
+        for i in 0..MAX_ADDRESSES_PER_SESSION {
+            store.record_code(&s, P, &format!("a{i}@example.com"), b"m", 0).await.expect("db").expect("sent");
+        }
+        assert_eq!(
+            store.record_code(&s, P, "one-more@example.com", b"m", 100).await.expect("db"),
+            Err(SendRefusal::TooManyAddresses)
+        );
+        // An address it already used may have a new code.
+        store.record_code(&s, P, "a0@example.com", b"m2", 100).await.expect("db").expect("sent");
+        let other = new_session(&store).await;
+        store.record_code(&other, P, "one-more@example.com", b"m", 100).await.expect("db").expect("another session");
+    }
+
+    #[tokio::test]
+    async fn the_owner_of_a_codes_address_is_found_by_its_kind() {
+        let (store, _s, _dir) = setup().await;
+        sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (7, 'Owner', 'owner', 'owner@example.com', 'x', 0)")
+            .execute(store.pool()).await.expect("account");
+        sqlx::query("INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'Owner', 'owner', 'billing@example.com', 7, 0)")
+            .execute(store.pool()).await.expect("billing");
+        let owner = |address: &'static str| {
+            let store = store.clone();
+            async move { store.code_address_owner(address).await.expect("db") }
+        };
+        assert_eq!(owner("buyer@example.com").await.as_deref(), Some("buyer@example.com"));
+        assert_eq!(owner("billing-account:owner").await.as_deref(), Some("billing@example.com"));
+        assert_eq!(owner("billing-account:nobody").await, None);
+        assert_eq!(owner("account:7").await.as_deref(), Some("owner@example.com"));
+        assert_eq!(owner("account:8").await, None);
+        assert_eq!(owner("reset:someone").await, None);
     }
 
     #[tokio::test]
