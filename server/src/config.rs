@@ -42,6 +42,9 @@ pub struct Config {
     /// comma-separated; `https://*.domain` for subdomains). Default: AWS Marketplace's (see
     /// [`crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS`]); the portal's own origin is always allowed.
     pub fulfillment_origins: Vec<String>,
+    /// Bearer token of `GET /metrics` (`PORTAL_METRICS_TOKEN`, at least 32 characters). Unset: `/metrics` is
+    /// open in dev and not served at all (404) in prod.
+    pub metrics_token: Option<SecretKey>,
 }
 
 /// Key material: usable, never printed.
@@ -227,7 +230,17 @@ impl Config {
             Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
             None => crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS.iter().map(|o| o.to_string()).collect(),
         };
+        let metrics_token = match get("PORTAL_METRICS_TOKEN") {
+            Some(token) if token.len() < MIN_SECRET_KEY_LEN => {
+                return Err(ConfigError::Invalid {
+                    name: "PORTAL_METRICS_TOKEN",
+                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
+                })
+            }
+            token => token.map(|t| SecretKey(t.into_bytes())),
+        };
         Ok(Config {
+            metrics_token,
             fulfillment_origins,
             sns_topic_arns,
             eventbridge_api_key,

@@ -171,7 +171,6 @@ pub async fn router(
         .route("/", get(|| async { Redirect::to("/activate") }))
         .route("/marketplace/aws", post(fulfillment::fulfill).layer(DefaultBodyLimit::max(fulfillment::BODY_LIMIT)))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(observability::render))
         .route(
             "/marketplace/aws/sns",
             post(events::sns).layer(DefaultBodyLimit::max(256 * 1024)).with_state(events.clone()),
@@ -186,6 +185,16 @@ pub async fn router(
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state);
+    // `/metrics` with its bearer token when one is set; open in dev without one; absent in prod without one.
+    router = match &config.metrics_token {
+        Some(token) => router.merge(
+            Router::new()
+                .route("/metrics", get(observability::render_with_token))
+                .with_state(Arc::new(token.bytes().to_vec())),
+        ),
+        None if dev => router.route("/metrics", get(observability::render)),
+        None => router,
+    };
     if dev {
         let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
             portal: config.public_url.clone(),

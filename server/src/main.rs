@@ -4,9 +4,15 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    match server::observability::LogFormat::parse(std::env::var("PORTAL_LOG_FORMAT").ok().as_deref()) {
+        Ok(server::observability::LogFormat::Json) => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        Ok(server::observability::LogFormat::Text) => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        Err(message) => {
+            eprintln!("portal: {message}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     match run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {

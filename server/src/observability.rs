@@ -30,11 +30,65 @@ pub async fn render() -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], prometheus().render()).into_response()
 }
 
+/// `/metrics` behind `Authorization: Bearer <PORTAL_METRICS_TOKEN>` (constant-time compare; else `401`).
+pub async fn render_with_token(
+    axum::extract::State(token): axum::extract::State<std::sync::Arc<Vec<u8>>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use subtle::ConstantTimeEq;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(presented.as_bytes().ct_eq(token.as_slice())) {
+        render().await
+    } else {
+        (axum::http::StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "a bearer token is required")
+            .into_response()
+    }
+}
+
+/// A request method as a label: the standard ones by name, anything else `other` (label values stay few
+/// whatever clients send).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+/// How the process writes its log (`PORTAL_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Lines for people (the default).
+    Text,
+    /// One JSON object per event (tracing-subscriber's `json`), for log pipelines.
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!("PORTAL_LOG_FORMAT must be `text` or `json`, not {other:?}")),
+        }
+    }
+}
+
 /// Counts requests and observes their latency, labelled by route pattern (never the raw path).
 pub async fn track(req: Request, next: Next) -> Response {
     let path =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let start = Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
@@ -42,4 +96,19 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::counter!("portal_http_requests_total", &labels).increment(1);
     metrics::histogram!("portal_http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_stay_few_and_the_log_format_is_named() {
+        assert_eq!(method_label(&axum::http::Method::POST), "POST");
+        let odd = axum::http::Method::from_bytes(b"BREW").expect("method");
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(LogFormat::parse(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::parse(Some("json")), Ok(LogFormat::Json));
+        assert!(LogFormat::parse(Some("xml")).is_err());
+    }
 }

@@ -310,3 +310,26 @@ async fn the_final_confirm_ends_the_activation_session() {
     assert!(body.contains("AWS Marketplace"), "{body}");
     assert_eq!(count(&portal, "marketplace_customers").await, 1, "the customer stays");
 }
+
+#[tokio::test]
+async fn metrics_need_their_token_and_prod_without_one_serves_none() {
+    let get = |portal: &Portal, bearer: Option<&str>| {
+        let mut request = portal.http.get(format!("{}/metrics", portal.base));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let prod = common::start(&common::PROD).await;
+    assert_eq!(get(&prod, None).await.expect("get").status(), StatusCode::NOT_FOUND);
+    let token = "a-metrics-token-of-32-characters!!";
+    let guarded = common::start(&[("PORTAL_METRICS_TOKEN", token)]).await;
+    assert_eq!(get(&guarded, None).await.expect("get").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&guarded, Some("a-wrong-token-of-32-characters!!!!")).await.expect("get").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = get(&guarded, Some(token)).await.expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("body").contains("portal_http_requests_total"));
+}
