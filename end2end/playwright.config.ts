@@ -36,6 +36,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: process.env.PORTAL_SITE_ROOT ?? "../target/site",
       DATABASE_URL: process.env.PORTAL_DATABASE_URL ?? "sqlite://../target/e2e/portal.db?mode=rwc",
       AWS_EC2_METADATA_DISABLED: "true",
+      // Every test posts from 127.0.0.1: the per-client rate limits (tested over HTTP) would throttle the suite.
+      PORTAL_RATE_LIMIT_PER_MINUTE: "100000",
       RUST_LOG: "warn",
     },
   },

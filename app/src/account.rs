@@ -102,10 +102,10 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
         leptos_axum::redirect("/login?error=credentials");
         return Ok(());
     }
-    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    let client = leptos_axum::extract::<axum::Extension<crate::ports::ClientAddr>>()
         .await
         .ok()
-        .map(|info| format!("client:{}", info.0.ip()));
+        .map(|addr| format!("client:{}", addr.0 .0));
     let account_key = format!("account:{}", username.to_lowercase());
     let at = now();
     let hour_ago = at - 3600;

@@ -7,6 +7,11 @@ use crate::session::SessionKey;
 use async_trait::async_trait;
 use std::sync::Arc;
 
+/// The address a request comes from: the TCP peer's, or behind trusted proxies the one they saw (the server
+/// puts it on every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// What AWS told us about the buyer (ResolveCustomer), after our checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedCustomer {

@@ -45,6 +45,11 @@ pub struct Config {
     /// Bearer token of `GET /metrics` (`PORTAL_METRICS_TOKEN`, at least 32 characters). Unset: `/metrics` is
     /// open in dev and not served at all (404) in prod.
     pub metrics_token: Option<SecretKey>,
+    /// Proxies in front of the portal that append the client's address to `X-Forwarded-For`
+    /// (`PORTAL_TRUSTED_PROXY_HOPS`, default 0: the TCP peer is the client).
+    pub trusted_proxy_hops: usize,
+    /// Limited posts of each kind per client and per session a minute (`PORTAL_RATE_LIMIT_PER_MINUTE`).
+    pub rate_limit_per_minute: std::num::NonZeroU32,
 }
 
 /// Key material: usable, never printed.
@@ -88,6 +93,11 @@ pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
 /// The internal token in dev mode (prod requires its own).
 pub const DEV_INTERNAL_TOKEN: &str = "dev-internal-token";
 pub const DEFAULT_METERING_INTERVAL_SECS: u64 = 600;
+/// Limited posts of each kind (see `server::limits`) per client and per session a minute.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: std::num::NonZeroU32 = match std::num::NonZeroU32::new(20) {
+    Some(n) => n,
+    None => std::num::NonZeroU32::MIN,
+};
 /// EventBridge's API key in dev mode.
 pub const DEV_EVENTBRIDGE_API_KEY: &str = "dev-eventbridge-api-key";
 
@@ -239,7 +249,23 @@ impl Config {
             }
             token => token.map(|t| SecretKey(t.into_bytes())),
         };
+        let trusted_proxy_hops = match get("PORTAL_TRUSTED_PROXY_HOPS") {
+            None => 0,
+            Some(v) => v.parse().ok().filter(|n| *n <= 8).ok_or_else(|| ConfigError::Invalid {
+                name: "PORTAL_TRUSTED_PROXY_HOPS",
+                reason: "it must be a number of proxies from 0 to 8".to_owned(),
+            })?,
+        };
+        let rate_limit_per_minute = match get("PORTAL_RATE_LIMIT_PER_MINUTE") {
+            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "PORTAL_RATE_LIMIT_PER_MINUTE",
+                reason: "it must be a whole number of at least 1".to_owned(),
+            })?,
+        };
         Ok(Config {
+            trusted_proxy_hops,
+            rate_limit_per_minute,
             metrics_token,
             fulfillment_origins,
             sns_topic_arns,
@@ -483,6 +509,25 @@ mod tests {
         assert_eq!(c.public_url, "https://activate.example.com");
         assert_eq!(c.aws_endpoint, None);
         assert!(!c.dev_mode());
+    }
+
+    #[test]
+    fn proxies_and_rate_limits_are_explicit() {
+        let c = dev(&[]).expect("dev");
+        assert_eq!((c.trusted_proxy_hops, c.rate_limit_per_minute), (0, DEFAULT_RATE_LIMIT_PER_MINUTE));
+        let c = dev(&[("PORTAL_TRUSTED_PROXY_HOPS", "1"), ("PORTAL_RATE_LIMIT_PER_MINUTE", "600")]).expect("dev");
+        assert_eq!((c.trusted_proxy_hops, c.rate_limit_per_minute.get()), (1, 600));
+        for (name, value) in [
+            ("PORTAL_TRUSTED_PROXY_HOPS", "-1"),
+            ("PORTAL_TRUSTED_PROXY_HOPS", "99"),
+            ("PORTAL_RATE_LIMIT_PER_MINUTE", "0"),
+            ("PORTAL_RATE_LIMIT_PER_MINUTE", "lots"),
+        ] {
+            assert!(
+                matches!(dev(&[(name, value)]), Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name}={value}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod fulfillment;
 mod html;
 pub mod internal;
 pub mod lifecycle;
+pub mod limits;
 pub mod mail;
 pub mod metering;
 pub mod net;
@@ -233,9 +234,11 @@ pub async fn router(
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_path("/")
         .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::minutes(30)));
+    let limits = Arc::new(limits::RateLimits::new(config.rate_limit_per_minute, config.trusted_proxy_hops));
     let router = router
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
+        .layer(axum::middleware::from_fn_with_state(limits, limits::rate_limit))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     Ok(net::harden(router, net::Limits::default(), net::HeaderPolicy { hsts: !dev }))

@@ -41,6 +41,7 @@ async fn spawn(database_url: &str, aws: Option<&str>) -> Instance {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     command
         .env("PORTAL_ENV", "dev")
+        .env("PORTAL_RATE_LIMIT_PER_MINUTE", "100000")
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "portal")
         .env("LEPTOS_SITE_ROOT", site.path())

@@ -333,3 +333,57 @@ async fn metrics_need_their_token_and_prod_without_one_serves_none() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.expect("body").contains("portal_http_requests_total"));
 }
+
+#[tokio::test]
+async fn repeated_posts_from_one_client_are_told_to_wait_and_forwarded_addresses_are_not_believed() {
+    let portal = common::start(&[("PORTAL_RATE_LIMIT_PER_MINUTE", "3")]).await;
+    let login = |forwarded: &'static str| {
+        portal
+            .http
+            .post(format!("{}/api/login", portal.base))
+            .header("sec-fetch-site", "same-origin")
+            .header("x-forwarded-for", forwarded)
+            .form(&[("username", "nobody"), ("password", "whatever it is they typed")])
+            .send()
+    };
+    for i in 0..3 {
+        let res = login("198.51.100.1").await.expect("post");
+        assert_ne!(res.status(), StatusCode::TOO_MANY_REQUESTS, "attempt {i}");
+    }
+    // A new X-Forwarded-For does not make a new client: no proxy is trusted by default.
+    let res = login("198.51.100.2").await.expect("post");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()["retry-after"].to_str().expect("header").parse().expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Pages and other posts are not limited.
+    let res = portal.http.get(format!("{}/login", portal.base)).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    // The fulfillment POST has its own budget.
+    let res = portal
+        .http
+        .post(format!("{}/marketplace/aws", portal.base))
+        .form(&[("x-amzn-marketplace-token", "nope")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // Behind one trusted proxy, the proxy's entry is the client.
+    let proxied = common::start(&[("PORTAL_RATE_LIMIT_PER_MINUTE", "1"), ("PORTAL_TRUSTED_PROXY_HOPS", "1")]).await;
+    let login = |forwarded: &'static str| {
+        proxied
+            .http
+            .post(format!("{}/api/login", proxied.base))
+            .header("sec-fetch-site", "same-origin")
+            .header("x-forwarded-for", forwarded)
+            .form(&[("username", "nobody"), ("password", "whatever it is they typed")])
+            .send()
+    };
+    assert_ne!(login("6.6.6.6, 198.51.100.1").await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login("7.7.7.7, 198.51.100.1").await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_ne!(
+        login("6.6.6.6, 198.51.100.2").await.expect("post").status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "another client"
+    );
+}
