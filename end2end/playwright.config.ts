@@ -38,6 +38,9 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: "true",
       // Every test posts from 127.0.0.1: the per-client rate limits (tested over HTTP) would throttle the suite.
       PORTAL_RATE_LIMIT_PER_MINUTE: "100000",
+      // AWS Marketplace's page is played by http://marketplace.test (routed by the tests): an https page's
+      // Origin would reach this plain-http test server as `null`.
+      PORTAL_FULFILLMENT_ORIGINS: "https://aws.amazon.com,http://marketplace.test",
       RUST_LOG: "warn",
     },
   },

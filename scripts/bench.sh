@@ -17,7 +17,7 @@ for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site"
+node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site" "$pid"
 
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).
 echo

@@ -8,6 +8,8 @@ use std::fmt;
 
 pub mod codes;
 mod fields;
+#[cfg(test)]
+mod fuzz;
 pub mod rules;
 pub use fields::{
     CompanyName, CompanySize, Email, Industry, Password, Phone, Username, VerificationCode, WorkspaceName,

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { expectAccessible, grouped, jsEnabled, randomAccount, ready, subscribeViaDev } from "./helpers";
 
 // Every test here runs twice: in the "js" project (hydrated, reactive) and the "nojs" project (plain forms).
@@ -49,27 +49,50 @@ test("Continue without a choice shows the error summary and changes nothing", as
   await expect(page).toHaveURL(/\/activate\/register$/);
 });
 
+/** Opens a page at `origin` (routed here, no network) holding AWS's Set Up Your Account form for `token`. */
+async function marketplacePage(page: Page, origin: string, token: string): Promise<string> {
+  const action = new URL("/marketplace/aws", test.info().project.use.baseURL).href;
+  await page.route(`${origin}/**`, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body:
+        `<!DOCTYPE html><title>AWS Marketplace</title><form method="post" action="${action}">` +
+        `<input type="hidden" name="x-amzn-marketplace-token" value="${token}">` +
+        `<button>Set Up Your Account</button></form>`,
+    }),
+  );
+  await page.goto(`${origin}/saas/setup`);
+  return action;
+}
+
 test("a token posted from AWS's site (another origin) starts the session", async ({ page, request }) => {
   const account = randomAccount();
   const minted = await request.post("/_sim/aws/tokens", { data: { aws_account_id: account } });
   expect(minted.status()).toBe(201);
   const { token } = await minted.json();
-  const action = new URL("/marketplace/aws", test.info().project.use.baseURL).href;
-  await page.setContent(
-    `<form method="post" action="${action}"><input type="hidden" name="x-amzn-marketplace-token" value="${token}">` +
-      `<button>Set Up Your Account</button></form>`,
-  );
+  await marketplacePage(page, "http://marketplace.test", token);
   await page.getByRole("button", { name: "Set Up Your Account" }).click();
   await expect(page).toHaveURL(/\/activate$/);
   await expect(page.getByTestId("aws-account")).toHaveText(grouped(account));
 });
 
-test("a bad token gets a page in plain words that points back to AWS Marketplace", async ({ page }) => {
-  const action = new URL("/marketplace/aws", test.info().project.use.baseURL).href;
-  await page.setContent(
-    `<form method="post" action="${action}"><input type="hidden" name="x-amzn-marketplace-token" value="forged">` +
-      `<button>Set Up Your Account</button></form>`,
+test("a token posted from any other site is refused: nobody plants a session in a buyer's browser", async ({ page, request }) => {
+  const minted = await request.post("/_sim/aws/tokens", { data: { aws_account_id: randomAccount() } });
+  const { token } = await minted.json();
+  const action = await marketplacePage(page, "http://evil.test", token);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === action),
+    page.getByRole("button", { name: "Set Up Your Account" }).click(),
+  ]);
+  expect(response.status()).toBe(403);
+  expect(await response.headerValue("set-cookie")).toBeNull();
+  await expect(page.getByTestId("reason")).toHaveText(
+    "This request did not come from AWS Marketplace, so it cannot start an activation in your browser.",
   );
+});
+
+test("a bad token gets a page in plain words that points back to AWS Marketplace", async ({ page }) => {
+  const action = await marketplacePage(page, "http://marketplace.test", "forged");
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url() === action),
     page.getByRole("button", { name: "Set Up Your Account" }).click(),
