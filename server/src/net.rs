@@ -104,6 +104,31 @@ pub async fn in_flight_limit(State(permits): State<Arc<Semaphore>>, req: Request
     }
 }
 
+/// A server function that could not decode its input (malformed body, missing or repeated field, wrong
+/// encoding) was the caller's mistake: `400`, not the `500` server_fn answers. Our own `Unavailable` (the
+/// store or mail is down) is `503` with `Retry-After`. Only `500` answers marked `serverfnerror` are read.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be read.").into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let caller_mistake = ["Args", "MissingArg", "Deserialization", "UnsupportedRequestMethod"]
+        .iter()
+        .any(|kind| text.starts_with(&format!("{{\"Transport\":{{\"{kind}\"")));
+    if caller_mistake {
+        parts.status = StatusCode::BAD_REQUEST;
+    } else if text.trim() == "\"Unavailable\"" {
+        parts.status = StatusCode::SERVICE_UNAVAILABLE;
+        parts.headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// A panic in a handler is logged and answered `500` in plain words; the process goes on.
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
@@ -120,6 +145,7 @@ pub fn harden(app: Router, limits: Limits, policy: HeaderPolicy) -> Router {
     app.layer(RequestBodyTimeoutLayer::new(limits.body_read))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request))
         .layer(axum::middleware::from_fn_with_state(Arc::new(Semaphore::new(limits.in_flight)), in_flight_limit))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn_with_state(policy, security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
 }

@@ -387,3 +387,19 @@ async fn repeated_posts_from_one_client_are_told_to_wait_and_forwarded_addresses
         "another client"
     );
 }
+
+#[tokio::test]
+async fn a_server_function_that_cannot_read_its_input_answers_400_not_500() {
+    let portal = common::start(&[]).await;
+    for (path, body) in [("/api/billing_page", "["), ("/api/bind_workspace", "workspace_id=1&workspace_id=2")] {
+        let res = portal
+            .http
+            .post(format!("{}{path}", portal.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {body}");
+    }
+}
