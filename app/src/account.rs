@@ -116,7 +116,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
     };
     let found = ports.store.login_account(&username).await.map_err(unavailable)?;
     let hash = found.as_ref().map_or_else(|| server::dummy_hash().to_owned(), |a| a.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || crate::server_checks::verify_password(&password, &hash))
+    let matches = crate::server_checks::hashing(move || crate::server_checks::verify_password(&password, &hash))
         .await
         .map_err(unavailable)?;
     // No lockout (nobody can lock another out by failing on purpose): failures only slow the answers down.

@@ -213,7 +213,7 @@ pub(crate) mod server {
 
     /// argon2id, off the async threads (it takes tens of milliseconds by design).
     pub async fn hash(password: Password) -> Result<String, AppError> {
-        tokio::task::spawn_blocking(move || crate::server_checks::hash_password(&password))
+        crate::server_checks::hashing(move || crate::server_checks::hash_password(&password))
             .await
             .map_err(unavailable)?
             .map_err(unavailable)

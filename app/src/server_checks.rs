@@ -53,6 +53,41 @@ pub fn check_strength(password: &Password, user_inputs: &[&str]) -> Result<(), W
     Err(WeakPassword { warning: estimate.feedback().and_then(|feedback| feedback.warning()) })
 }
 
+/// At most this many argon2 computations run at once (one per core; each takes 19 MiB and tens of
+/// milliseconds): a flood of logins queues here instead of exhausting memory and the blocking pool.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    })
+}
+
+/// How long a request waits for a free hashing slot before it is told the service is busy.
+pub const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The hashing slots were all taken for [`HASHING_WAIT`].
+#[derive(Debug, thiserror::Error)]
+#[error("every password-hashing slot is busy")]
+pub struct Busy;
+
+/// Runs `work` (an argon2 hash or verification) off the async threads, when one of the per-core slots is
+/// free; `Busy` after [`HASHING_WAIT`] (the caller answers 503: try again).
+pub async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
+    hashing_with(hashing_permits(), HASHING_WAIT, work).await
+}
+
+async fn hashing_with<T: Send + 'static>(
+    permits: &tokio::sync::Semaphore,
+    wait: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    let _permit = match tokio::time::timeout(wait, permits.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(Busy),
+    };
+    tokio::task::spawn_blocking(work).await.map_err(|_| Busy)
+}
+
 /// argon2id with OWASP's minimum: 19 MiB of memory, 2 passes, 1 lane.
 fn argon2() -> Result<Argon2<'static>, argon2::Error> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None)?))
@@ -130,6 +165,15 @@ mod tests {
         assert!(check_strength(&pw("buyer2026buyer2026"), &["buyer2026"]).is_err(), "the username itself");
         assert!(check_strength(&pw("correct horse battery staple"), &[]).is_ok());
         assert!(check_strength(&pw("观测云 很好用 我们 一起 上云吧"), &[]).is_ok(), "any script");
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_free_slot_and_is_busy_when_none_frees() {
+        let permits = tokio::sync::Semaphore::new(1);
+        let wait = std::time::Duration::from_millis(50);
+        assert_eq!(hashing_with(&permits, wait, || 7).await.ok(), Some(7));
+        let _held = permits.acquire().await.expect("permit");
+        assert!(hashing_with(&permits, wait, || 7).await.is_err(), "all slots taken");
     }
 
     #[test]

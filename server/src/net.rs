@@ -106,10 +106,19 @@ pub async fn in_flight_limit(State(permits): State<Arc<Semaphore>>, req: Request
 
 /// A server function that could not decode its input (malformed body, missing or repeated field, wrong
 /// encoding) was the caller's mistake: `400`, not the `500` server_fn answers. Our own `Unavailable` (the
-/// store or mail is down) is `503` with `Retry-After`. Only `500` answers marked `serverfnerror` are read.
+/// store or mail is down, every hashing slot busy) is `503` with `Retry-After` — for a browser's form post a
+/// page in plain words in the buyer's language, instead of the redirect server_fn makes. Only answers marked
+/// `serverfnerror` are read.
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let html = req
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let language =
+        req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if !res.headers().contains_key("serverfnerror") {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -117,16 +126,39 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be read.").into_response();
     };
     let text = String::from_utf8_lossy(&bytes);
-    let caller_mistake = ["Args", "MissingArg", "Deserialization", "UnsupportedRequestMethod"]
-        .iter()
-        .any(|kind| text.starts_with(&format!("{{\"Transport\":{{\"{kind}\"")));
-    if caller_mistake {
-        parts.status = StatusCode::BAD_REQUEST;
-    } else if text.trim() == "\"Unavailable\"" {
+    if text.trim() == "\"Unavailable\"" {
+        if html {
+            let locale = app::messages::locale_from_accept_language(language.as_deref());
+            return busy_page(locale);
+        }
         parts.status = StatusCode::SERVICE_UNAVAILABLE;
         parts.headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+    } else if parts.status == StatusCode::INTERNAL_SERVER_ERROR
+        && ["Args", "MissingArg", "Deserialization", "UnsupportedRequestMethod"]
+            .iter()
+            .any(|kind| text.starts_with(&format!("{{\"Transport\":{{\"{kind}\"")))
+    {
+        parts.status = StatusCode::BAD_REQUEST;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `503` in plain words: nothing was lost, try again in a minute.
+fn busy_page(locale: app::i18n::Locale) -> Response {
+    use app::i18n::td_string;
+    use leptos::prelude::*;
+    let heading = td_string!(locale, busy_heading);
+    let body = crate::html::page(
+        heading,
+        view! {
+            <h1>{heading}</h1>
+            <p>{td_string!(locale, busy_text)}</p>
+            <p><a href="/activate">{td_string!(locale, busy_back)}</a></p>
+        },
+    );
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, axum::response::Html(body)).into_response();
+    res.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("30"));
+    res
 }
 
 /// A panic in a handler is logged and answered `500` in plain words; the process goes on.

@@ -403,3 +403,32 @@ async fn a_server_function_that_cannot_read_its_input_answers_400_not_500() {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {body}");
     }
 }
+
+#[tokio::test]
+async fn when_the_store_fails_a_form_post_gets_a_503_page_in_plain_words() {
+    let portal = common::start(&[]).await;
+    // The table log in needs is gone: the store answers errors, as a database that is down would.
+    sqlx::query("DROP TABLE login_failures").execute(portal.store.pool()).await.expect("drop");
+    let res = portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .form(&[("username", "alice"), ("password", "whatever it is they typed")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "30");
+    let body = res.text().await.expect("body");
+    assert!(body.contains("服务繁忙或暂不可用"), "{body}");
+    let res = portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .form(&[("username", "alice"), ("password", "whatever it is they typed")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "a script's call too");
+}
