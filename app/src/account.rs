@@ -34,6 +34,37 @@ pub(crate) mod server {
     use tower_sessions::Session;
 
     pub const USER: &str = "user";
+    /// The cookie holding the username typed at the last failed log in, for the form to show once.
+    pub const TYPED: &str = "login_typed";
+
+    /// Sets [`TYPED`] (URL-safe base64 of the username; `Secure` outside dev).
+    pub fn remember_typed(username: &str, secure: bool) -> Result<(), AppError> {
+        use base64::Engine as _;
+        let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(username);
+        let secure = if secure { "; Secure" } else { "" };
+        let cookie = format!("{TYPED}={value}; Path=/login; Max-Age=60; HttpOnly; SameSite=Strict{secure}");
+        let header = http::HeaderValue::from_str(&cookie).map_err(unavailable)?;
+        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, header);
+        Ok(())
+    }
+
+    /// The username [`remember_typed`] kept, if any (at most a username's length), and the cookie cleared.
+    pub async fn take_typed(secure: bool) -> Result<String, AppError> {
+        use base64::Engine as _;
+        let jar: axum_extra::extract::CookieJar = leptos_axum::extract().await.map_err(unavailable)?;
+        let Some(cookie) = jar.get(TYPED) else { return Ok(String::new()) };
+        let typed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cookie.value())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|name| name.chars().count() <= crate::domain::Username::MAX)
+            .unwrap_or_default();
+        let secure = if secure { "; Secure" } else { "" };
+        let cleared = format!("{TYPED}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict{secure}");
+        let header = http::HeaderValue::from_str(&cleared).map_err(unavailable)?;
+        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, header);
+        Ok(typed)
+    }
 
     pub async fn session() -> Result<Session, AppError> {
         leptos_axum::extract::<Session>().await.map_err(unavailable)
@@ -132,8 +163,11 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
             ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
             tokio::time::sleep(server::delay_for(account_failures.max(client_failures))).await;
-            let query = percent_encoding::utf8_percent_encode(&username, percent_encoding::NON_ALPHANUMERIC);
-            leptos_axum::redirect(&format!("/login?error=credentials&username={query}"));
+            // The typed username comes back in the form through a minute-long cookie for `/login` only: never
+            // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
+            // a failure.
+            server::remember_typed(&username, !ports.dev_mode)?;
+            leptos_axum::redirect("/login?error=credentials");
         }
     }
     Ok(())
@@ -148,18 +182,21 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// The username typed at the last failed log in (its cookie cleared: shown once), or empty.
+#[server(endpoint = "login_page")]
+pub async fn login_page() -> Result<String, AppError> {
+    server::take_typed(!crate::api::ports()?.dev_mode).await
+}
+
 /// `/login`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
-    let (failed, username, reset) = use_query_map().with_untracked(|q| {
-        (
-            q.get("error").as_deref() == Some("credentials"),
-            q.get("username").unwrap_or_default(),
-            q.get("reset").as_deref() == Some("done"),
-        )
+    let (failed, reset) = use_query_map().with_untracked(|q| {
+        (q.get("error").as_deref() == Some("credentials"), q.get("reset").as_deref() == Some("done"))
     });
+    let typed = Resource::new(|| (), |_| login_page());
     let message = td_string!(locale, login_failed);
     let action = <Login as leptos::server_fn::ServerFn>::url();
     view! {
@@ -167,12 +204,19 @@ pub fn LoginPage() -> impl IntoView {
         {failed.then(|| view! { <crate::pages::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
         <h1>{t!(i18n, login_title)}</h1>
         {reset.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, login_password_changed) /> })}
-        <form method="post" action=action novalidate>
-            <crate::components::TextField id="username" label=td_string!(locale, answer_username) value=username
-                autocomplete="username" error=failed.then(|| message.to_owned()) />
-            <crate::components::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
-            <Button label=td_string!(locale, button_login) />
-        </form>
+        <Suspense fallback=crate::pages::Loading>
+            {move || Suspend::new(async move {
+                let username = typed.await.unwrap_or_default();
+                view! {
+                    <form method="post" action=action novalidate>
+                        <crate::components::TextField id="username" label=td_string!(locale, answer_username) value=username
+                            autocomplete="username" error=failed.then(|| message.to_owned()) />
+                        <crate::components::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
+                        <Button label=td_string!(locale, button_login) />
+                    </form>
+                }
+            })}
+        </Suspense>
         <p><a href=crate::reset::REQUEST>{t!(i18n, login_forgot)}</a></p>
     }
 }

@@ -104,15 +104,24 @@ async fn one_answer_for_every_failure_and_a_new_session_at_login() {
     let unknown = portal.login("nobody", "whatever it is that they typed", None).await;
     let wrong = portal.login("alice", "not the password at all, no", None).await;
     assert_eq!(unknown.status(), wrong.status());
-    let strip = |res: &reqwest::Response| {
-        let location = res.headers()[LOCATION].to_str().expect("location").to_owned();
-        location.split("&username=").next().unwrap_or_default().to_owned()
-    };
-    assert_eq!(strip(&unknown), "/login?error=credentials");
-    assert_eq!(strip(&unknown), strip(&wrong));
+    // The same address for both, and the username never in it.
+    assert_eq!(unknown.headers()[LOCATION], "/login?error=credentials");
+    assert_eq!(wrong.headers()[LOCATION], "/login?error=credentials");
     assert!(session_cookie(&unknown).is_none() && session_cookie(&wrong).is_none(), "no session for a failure");
-    let (_, _, page) = portal.page("/login?error=credentials&username=alice", "").await;
+    // The form comes back with the typed username, once, from a minute-long cookie for /login.
+    let typed = wrong
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("login_typed="))
+        .expect("the typed username's cookie")
+        .to_owned();
+    assert!(typed.contains("Path=/login") && typed.contains("Max-Age=60") && typed.contains("HttpOnly"), "{typed}");
+    let pair = typed.split(';').next().expect("pair");
+    let (_, _, page) = portal.page("/login?error=credentials", pair).await;
     assert!(page.contains("Incorrect username or password"));
+    assert!(page.contains("value=\"alice\""), "{}", main_of(&page));
 
     let first = portal.login("Alice", PASSWORD, None).await;
     assert_eq!(first.headers()[LOCATION], "/billing");
