@@ -80,6 +80,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Rou
         let state = metering_state(config, store.clone(), marketplace);
         internal::spawn_job(state, std::time::Duration::from_secs(config.metering_interval_secs));
     }
+    observability::spawn_upkeep(std::time::Duration::from_secs(5));
     // Expired login sessions leave the database hourly.
     let sessions = store::LoginSessions::login_sessions(store.as_ref());
     tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(

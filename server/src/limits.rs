@@ -132,7 +132,8 @@ pub async fn rate_limit(State(limits): State<Arc<RateLimits>>, mut req: Request,
         let mut keys: Vec<String> = client.map(|c| format!("client:{c}")).into_iter().collect();
         keys.extend(session_of(req.headers()).map(|s| format!("session:{s}")));
         if let Err(wait) = limits.check(group, &keys) {
-            tracing::warn!(?group, client = ?client, "security: rate limit reached");
+            // Counted, and logged at debug only: a flood of refusals must not become a flood of log lines.
+            tracing::debug!(?group, client = ?client, "security: rate limit reached");
             metrics::counter!("portal_security_refusals_total", "kind" => "rate_limit").increment(1);
             let mut res = (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -26,6 +26,19 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
+/// Histogram samples wait in the recorder until something drains them (a scrape of `/metrics`, or this
+/// upkeep): without a scraper — prod without `PORTAL_METRICS_TOKEN` serves none — every request's latency
+/// would be kept forever (measured: ~6 MB per 400,000 requests). Drains them every `every`.
+pub fn spawn_upkeep(every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            prometheus().run_upkeep();
+        }
+    });
+}
+
 pub async fn render() -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], prometheus().render()).into_response()
 }
