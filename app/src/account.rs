@@ -37,19 +37,15 @@ pub(crate) mod server {
     /// The cookie holding the username typed at the last failed log in, for the form to show once.
     pub const TYPED: &str = "login_typed";
 
-    /// Sets [`TYPED`] (URL-safe base64 of the username; `Secure` outside dev).
-    pub fn remember_typed(username: &str, secure: bool) -> Result<(), AppError> {
+    /// Sets [`TYPED`] (URL-safe base64 of the username).
+    pub fn remember_typed(username: &str) -> Result<(), AppError> {
         use base64::Engine as _;
         let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(username);
-        let secure = if secure { "; Secure" } else { "" };
-        let cookie = format!("{TYPED}={value}; Path=/login; Max-Age=60; HttpOnly; SameSite=Strict{secure}");
-        let header = http::HeaderValue::from_str(&cookie).map_err(unavailable)?;
-        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, header);
-        Ok(())
+        crate::api::set_cookie(&format!("{TYPED}={value}; Path=/login; Max-Age=60; HttpOnly; SameSite=Strict"))
     }
 
     /// The username [`remember_typed`] kept, if any (at most a username's length), and the cookie cleared.
-    pub async fn take_typed(secure: bool) -> Result<String, AppError> {
+    pub async fn take_typed() -> Result<String, AppError> {
         use base64::Engine as _;
         let jar: axum_extra::extract::CookieJar = leptos_axum::extract().await.map_err(unavailable)?;
         let Some(cookie) = jar.get(TYPED) else { return Ok(String::new()) };
@@ -59,10 +55,7 @@ pub(crate) mod server {
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .filter(|name| name.chars().count() <= crate::domain::Username::MAX)
             .unwrap_or_default();
-        let secure = if secure { "; Secure" } else { "" };
-        let cleared = format!("{TYPED}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict{secure}");
-        let header = http::HeaderValue::from_str(&cleared).map_err(unavailable)?;
-        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, header);
+        crate::api::set_cookie(&format!("{TYPED}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict"))?;
         Ok(typed)
     }
 
@@ -166,7 +159,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             // The typed username comes back in the form through a minute-long cookie for `/login` only: never
             // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
             // a failure.
-            server::remember_typed(&username, !ports.dev_mode)?;
+            server::remember_typed(&username)?;
             leptos_axum::redirect("/login?error=credentials");
         }
     }
@@ -185,7 +178,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The username typed at the last failed log in (its cookie cleared: shown once), or empty.
 #[server(endpoint = "login_page")]
 pub async fn login_page() -> Result<String, AppError> {
-    server::take_typed(!crate::api::ports()?.dev_mode).await
+    server::take_typed().await
 }
 
 /// `/login`.

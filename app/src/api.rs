@@ -77,6 +77,14 @@ mod server {
         }
     }
 
+    /// Adds `Set-Cookie: cookie` to the response, `Secure` outside dev (every cookie of the portal is).
+    pub fn set_cookie(cookie: &str) -> Result<(), AppError> {
+        let secure = if ports()?.dev_mode { "" } else { "; Secure" };
+        let value = axum::http::HeaderValue::from_str(&format!("{cookie}{secure}")).map_err(unavailable)?;
+        expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, value);
+        Ok(())
+    }
+
     pub fn unavailable(err: impl std::fmt::Display) -> AppError {
         leptos::logging::error!("{err}");
         AppError::Unavailable
@@ -84,7 +92,7 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{ports, session_id, unavailable};
+pub(crate) use server::{ports, session_id, set_cookie, unavailable};
 
 /// The visitor's activation session, if any.
 #[server(endpoint = "get_activation")]
@@ -109,11 +117,7 @@ pub async fn get_activation() -> Result<ActivationState, AppError> {
 pub async fn set_language(lang: Option<String>, back: Option<String>) -> Result<(), AppError> {
     let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
     let back = back.as_deref().and_then(crate::paths::safe_back).unwrap_or("/activate");
-    // `Secure` outside dev, as every cookie of the portal.
-    let secure = if server::ports()?.dev_mode { "" } else { "; Secure" };
-    let cookie = format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}");
-    let value = axum::http::HeaderValue::from_str(&cookie).map_err(server::unavailable)?;
-    expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, value);
+    server::set_cookie(&format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))?;
     leptos_axum::redirect(back);
     Ok(())
 }

@@ -335,10 +335,7 @@ pub async fn finish_activation() -> Result<(), AppError> {
     if let Some(id) = crate::api::session_id().await {
         ports.store.end_session(&id.key()).await.map_err(unavailable)?;
         let name = crate::session::cookie_name(!ports.dev_mode);
-        let secure = if ports.dev_mode { "" } else { "; Secure" };
-        let expired = format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
-        let value = http::HeaderValue::from_str(&expired).map_err(unavailable)?;
-        expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, value);
+        crate::api::set_cookie(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))?;
     }
     leptos_axum::redirect("/login");
     Ok(())

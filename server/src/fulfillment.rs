@@ -205,16 +205,13 @@ fn posted_from(headers: &HeaderMap) -> Option<String> {
     if let Some(origin) = text(axum::http::header::ORIGIN) {
         return Some(origin);
     }
-    let referer = text(axum::http::header::REFERER)?;
-    let Some((scheme, rest)) = referer.split_once("://") else { return Some(referer) };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    Some(format!("{scheme}://{host}"))
+    text(axum::http::header::REFERER).map(|referer| origin_of(&referer))
 }
 
 /// Whether `origin` is one of `allowed` (exact, or `scheme://*.domain` for its subdomains) or the portal's own
 /// (`public_url`: the dev simulation page posts from there).
 pub fn origin_allowed(origin: &str, allowed: &[String], public_url: &str) -> bool {
-    let own = posted_from_url(public_url);
+    let own = origin_of(public_url);
     if origin.eq_ignore_ascii_case(&own) {
         return true;
     }
@@ -234,8 +231,8 @@ pub fn origin_allowed(origin: &str, allowed: &[String], public_url: &str) -> boo
     })
 }
 
-/// `scheme://host[:port]` of a URL.
-fn posted_from_url(url: &str) -> String {
+/// `scheme://host[:port]` of a URL (the whole text when it has no scheme).
+fn origin_of(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
         None => url.to_owned(),

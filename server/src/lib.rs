@@ -36,6 +36,10 @@ use std::sync::Arc;
 /// The largest body a server function (a form of the wizard or an account page) accepts: `413` beyond it.
 pub const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 
+/// The login session's cookie (tower-sessions) in dev, and in prod (`Secure`, host-only).
+pub const LOGIN_COOKIE: &str = "portal_session";
+pub const SECURE_LOGIN_COOKIE: &str = "__Host-portal_session";
+
 /// Everything a request handler may need.
 #[derive(Clone)]
 pub struct AppState {
@@ -229,7 +233,7 @@ pub async fn router(
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();
     let sessions = tower_sessions::SessionManagerLayer::new(store_for_sessions)
-        .with_name(if dev { "portal_session" } else { "__Host-portal_session" })
+        .with_name(if dev { LOGIN_COOKIE } else { SECURE_LOGIN_COOKIE })
         .with_secure(!dev)
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)

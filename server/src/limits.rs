@@ -109,7 +109,7 @@ impl RateLimits {
 /// The session a request carries, if any: the activation or the login session's cookie value.
 fn session_of(headers: &HeaderMap) -> Option<String> {
     const NAMES: [&str; 4] =
-        ["portal_activation", "__Host-portal_activation", "portal_session", "__Host-portal_session"];
+        [app::session::COOKIE, app::session::SECURE_COOKIE, crate::LOGIN_COOKIE, crate::SECURE_LOGIN_COOKIE];
     headers
         .get_all(COOKIE)
         .iter()

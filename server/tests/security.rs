@@ -334,18 +334,24 @@ async fn metrics_need_their_token_and_prod_without_one_serves_none() {
     assert!(res.text().await.expect("body").contains("portal_http_requests_total"));
 }
 
+/// A failed log in posted by a browser behind `forwarded` (its `X-Forwarded-For`).
+fn failed_login(
+    portal: &Portal,
+    forwarded: &'static str,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+    portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .header("sec-fetch-site", "same-origin")
+        .header("x-forwarded-for", forwarded)
+        .form(&[("username", "nobody"), ("password", "whatever it is they typed")])
+        .send()
+}
+
 #[tokio::test]
 async fn repeated_posts_from_one_client_are_told_to_wait_and_forwarded_addresses_are_not_believed() {
     let portal = common::start(&[("PORTAL_RATE_LIMIT_PER_MINUTE", "3")]).await;
-    let login = |forwarded: &'static str| {
-        portal
-            .http
-            .post(format!("{}/api/login", portal.base))
-            .header("sec-fetch-site", "same-origin")
-            .header("x-forwarded-for", forwarded)
-            .form(&[("username", "nobody"), ("password", "whatever it is they typed")])
-            .send()
-    };
+    let login = |forwarded: &'static str| failed_login(&portal, forwarded);
     for i in 0..3 {
         let res = login("198.51.100.1").await.expect("post");
         assert_ne!(res.status(), StatusCode::TOO_MANY_REQUESTS, "attempt {i}");
@@ -370,15 +376,7 @@ async fn repeated_posts_from_one_client_are_told_to_wait_and_forwarded_addresses
 
     // Behind one trusted proxy, the proxy's entry is the client.
     let proxied = common::start(&[("PORTAL_RATE_LIMIT_PER_MINUTE", "1"), ("PORTAL_TRUSTED_PROXY_HOPS", "1")]).await;
-    let login = |forwarded: &'static str| {
-        proxied
-            .http
-            .post(format!("{}/api/login", proxied.base))
-            .header("sec-fetch-site", "same-origin")
-            .header("x-forwarded-for", forwarded)
-            .form(&[("username", "nobody"), ("password", "whatever it is they typed")])
-            .send()
-    };
+    let login = |forwarded: &'static str| failed_login(&proxied, forwarded);
     assert_ne!(login("6.6.6.6, 198.51.100.1").await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(login("7.7.7.7, 198.51.100.1").await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
     assert_ne!(

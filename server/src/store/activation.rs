@@ -11,6 +11,17 @@ use app::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
 
+/// An ended session is gone with its codes (the customer stays).
+async fn delete_session(tx: &mut Tx<'_>, session: &SessionKey) -> Result<(), StoreError> {
+    for ended in [
+        "DELETE FROM verification_codes WHERE session_hash = $1",
+        "DELETE FROM activation_sessions WHERE id_hash = $1",
+    ] {
+        sqlx::query(ended).bind(session.as_bytes()).execute(&mut **tx).await.map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Finds the session in `tx`, ends it if idle too long, otherwise restarts its idle timer and (when
     /// `branch` is given) records the branch choice.
@@ -33,12 +44,7 @@ impl Store {
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
         let created: i64 = row.try_get("created_at").map_err(unavailable)?;
         if session_ended(created, last_seen, now) {
-            for ended in [
-                "DELETE FROM verification_codes WHERE session_hash = $1",
-                "DELETE FROM activation_sessions WHERE id_hash = $1",
-            ] {
-                sqlx::query(ended).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
-            }
+            delete_session(&mut tx, session).await?;
             tx.commit().await.map_err(unavailable)?;
             return Ok(SessionLookup::Ended);
         }
@@ -217,12 +223,7 @@ impl ActivationStore for Store {
 
     async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        for ended in [
-            "DELETE FROM verification_codes WHERE session_hash = $1",
-            "DELETE FROM activation_sessions WHERE id_hash = $1",
-        ] {
-            sqlx::query(ended).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
-        }
+        delete_session(&mut tx, session).await?;
         tx.commit().await.map_err(unavailable)
     }
 
