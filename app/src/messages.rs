@@ -223,6 +223,7 @@ pub fn send_refusal(locale: Locale, refusal: SendRefusal) -> String {
             td_string!(locale, err_code_hourly, minutes = minutes).to_string()
         }
         SendRefusal::TooManyAddresses => td_string!(locale, err_code_addresses).to_owned(),
+        SendRefusal::MailUnavailable => td_string!(locale, err_code_mail_down).to_owned(),
     }
 }
 

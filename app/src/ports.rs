@@ -105,6 +105,9 @@ pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// When the mail is worth nothing any more (a code mail: its code's expiry); `None` for a notice, which the
+    /// outbox keeps trying for days.
+    pub valid_until: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +124,18 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
     async fn send(&self, mail: OutgoingMail) -> Result<(), MailError>;
+
+    /// Does what [`Mailer::send`] does for a mail that has nobody to go to, delivering nothing: a code for an
+    /// unknown billing account costs the same time as one for a known account.
+    async fn send_nowhere(&self) -> Result<(), MailError> {
+        Ok(())
+    }
+
+    /// Whether mail already waiting could not be delivered (the mail service is down): a new code is then not
+    /// made, and the buyer is told.
+    async fn failing(&self) -> Result<bool, MailError> {
+        Ok(false)
+    }
 }
 
 /// Storage of emailed verification codes; each method is one transaction that enforces the rules of

@@ -154,6 +154,7 @@ pub(crate) mod server {
             to: to.as_str().to_owned(),
             subject: td_string!(locale, mail_activated_subject, name = row.name.as_str()).to_string(),
             text,
+            valid_until: None,
         };
         if let Err(e) = ports.mailer.send(mail).await {
             leptos::logging::error!("activated notice for workspace {} not sent: {e}", done.workspace_id);

@@ -101,6 +101,7 @@ mod server {
                 base = ports.public_url.as_str()
             )
             .to_string(),
+            valid_until: None,
         };
         if let Err(e) = ports.mailer.send(mail).await {
             leptos::logging::error!("the password-changed notice was not sent: {e}");

@@ -46,7 +46,7 @@ impl CodeService {
             Err(e) => return tracing::error!(error = %e, "the address's owner could not be read"),
         };
         let (subject, text) = app::messages::guessing_mail(locale, address, MAX_FAILED_CHECKS_PER_DAY);
-        if let Err(e) = self.mailer.send(OutgoingMail { to: owner, subject, text }).await {
+        if let Err(e) = self.mailer.send(OutgoingMail { to: owner, subject, text, valid_until: None }).await {
             tracing::error!(error = %e, "the owner could not be told of the wrong codes");
         }
     }
@@ -67,16 +67,22 @@ impl Codes for CodeService {
         locale: Locale,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError> {
+        // The mail service is down: no code is made (none is used up), and the buyer is told.
+        if self.mailer.failing().await? {
+            return Ok(Err(SendRefusal::MailUnavailable));
+        }
         let code = generate_code();
         let mac = self.mac(purpose, &subject.address, &code)?;
         if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
             return Ok(Err(refusal));
         }
         let Some(to) = &subject.deliver_to else {
+            self.mailer.send_nowhere().await?;
             return Ok(Ok(()));
         };
         let (subject, text) = app::messages::code_mail(locale, purpose, &code, CODE_TTL_SECS / 60);
-        self.mailer.send(OutgoingMail { to: to.as_str().to_owned(), subject, text }).await?;
+        let mail = OutgoingMail { to: to.as_str().to_owned(), subject, text, valid_until: Some(now + CODE_TTL_SECS) };
+        self.mailer.send(mail).await?;
         Ok(Ok(()))
     }
 

@@ -6,6 +6,7 @@
 
 use crate::html::page;
 use crate::mail::Mailbox;
+use crate::outbox::Outbox;
 use crate::simulator::{Simulator, DEFAULT_TTL_SECONDS};
 use app::domain::{AwsAccountId, ProductCode};
 use app::i18n::Locale;
@@ -17,6 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use leptos::prelude::*;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
@@ -72,14 +74,32 @@ pub struct MailboxQuery {
     to: Option<String>,
 }
 
+/// The dev mailbox and the outbox that delivers into it.
+#[derive(Clone)]
+pub struct DevMail {
+    pub mailbox: Mailbox,
+    pub outbox: Arc<Outbox>,
+}
+
+impl DevMail {
+    /// Every message sent so far, after the outbox delivered what is due (so a mail is listed as soon as the
+    /// request that sent it has answered).
+    async fn list(&self, to: Option<&str>) -> Vec<crate::mail::Delivered> {
+        if let Err(e) = self.outbox.deliver_due().await {
+            tracing::error!(error = %e, "the mail outbox could not be read");
+        }
+        self.mailbox.list(to)
+    }
+}
+
 /// `GET /_dev/mailbox.json?to=ADDR`: every email sent (to ADDR), newest first.
-pub async fn mailbox_json(State(mailbox): State<Mailbox>, Query(query): Query<MailboxQuery>) -> Response {
-    Json(mailbox.list(query.to.as_deref())).into_response()
+pub async fn mailbox_json(State(mail): State<DevMail>, Query(query): Query<MailboxQuery>) -> Response {
+    Json(mail.list(query.to.as_deref()).await).into_response()
 }
 
 /// `GET /_dev/mailbox`: the same as a page.
-pub async fn mailbox_page(State(mailbox): State<Mailbox>) -> Response {
-    let messages = mailbox.list(None);
+pub async fn mailbox_page(State(mail): State<DevMail>) -> Response {
+    let messages = mail.list(None).await;
     let empty = messages.is_empty();
     Html(page(
         "Mailbox",

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod metering;
 pub mod net;
 pub mod observability;
+pub mod outbox;
 pub mod simulator;
 pub mod sns;
 pub mod store;
@@ -126,10 +127,14 @@ pub async fn router(
     let dev = config.dev_mode();
     // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
     let mailbox = mail::Mailbox::new(config.mail_from.clone());
-    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-        Some(url) => Arc::new(mail::SmtpMailer::new(url, config.mail_from.clone())?),
-        None => Arc::new(mailbox.clone()),
+    let (transport, local): (Arc<dyn Mailer>, bool) = match &config.smtp_url {
+        Some(url) => (Arc::new(mail::SmtpMailer::new(url, config.mail_from.clone())?), false),
+        None => (Arc::new(mailbox.clone()), true),
     };
+    // Every mail goes through the durable outbox; its worker delivers after the response.
+    let outbox = Arc::new(outbox::Outbox::with_transport(store.clone(), transport, local, config.secret_key.bytes())?);
+    outbox.spawn_worker();
+    let mailer: Arc<dyn Mailer> = outbox.clone();
     let marketplace = marketplace(config).await;
     let metering = metering_state(config, store.clone(), marketplace.clone());
     let events = events::EventsState {
@@ -214,7 +219,7 @@ pub async fn router(
         let mailbox = Router::new()
             .route("/_dev/mailbox", get(dev::mailbox_page))
             .route("/_dev/mailbox.json", get(dev::mailbox_json))
-            .with_state(mailbox);
+            .with_state(dev::DevMail { mailbox, outbox });
         let billing_center = Router::new()
             .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
             .route("/_dev/mailbox/expire", post(dev::expire_codes))

@@ -21,6 +21,11 @@ fn build(from: &Address, mail: &OutgoingMail) -> Result<Message, MailError> {
         .map_err(|e| MailError::Rejected(e.to_string()))
 }
 
+/// Refuses now a message that could never be sent (its address does not parse).
+pub fn check(mail: &OutgoingMail) -> Result<(), MailError> {
+    mail.to.as_str().parse::<Address>().map(drop).map_err(|e| MailError::Rejected(format!("{e}")))
+}
+
 /// Sends through an SMTP server (`smtp://user:pass@host:port`, lettre's URL form).
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -31,6 +36,8 @@ impl SmtpMailer {
     pub fn new(url: &str, from: Address) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Unavailable(format!("SMTP_URL: {e}")))?
+            // One exchange's limit (lettre's default is a minute); the outbox retries.
+            .timeout(Some(std::time::Duration::from_secs(15)))
             .build();
         Ok(Self { transport, from })
     }
@@ -98,7 +105,7 @@ impl Mailer for Mailbox {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -107,7 +114,7 @@ mod tests {
     }
 
     fn mail(to: &str, subject: &str) -> OutgoingMail {
-        OutgoingMail { to: to.into(), subject: subject.into(), text: "Your code is 123456".into() }
+        OutgoingMail { to: to.into(), subject: subject.into(), text: "Your code is 123456".into(), valid_until: None }
     }
 
     #[tokio::test]
@@ -125,9 +132,9 @@ mod tests {
         assert_eq!(mailbox.list(None).len(), 3, "a refused message is not kept");
     }
 
-    /// A minimal SMTP peer on loopback that records the DATA it receives.
-    async fn fake_smtp() -> (u16, tokio::task::JoinHandle<String>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    /// A minimal SMTP peer on loopback (on `port` when given) that records the DATA it receives.
+    pub(crate) async fn fake_smtp(port: Option<u16>) -> (u16, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let task = tokio::spawn(async move {
             let (socket, _) = listener.accept().await.expect("accept");
@@ -170,7 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn smtp_url_sends_real_mail() {
-        let (port, server) = fake_smtp().await;
+        let (port, server) = fake_smtp(None).await;
         let mailer = SmtpMailer::new(&format!("smtp://user:pass@127.0.0.1:{port}"), from()).expect("mailer");
         mailer.send(mail("buyer@example.com", "Your verification code")).await.expect("send");
         drop(mailer);

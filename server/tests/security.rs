@@ -430,3 +430,61 @@ async fn when_the_store_fails_a_form_post_gets_a_503_page_in_plain_words() {
         .expect("post");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "a script's call too");
 }
+
+/// The login session cookie a response set, or the one we had.
+fn session_of(res: &reqwest::Response, had: &str) -> String {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .map_or_else(|| had.to_owned(), |c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn smtp_down_the_buyer_is_told_and_no_code_is_used_up() {
+    // Nothing listens on this port: the mail service is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let smtp = format!("smtp://user:pass@127.0.0.1:{port}");
+    let portal = common::start(&[("SMTP_URL", smtp.as_str())]).await;
+    for (name, email) in [("alice", "alice@example.com"), ("bob", "bob@example.com")] {
+        sqlx::query(
+            "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
+             VALUES ($1, $1, $2, 'x', 0)",
+        )
+        .bind(name)
+        .bind(email)
+        .execute(portal.store.pool())
+        .await
+        .expect("account");
+    }
+    // Alice asks for a code: the answer comes at once (the mail is queued), and the worker cannot deliver it.
+    let res =
+        common::browser_form(&portal.http, &portal.base, "/api/forgot_password", "", &[("identifier", "alice")]).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let mut attempts = 0i64;
+    for _ in 0..100 {
+        attempts = sqlx::query_scalar("SELECT COALESCE(MAX(attempts), 0) FROM mail_outbox")
+            .fetch_one(portal.store.pool())
+            .await
+            .expect("outbox");
+        if attempts > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(attempts > 0, "the worker tried and failed");
+    let codes = count(&portal, "verification_codes").await;
+
+    // Bob asks now: he is told in plain words, and no code is made for him.
+    let res =
+        common::browser_form(&portal.http, &portal.base, "/api/forgot_password", "", &[("identifier", "bob")]).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let bob = session_of(&res, "");
+    let (status, _, body) = page(&portal, "/forgot-password/reset", &bob).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("our email service is not answering"), "{body}");
+    assert_eq!(count(&portal, "verification_codes").await, codes, "no code was used up");
+    let queued: i64 = count(&portal, "mail_outbox").await;
+    assert_eq!(queued, 1, "Alice's mail waits for the mail service; Bob's was never made");
+}

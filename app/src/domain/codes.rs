@@ -50,6 +50,8 @@ pub enum SendRefusal {
     HourlyLimit { retry_after_secs: i64 },
     /// [`MAX_ADDRESSES_PER_SESSION`] other addresses got codes in this session already.
     TooManyAddresses,
+    /// Mail already waiting could not be delivered (the mail service is down): no code is made, nothing counts.
+    MailUnavailable,
 }
 
 /// Why a code was not accepted.

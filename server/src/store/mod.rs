@@ -42,6 +42,7 @@ mod lifecycle;
 mod link;
 mod logins;
 mod metering;
+mod outbox;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -54,6 +55,7 @@ pub use sqlite::SqliteStore;
 use crate::entitlements::EntitlementStore;
 use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
+use crate::outbox::OutboxStore;
 use app::ports::{Store, StoreError};
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
@@ -68,9 +70,9 @@ pub(crate) fn corrupt(column: &str, value: &str) -> StoreError {
 }
 
 /// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
-pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore + LoginSessions {}
+pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + LoginSessions {}
 
-impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + LoginSessions> ServerStore for T {}
+impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + LoginSessions> ServerStore for T {}
 
 /// Where tower-sessions keeps login sessions: in the same database (shared by every instance).
 pub trait LoginSessions: Send + Sync {
