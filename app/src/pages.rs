@@ -171,6 +171,12 @@ pub(crate) fn ServiceProblem(err: AppError) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let heading = td_string!(locale, service_problem_heading);
+    // Our outage, not the visitor's mistake: 503, and when to come back.
+    #[cfg(feature = "ssr")]
+    if let (AppError::Unavailable, Some(response)) = (&err, use_context::<leptos_axum::ResponseOptions>()) {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+        response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("30"));
+    }
     view! {
         <Title text=format!("{}{heading}", td_string!(locale, error_prefix)) />
         <h1>{heading}</h1>

@@ -80,6 +80,11 @@ pub(crate) mod server {
         if summary.billing_username.is_none() || draft.register.activated {
             return Ok(false);
         }
+        // This session's own Activate committed, but the process ended before the draft said so (a crash,
+        // found by `server/tests/faults.rs`): it is this buyer's activation, not a second one.
+        if ports.store.activated(key).await.map_err(unavailable)?.is_some() {
+            return Ok(false);
+        }
         refuse_activated(ports, key, summary, draft).await?;
         Ok(true)
     }

@@ -3,105 +3,18 @@
 
 mod common;
 
-use reqwest::header::{LOCATION, SET_COOKIE};
+use common::process::{basic_info, Process, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-const SECRET: &str = "multi-instance-test-secret-0123456789abcdef";
-const PASSWORD: &str = "amber lanterns drift over seven quiet bridges";
-
-/// One `server` process.
-struct Instance {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-    _site: tempfile::TempDir,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port()
-}
+type Instance = Process;
 
 /// Starts the portal binary in dev mode on `database_url`; `aws` (a simulator URL) makes it call another
 /// instance's simulator, so both meter to the same AWS.
 async fn spawn(database_url: &str, aws: Option<&str>) -> Instance {
-    server::install_crypto_provider();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let port = free_port();
-    let site = tempfile::tempdir().expect("site root");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-    command
-        .env("PORTAL_ENV", "dev")
-        .env("PORTAL_RATE_LIMIT_PER_MINUTE", "100000")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "portal")
-        .env("LEPTOS_SITE_ROOT", site.path())
-        .env("DATABASE_URL", database_url)
-        .env("PORTAL_SECRET_KEY", SECRET)
-        .env("PORTAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("PORTAL_METERING_INTERVAL_SECS", "3600")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(aws) = aws {
-        command.env("AWS_MARKETPLACE_ENDPOINT", aws);
-    }
-    let child = command.spawn().expect("server binary");
-    let base = format!("http://127.0.0.1:{port}");
-    let instance = Instance { child, base, http, _site: site };
-    for _ in 0..200 {
-        let up = instance.http.get(format!("{}/healthz", instance.base)).send().await;
-        if up.is_ok_and(|r| r.status() == StatusCode::OK) {
-            return instance;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the portal on {} did not come up", instance.base);
-}
-
-impl Instance {
-    /// A same-origin form post, as a browser without JavaScript sends it; returns (Location, new cookie).
-    async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> (String, Option<String>) {
-        let res = common::browser_form(&self.http, &self.base, path, cookie, fields).await;
-        let location = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        let set = res
-            .headers()
-            .get(SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .map(|c| c.split(';').next().unwrap_or_default().to_owned());
-        (location, set)
-    }
-
-    async fn page(&self, path: &str, cookie: &str) -> String {
-        let res = self.http.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.expect("get");
-        res.text().await.expect("body")
-    }
-
-    async fn json(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let res = self.http.request(method, format!("{}{path}", self.base)).json(&body).send().await.expect("call");
-        res.json().await.unwrap_or(Value::Null)
-    }
-
-    /// A buyer of `account` arrives from AWS Marketplace (a token of `aws`'s simulator); the activation cookie.
-    async fn subscribe(&self, aws: &Instance, account: &str) -> String {
-        common::fulfill(&self.http, &aws.base, &self.base, json!({ "aws_account_id": account })).await
-    }
-
-    /// The 6-digit code in the newest mail this instance sent to `to`.
-    async fn code_for(&self, to: &str) -> String {
-        let mails = self.json(reqwest::Method::GET, &format!("/_dev/mailbox.json?to={to}"), Value::Null).await;
-        common::code_in(mails[0]["text"].as_str().expect("a mail"))
+    match aws {
+        Some(aws) => Process::spawn(database_url, &[("AWS_MARKETPLACE_ENDPOINT", aws)]).await,
+        None => Process::spawn(database_url, &[]).await,
     }
 }
 
@@ -119,22 +32,7 @@ async fn two_instances_share_sessions_codes_races_and_the_metering_job() {
     let email = "alice@example.com";
     a.form("/api/register_basic", &cookie, &[("email", email), ("intent", "send_code")]).await;
     let code = a.code_for(email).await;
-    let (next, _) = b
-        .form(
-            "/api/register_basic",
-            &cookie,
-            &[
-                ("site", "us1"),
-                ("username", "alice"),
-                ("password", PASSWORD),
-                ("confirm_password", PASSWORD),
-                ("email", email),
-                ("code", &code),
-                ("phone", ""),
-                ("intent", "continue"),
-            ],
-        )
-        .await;
+    let (next, _) = b.form("/api/register_basic", &cookie, &basic_info("alice", email, &code)).await;
     assert_eq!(next, "/activate/register/company", "the code A mailed verifies on B");
     a.form(
         "/api/register_company",
