@@ -39,6 +39,23 @@ async fn resumes(portal: &Process, cookie: &str, path: &str, shows: &[&str]) {
     }
 }
 
+/// Posts a form as a browser would and `kill -9`s the portal `delay_ms` later, whatever the post is doing;
+/// then starts it again. The post's own outcome (often a reset connection) does not matter.
+async fn post_then_kill(portal: &mut Process, path: &str, cookie: &str, fields: &[(&str, &str)], delay_ms: u64) {
+    let post = portal
+        .http
+        .post(format!("{}{path}", portal.base))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .form(fields)
+        .send();
+    let request = tokio::spawn(post);
+    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    portal.kill_9_and_restart().await;
+    let _ = request.await;
+}
+
 #[tokio::test]
 async fn killed_between_every_step_and_during_activate_nothing_is_half_made_and_the_buyer_resumes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -82,15 +99,7 @@ async fn killed_between_every_step_and_during_activate_nothing_is_half_made_and_
     // time, either all of it exists or none of it; the buyer then activates (again) and finishes.
     let mut outcomes = Vec::new();
     for delay_ms in [0u64, 2, 5, 10, 20, 40, 80, 160] {
-        let request = {
-            let (http, base, cookie) = (portal.http.clone(), portal.base.clone(), cookie.clone());
-            tokio::spawn(async move {
-                common::browser_form(&http, &base, "/api/register_activate", &cookie, &[]).await.status()
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        portal.kill_9_and_restart().await;
-        let _ = request.await;
+        post_then_kill(&mut portal, "/api/register_activate", &cookie, &[], delay_ms).await;
         let counts = made(&pool).await;
         assert!(counts == [0; 5] || counts == [1; 5], "killed {delay_ms} ms into Activate: {counts:?}");
         outcomes.push((delay_ms, counts[0]));
@@ -146,4 +155,63 @@ async fn the_database_away_is_a_503_page_in_plain_words_and_the_portal_recovers_
     let (status, body) = portal.page_status("/activate/register", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Basic information"), "{body}");
+}
+
+#[tokio::test]
+async fn killed_between_every_step_of_linking_and_during_bind_the_buyer_resumes_and_binds_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/portal.db?mode=rwc", dir.path().display());
+    let mut portal = Process::spawn(&url, &[]).await;
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("pool");
+    // Billing account "owner" (mail to owner@example.com) with one workspace billed in the billing center.
+    for sql in [
+        "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at)
+         VALUES (1, 'owner', 'owner', 'owner@example.com', 'x', 0)",
+        "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at)
+         VALUES (1, 'owner', 'owner', 'owner@example.com', 1, 0)",
+        "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+         VALUES (1, 1, 1, 'Production', 'production', 'us1', 'en', 0)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect("fixture");
+    }
+    let settlements = || async {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM workspace_settlements").fetch_one(&pool).await.expect("n");
+        n
+    };
+
+    let cookie = portal.subscribe(&portal, ACCOUNT).await;
+    portal.form("/api/choose_branch", &cookie, &[("branch", "link")]).await;
+    portal.kill_9_and_restart().await;
+    resumes(&portal, &cookie, "/activate/link", &["Link billing account"]).await;
+
+    portal.form("/api/link_billing", &cookie, &[("username", "owner"), ("intent", "send_code")]).await;
+    let code = portal.code_for("owner@example.com").await;
+    portal.kill_9_and_restart().await;
+    let (next, _) = portal.form("/api/link_billing", &cookie, &[("username", "owner"), ("code", &code)]).await;
+    assert_eq!(next, "/activate/link/workspaces", "the code sent before the crash links");
+    portal.kill_9_and_restart().await;
+    resumes(&portal, &cookie, "/activate/link/workspaces", &["owner", "Production"]).await;
+
+    let mut outcomes = Vec::new();
+    for delay_ms in [0u64, 2, 5, 10, 20, 40, 80] {
+        post_then_kill(&mut portal, "/api/bind_workspace", &cookie, &[("workspace_id", "1")], delay_ms).await;
+        let bound = settlements().await;
+        outcomes.push((delay_ms, bound));
+        if bound == 1 {
+            break;
+        }
+    }
+    eprintln!("Bind killed after (ms, settlements): {outcomes:?}");
+    let (next, _) = portal.form("/api/bind_workspace", &cookie, &[("workspace_id", "1")]).await;
+    assert_eq!(next, "/activate/link/workspaces", "Bind again after {outcomes:?}: a repeat, not an error");
+    resumes(&portal, &cookie, "/activate/link/workspaces", &["Linked"]).await;
+    assert_eq!(settlements().await, 1, "bound once: {outcomes:?}");
+    portal.kill_9_and_restart().await;
+
+    let (next, _) = portal.form("/api/finish_activation", &cookie, &[]).await;
+    assert_eq!(next, "/login");
+    portal.kill_9_and_restart().await;
+    let (status, body) = portal.page_status("/activate/link/workspaces", &cookie).await;
+    assert!(status == StatusCode::OK && !body.contains("Production"), "the session ended at Confirm: {body}");
 }
