@@ -223,14 +223,22 @@ pub async fn billing_page() -> Result<Option<BillingCenter>, AppError> {
     let Some(user) = server::user_or_login(now).await? else {
         return Ok(None);
     };
-    let center = ports.store.billing_center(user.account_id, now).await.map_err(unavailable)?;
+    let mut center = ports.store.billing_center(user.account_id, now).await.map_err(unavailable)?;
+    if let Some(center) = center.as_mut() {
+        center.two_step = ports.store.two_step(user.account_id).await.map_err(unavailable)?.is_some();
+    }
     Ok(center)
 }
 
 /// **Confirm** of a settlement change: back to `/billing?changed=ID`, or `?refused=REASON` (and `from` for the
-/// month rule).
+/// month rule). With two-step verification on, `totp` must be a current code first (else back to the
+/// confirmation with `?confirm=ID&totp=REASON`).
 #[server(endpoint = "change_settlement")]
-pub async fn change_settlement(workspace_id: Option<String>, to: Option<String>) -> Result<(), AppError> {
+pub async fn change_settlement(
+    workspace_id: Option<String>,
+    to: Option<String>,
+    totp: Option<String>,
+) -> Result<(), AppError> {
     use crate::api::unavailable;
     let ports = crate::api::ports()?;
     let now = crate::ports::now();
@@ -238,6 +246,10 @@ pub async fn change_settlement(workspace_id: Option<String>, to: Option<String>)
         return Ok(());
     };
     let id = workspace_id.as_deref().unwrap_or_default().trim().parse::<i64>().ok();
+    if let Err(refusal) = crate::two_step::server::require(&ports, user.account_id, totp.as_deref(), now).await? {
+        leptos_axum::redirect(&format!("/billing?confirm={}&totp={}", id.unwrap_or_default(), refusal.code()));
+        return Ok(());
+    }
     use crate::billing::SettlementRefusal;
     let to = to.as_deref().and_then(SettlementMethod::parse);
     let outcome = match (id, to) {
@@ -266,6 +278,10 @@ struct BillingQuery {
     changed: bool,
     refused: Option<String>,
     from: Option<i64>,
+    /// Why the two-step code of a confirmation was not taken.
+    totp: Option<crate::two_step::Refusal>,
+    /// Two-step verification was just turned `on` or `off`.
+    two_step: Option<String>,
 }
 
 /// `/billing`: Workspace management.
@@ -276,6 +292,8 @@ pub fn BillingPage() -> impl IntoView {
         changed: q.get("changed").is_some(),
         refused: q.get("refused"),
         from: q.get("from").and_then(|f| f.parse().ok()),
+        totp: q.get("totp").as_deref().and_then(crate::two_step::Refusal::parse),
+        two_step: q.get("two_step"),
     });
     let data = Resource::new_blocking(|| (), |_| billing_page());
     view! {
@@ -333,15 +351,29 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
     });
     let confirm = query.confirm.and_then(|id| center.workspaces.iter().find(|w| w.id == id)).cloned();
     let change = <ChangeSettlement as leptos::server_fn::ServerFn>::url();
+    let totp_error = query.totp.map(|r| r.message(locale).to_owned());
+    let refusal =
+        refusal.map(|m| ("billing-workspaces".to_owned(), m)).or(totp_error.clone().map(|m| ("totp".to_owned(), m)));
+    let two_step = center.two_step;
+    let two_step_notice = match query.two_step.as_deref() {
+        Some("on") => Some(td_string!(locale, two_step_turned_on)),
+        Some("off") => Some(td_string!(locale, two_step_turned_off)),
+        _ => None,
+    };
     view! {
         <Title text=page_title(locale, refusal.is_some(), td_string!(locale, billing_title)) />
         <div class="page-top">
             <span>{td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}</span>
             <LogoutButton />
         </div>
-        {refusal.map(|message| view! { <crate::pages::ErrorSummary items=vec![("billing-workspaces".to_owned(), message)] /> })}
+        {refusal.map(|item| view! { <crate::pages::ErrorSummary items=vec![item] /> })}
         <h1>{t!(i18n, billing_title)}</h1>
         {query.changed.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, settlement_changed) /> })}
+        {two_step_notice.map(|text| view! { <Notice kind=NoticeKind::Success text /> })}
+        <p class="two-step-state" data-testid="two-step-state">
+            {if two_step { td_string!(locale, two_step_state_on) } else { td_string!(locale, two_step_state_off) }}
+            " "<a href=crate::two_step::PAGE>{t!(i18n, two_step_manage)}</a>
+        </p>
         {confirm.map(|w| {
             let to = target_method(&w.settlement);
             let to_words = match to {
@@ -358,6 +390,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                     <form method="post" action=change>
                         <input type="hidden" name="workspace_id" value=w.id />
                         <input type="hidden" name="to" value=to.code() />
+                        {two_step.then(|| view! { <crate::two_step::TotpField error=totp_error.clone() /> })}
                         <Button label=td_string!(locale, button_confirm) busy_on_press=true />
                         " "
                         <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href="/billing" />

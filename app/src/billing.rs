@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct BillingCenter {
     pub billing_username: String,
     pub workspaces: Vec<BillingWorkspace>,
+    /// The logged-in owner has two-step verification on (a settlement change then asks for a code).
+    #[serde(default)]
+    pub two_step: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,6 +34,7 @@ mod reset;
 pub mod server_checks;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod two_step;
 pub mod workspaces;
 
 use leptos::prelude::*;
@@ -167,6 +168,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=reset::ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password/reset") view=reset::ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/billing") view=account::BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("/billing/two-step") view=two_step::TwoStepSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=account::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=pages::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=gallery::GalleryPage ssr=SsrMode::Async />

@@ -227,6 +227,22 @@ pub fn send_refusal(locale: Locale, refusal: SendRefusal) -> String {
     }
 }
 
+/// [`send_refusal`] for a password-reset link: the same limits, said of a link.
+pub fn link_refusal(locale: Locale, refusal: SendRefusal) -> String {
+    match refusal {
+        SendRefusal::TooSoon { retry_after_secs } => {
+            td_string!(locale, err_link_too_soon, seconds = retry_after_secs).to_string()
+        }
+        SendRefusal::HourlyLimit { retry_after_secs } => {
+            let minutes = (retry_after_secs + 59) / 60;
+            td_string!(locale, err_link_hourly, minutes = minutes).to_string()
+        }
+        SendRefusal::MailUnavailable => td_string!(locale, err_link_mail_down).to_owned(),
+        // One flow has one address: never reached.
+        SendRefusal::TooManyAddresses => td_string!(locale, err_code_addresses).to_owned(),
+    }
+}
+
 /// The verification-code email for `purpose`: (subject, text); the text says what the code is for.
 pub fn code_mail(locale: Locale, purpose: CodePurpose, code: &str, minutes: i64) -> (String, String) {
     let what = match purpose {
@@ -238,6 +254,14 @@ pub fn code_mail(locale: Locale, purpose: CodePurpose, code: &str, minutes: i64)
     (
         td_string!(locale, mail_code_subject, code = code).to_string(),
         td_string!(locale, mail_code_text, code = code, purpose = what, minutes = minutes).to_string(),
+    )
+}
+
+/// The password-reset email: (subject, text) with the link to open within `minutes`.
+pub fn reset_link_mail(locale: Locale, link: &str, minutes: i64) -> (String, String) {
+    (
+        td_string!(locale, mail_reset_link_subject).to_owned(),
+        td_string!(locale, mail_reset_link_text, link = link, minutes = minutes).to_string(),
     )
 }
 

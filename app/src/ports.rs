@@ -167,6 +167,11 @@ pub trait VerificationCodes: Send + Sync + 'static {
         now: i64,
     ) -> Result<Result<(), CodeRejection>, StoreError>;
 
+    /// The address of the newest live (not voided) code of `session` for `purpose`: where a reset link's
+    /// secret is checked, since the link names only its flow.
+    async fn live_code_address(&self, session: &SessionKey, purpose: CodePurpose)
+        -> Result<Option<String>, StoreError>;
+
     /// Where the owner of a code's address is mailed: the address itself when it is an email, the email on
     /// file of a `billing-account:…` or an `account:…`; `None` when nobody is known.
     async fn code_address_owner(&self, address: &str) -> Result<Option<String>, StoreError>;
@@ -213,6 +218,29 @@ pub trait Codes: Send + Sync + 'static {
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError>;
 
+    /// Records a long random secret for `subject` under the same rules and limits as a code, and mails the
+    /// link `link_prefix` + secret (when there is a mailbox, in `locale`): a password reset.
+    async fn send_link(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        subject: &CodeSubject,
+        link_prefix: &str,
+        locale: crate::i18n::Locale,
+        now: i64,
+    ) -> Result<Result<(), SendRefusal>, CodeError>;
+
+    /// Checks a link's secret as [`Codes::check_code`] checks a code.
+    async fn check_secret(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        secret: &str,
+        locale: crate::i18n::Locale,
+        now: i64,
+    ) -> Result<Result<(), CodeRejection>, CodeError>;
+
     /// Checks a typed code against the last one recorded for `address` (see [`CodeSubject`]). When wrong codes
     /// reach the daily limit, the address's owner is told (in `locale`).
     async fn check_code(
@@ -246,6 +274,16 @@ pub trait Logins: Send + Sync + 'static {
     /// The account a forgotten password is about: by username (case-insensitive), else by email when exactly
     /// one account has it.
     async fn reset_account(&self, identifier: &str) -> Result<Option<ResetAccount>, StoreError>;
+    /// The account's two-step verification, when it is on.
+    async fn two_step(&self, account_id: i64) -> Result<Option<TwoStep>, StoreError>;
+    /// Turns two-step verification on with `secret` (base32); `step`, the enrolment code's, counts as used.
+    async fn enable_two_step(&self, account_id: i64, secret: &str, step: i64) -> Result<(), StoreError>;
+    async fn disable_two_step(&self, account_id: i64) -> Result<(), StoreError>;
+    /// Accepts time step `step` of the account's codes once: `false` when it, or a later one, was accepted
+    /// already (a code is never good twice, across instances too).
+    async fn use_two_step(&self, account_id: i64, step: i64) -> Result<bool, StoreError>;
+    /// An account by its id (the one a reset link proves; the one two-step verification names).
+    async fn account_by_id(&self, id: i64) -> Result<Option<ResetAccount>, StoreError>;
     /// The account's session epoch: a login session made in another epoch has ended.
     async fn session_epoch(&self, account_id: i64) -> Result<Option<i64>, StoreError>;
     /// Sets a new password hash and moves the session epoch on (ending every login session of the account),
@@ -294,6 +332,14 @@ pub struct ResetAccount {
     pub id: i64,
     pub username: String,
     pub email: String,
+}
+
+/// An account's two-step verification: its TOTP secret (base32, RFC 4648) and the last 30-second step
+/// accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoStep {
+    pub secret: String,
+    pub last_step: i64,
 }
 
 /// A new Guance account (and its billing account, of the same username), as the register branch collects it.

@@ -1,9 +1,13 @@
-//! Forgot password: `/forgot-password` asks for a username or email and mails a code (the wizard's code
-//! rules), `/forgot-password/reset` takes the code and a new password (the wizard's password rules). The answer
-//! is the same whether or not an account matches; a reset ends every login session of the account.
+//! Forgot password: `/forgot-password` asks for a username or email and mails a link (the wizard's code
+//! rules and limits, but a 192-bit secret instead of 6 digits); opening the link — in this browser or any other
+//! — proves the account, and `/forgot-password/reset` then takes a new password (the wizard's password rules)
+//! within 10 minutes. The answer is the same whether or not an account matches; a reset ends every login
+//! session of the account.
 //!
-//! The flow lives in the visitor's login session (tower-sessions): its own random id, to which the codes are
-//! bound as the wizard's are to the activation session, the address the code went to, and the account (if any).
+//! The flow lives in the visitor's login session (tower-sessions): its own random id, to which the link's
+//! secret is bound as the wizard's codes are to the activation session, the address it went to, and the
+//! account (if any). The link is `/forgot-password/reset?link=<flow id>.<secret>`; opening it moves the proof
+//! into the opener's session and redirects to the bare URL, so the secret leaves the address bar at once.
 
 use crate::api::AppError;
 use crate::components::{Button, ButtonKind, Notice, PasswordField};
@@ -21,10 +25,15 @@ pub const RESET: &str = "/forgot-password/reset";
 #[cfg(feature = "ssr")]
 const MAX_IDENTIFIER: usize = 254;
 
-/// What the reset page shows: what was asked for, and the last submission's outcome.
+/// What the reset page shows: what was asked for, whether the link proved it, and the last submission's
+/// outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetForm {
     pub identifier: String,
+    /// The link was opened: the page asks for the new password.
+    pub proven: bool,
+    /// The link opened does not work (used, expired, replaced, or not a link of ours).
+    pub link_refused: bool,
     /// (field id, message) of the last submission, in the form's order.
     pub errors: Vec<(String, String)>,
 }
@@ -57,6 +66,9 @@ mod server {
         /// address — a strength message mentioning those would tell a stranger which username goes with an
         /// email.
         pub personal: Vec<String>,
+        /// Set when the link was opened: the new password is taken until then.
+        #[serde(default)]
+        pub proven_until: Option<i64>,
         #[serde(default)]
         pub flash: Flash,
     }
@@ -127,6 +139,7 @@ mod server {
                     account: account.as_ref().map(|a| a.id),
                     mail_to: account.map(|a| a.email),
                     personal: vec![identifier.to_owned()],
+                    proven_until: None,
                     flash: Flash::default(),
                 }
             }
@@ -135,18 +148,56 @@ mod server {
         let deliver_to = flow.mail_to.as_deref().and_then(|to| crate::domain::Email::parse(to).ok());
         let subject = CodeSubject { address: flow.address.clone(), deliver_to };
         flow.flash = Flash::default();
-        match ports.codes.send_code(&key, CodePurpose::PasswordReset, &subject, locale, now()).await {
+        flow.proven_until = None;
+        let link_prefix = format!("{}{RESET}?link={}.", ports.public_url, flow.id);
+        match ports.codes.send_link(&key, CodePurpose::PasswordReset, &subject, &link_prefix, locale, now()).await {
             Err(e) => return Err(unavailable(e)),
             Ok(Err(refusal)) => {
-                flow.flash.errors.push(("code".into(), crate::messages::send_refusal(locale, refusal)));
+                flow.flash.errors.push(("resend".into(), crate::messages::link_refusal(locale, refusal)));
             }
             Ok(Ok(())) => {}
         }
         save(session, &flow).await
     }
+
+    /// Opens a reset link (`<flow id>.<secret>`): when its secret is the live one of its flow, the account it
+    /// was mailed for becomes this session's proven flow. Returns whether it did.
+    pub async fn open_link(session: &Session, link: &str) -> Result<bool, AppError> {
+        let ports = crate::api::ports()?;
+        let locale = crate::messages::request_locale();
+        let Some((flow_id, secret)) = link.split_once('.') else { return Ok(false) };
+        let well_formed =
+            secret.len() == 32 && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let Some(id) = SessionId::from_cookie(flow_id).filter(|_| well_formed) else { return Ok(false) };
+        let key = id.key();
+        let purpose = CodePurpose::PasswordReset;
+        let Some(address) = ports.store.live_code_address(&key, purpose).await.map_err(unavailable)? else {
+            return Ok(false);
+        };
+        let verdict =
+            ports.codes.check_secret(&key, purpose, &address, secret, locale, now()).await.map_err(unavailable)?;
+        // Only an account's address was ever mailed a link.
+        let account = address.strip_prefix("account:").and_then(|id| id.parse::<i64>().ok());
+        let (Ok(()), Some(account)) = (verdict, account) else { return Ok(false) };
+        let Some(account) = ports.store.account_by_id(account).await.map_err(unavailable)? else {
+            return Ok(false);
+        };
+        let flow = Flow {
+            id: id.as_str().to_owned(),
+            identifier: account.username.clone(),
+            address,
+            account: Some(account.id),
+            mail_to: Some(account.email),
+            personal: vec![account.username],
+            proven_until: Some(now() + crate::domain::codes::CODE_TTL_SECS),
+            flash: Flash::default(),
+        };
+        save(session, &flow).await?;
+        Ok(true)
+    }
 }
 
-/// **Send code** on `/forgot-password` (and **Send a new code** on the reset page).
+/// **Send link** on `/forgot-password` (and **Send a new link** on the reset page).
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(identifier: Option<String>) -> Result<(), AppError> {
     let identifier = identifier.unwrap_or_default().trim().to_owned();
@@ -164,28 +215,36 @@ pub async fn forgot_password(identifier: Option<String>) -> Result<(), AppError>
     Ok(())
 }
 
-/// **Change password**: the code, then the new password; on success every login session of the account ends
-/// and the visitor goes to `/login` to use the new password.
+/// **Change password**: the new password, once the link was opened; on success every login session of the
+/// account ends and the visitor goes to `/login` to use the new password.
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(
-    code: Option<String>,
-    password: Option<String>,
-    confirm_password: Option<String>,
-) -> Result<(), AppError> {
+pub async fn reset_password(password: Option<String>, confirm_password: Option<String>) -> Result<(), AppError> {
     use crate::api::unavailable;
-    use crate::domain::codes::CodePurpose;
-    use crate::register::server::{hash, new_password, verify_code};
+    use crate::register::server::{hash, new_password};
     let ports = crate::api::ports()?;
     let session = crate::account::server::session().await?;
     let Some(mut flow) = server::load(&session).await? else {
         leptos_axum::redirect(REQUEST);
         return Ok(());
     };
-    let key = flow.key().ok_or_else(|| unavailable("password reset flow id"))?;
     let locale = crate::messages::request_locale();
+    let (Some(until), Some(account)) = (flow.proven_until, flow.account) else {
+        // The link was not opened: the page still says to open it.
+        leptos_axum::redirect(RESET);
+        return Ok(());
+    };
+    if crate::ports::now() > until {
+        flow.proven_until = None;
+        flow.flash = server::Flash {
+            errors: vec![("resend".to_owned(), td_string!(locale, err_reset_expired).to_owned())],
+            notice: None,
+        };
+        server::save(&session, &flow).await?;
+        leptos_axum::redirect(RESET);
+        return Ok(());
+    }
     let mut errors = Vec::new();
     let personal: Vec<&str> = flow.personal.iter().map(String::as_str).collect();
-    // The password first: a code is used up when it is right, so it is only checked with a good password.
     let password = new_password(
         locale,
         &password.unwrap_or_default(),
@@ -193,31 +252,14 @@ pub async fn reset_password(
         &personal,
         &mut errors,
     );
-    let code = code.unwrap_or_default();
-    let verified = match &password {
-        Some(_) => {
-            let mut code_errors = Vec::new();
-            let ok =
-                verify_code(locale, &ports, &key, CodePurpose::PasswordReset, &flow.address, &code, &mut code_errors)
-                    .await?;
-            errors.splice(0..0, code_errors);
-            ok
-        }
-        None => false,
-    };
-    match (password, verified, flow.account) {
-        (Some(password), true, Some(account)) => {
+    match password {
+        Some(password) => {
             ports.store.set_password(account, &hash(password).await?).await.map_err(unavailable)?;
             session.remove::<server::Flow>(server::FLOW).await.map_err(unavailable)?;
             server::mail_reset_done(&ports, locale, &flow).await;
             leptos_axum::redirect("/login?reset=done");
         }
-        // A right code with no account behind it cannot happen (nothing was mailed); answer as if it did.
-        (Some(_), true, None) => {
-            session.remove::<server::Flow>(server::FLOW).await.map_err(unavailable)?;
-            leptos_axum::redirect("/login?reset=done");
-        }
-        _ => {
+        None => {
             flow.flash = server::Flash { errors, notice: None };
             server::save(&session, &flow).await?;
             leptos_axum::redirect(RESET);
@@ -226,11 +268,19 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// The reset page's data (its flash taken out), or `None` without a flow (then the page sends the visitor
-/// to `/forgot-password`).
+/// The reset page's data (its flash taken out). With `link`, the link is opened first: the visitor is sent
+/// to the bare page when it works, and told when it does not. Without a link or a flow, the visitor is sent
+/// to `/forgot-password` (`None`).
 #[server(endpoint = "reset_page")]
-pub async fn reset_page() -> Result<Option<ResetForm>, AppError> {
+pub async fn reset_page(link: Option<String>) -> Result<Option<ResetForm>, AppError> {
     let session = crate::account::server::session().await?;
+    if let Some(link) = link {
+        if server::open_link(&session, &link).await? {
+            leptos_axum::redirect(RESET);
+            return Ok(None);
+        }
+        return Ok(Some(ResetForm { link_refused: true, ..ResetForm::default() }));
+    }
     let Some(mut flow) = server::load(&session).await? else {
         leptos_axum::redirect(REQUEST);
         return Ok(None);
@@ -239,7 +289,12 @@ pub async fn reset_page() -> Result<Option<ResetForm>, AppError> {
     if !flash.is_empty() {
         server::save(&session, &flow).await?;
     }
-    Ok(Some(ResetForm { identifier: flow.identifier, errors: flash.errors }))
+    Ok(Some(ResetForm {
+        identifier: flow.identifier,
+        proven: flow.proven_until.is_some(),
+        link_refused: false,
+        errors: flash.errors,
+    }))
 }
 
 /// `/forgot-password`.
@@ -262,15 +317,16 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <form method="post" action=action novalidate>
             <crate::components::TextField id="identifier" label=td_string!(locale, label_identifier) value=""
                 autocomplete="username" error=error />
-            <Button label=td_string!(locale, send_code) />
+            <Button label=td_string!(locale, forgot_send_link) />
         </form>
     }
 }
 
-/// `/forgot-password/reset`.
+/// `/forgot-password/reset` (and the link mailed to the account, `?link=…`).
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| reset_page());
+    let link = use_query_map().with_untracked(|q| q.get("link"));
+    let data = Resource::new_blocking(move || link.clone(), reset_page);
     view! {
         <Suspense fallback=|| view! { <crate::pages::Loading /> }>
             {move || Suspend::new(async move {
@@ -288,29 +344,52 @@ pub fn ResetPasswordPage() -> impl IntoView {
 fn ResetView(form: ResetForm) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
+    if form.link_refused {
+        return view! {
+            <Title text=page_title(locale, true, td_string!(locale, reset_title)) />
+            <h1>{t!(i18n, reset_title)}</h1>
+            <p>{t!(i18n, reset_link_invalid)}</p>
+            <p><a href=REQUEST>{t!(i18n, reset_link_again)}</a></p>
+        }
+        .into_any();
+    }
     let errors = form.errors.clone();
     let has_errors = !errors.is_empty();
     let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let title = page_title(locale, has_errors, td_string!(locale, reset_title));
+    let summary = has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> });
+    let back = view! { <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a> };
+    if form.proven {
+        let change = <ResetPassword as leptos::server_fn::ServerFn>::url();
+        let intro = td_string!(locale, reset_for, username = form.identifier.clone()).to_string();
+        return view! {
+            <Title text=title />
+            {back}
+            {summary}
+            <h1>{t!(i18n, reset_title)}</h1>
+            <p>{intro}</p>
+            <form method="post" action=change novalidate>
+                <PasswordField id="password" label=td_string!(locale, label_new_password)
+                    autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
+                <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_new_password)
+                    autocomplete="new-password" error=e("confirm_password") />
+                <Button label=td_string!(locale, button_change_password) busy_on_press=true />
+            </form>
+        }
+        .into_any();
+    }
     let sent = td_string!(locale, reset_sent, identifier = form.identifier.clone()).to_string();
-    let change = <ResetPassword as leptos::server_fn::ServerFn>::url();
     let resend = <ForgotPassword as leptos::server_fn::ServerFn>::url();
     view! {
-        <Title text=page_title(locale, has_errors, td_string!(locale, reset_title)) />
-        <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a>
-        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
+        <Title text=title />
+        {back}
+        {summary}
         <h1>{t!(i18n, reset_title)}</h1>
         <Notice text=sent />
-        <form method="post" action=change novalidate>
-            <crate::components::CodeField error=e("code") />
-            <PasswordField id="password" label=td_string!(locale, label_new_password)
-                autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
-            <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_new_password)
-                autocomplete="new-password" error=e("confirm_password") />
-            <Button label=td_string!(locale, button_change_password) busy_on_press=true />
-        </form>
-        <form method="post" action=resend>
+        <form id="resend" method="post" action=resend>
             <input type="hidden" name="identifier" value=form.identifier.clone() />
-            <Button label=td_string!(locale, send_code) kind=ButtonKind::Secondary />
+            <Button label=td_string!(locale, reset_send_new_link) kind=ButtonKind::Secondary />
         </form>
     }
+    .into_any()
 }

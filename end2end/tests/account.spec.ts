@@ -1,7 +1,20 @@
-import { expect, test } from "@playwright/test";
-import { completeStep1, expectAccessible, finishRegister, jsEnabled, latestCode, PASSWORD, ready } from "./helpers";
+import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { completeStep1, expectAccessible, finishRegister, jsEnabled, latestResetLink, PASSWORD, ready } from "./helpers";
 
 // After activation: log in, the billing center, and what a cancelled subscription shows there.
+
+/** Registers a new buyer with workspace `workspace`, confirms, and logs in: ends on `/billing`. */
+async function activateThenLogIn(page: Page, request: APIRequestContext, testInfo: TestInfo, workspace: string) {
+  const who = await completeStep1(page, request, testInfo);
+  await finishRegister(page, testInfo, workspace);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("Username").fill(who.username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  return who;
+}
 
 test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, its start page with the DataKit command, the countdown of a cancelled subscription and a once-a-month settlement change", async ({
   page,
@@ -93,15 +106,8 @@ test("activate → log in → the billing center shows the workspace billed thro
   await expect(page).toHaveURL(/\/login$/);
 });
 
-test("forgot password: a code by email, a new password, and the old sessions end", async ({ page, request, browser }, testInfo) => {
-  const who = await completeStep1(page, request, testInfo);
-  await finishRegister(page, testInfo, "Staging");
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
-  await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/billing$/);
+test("forgot password: a link by email, a new password, and the old sessions end", async ({ page, request, browser }, testInfo) => {
+  const who = await activateThenLogIn(page, request, testInfo, "Staging");
 
   // Another browser forgets the password.
   const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL, javaScriptEnabled: jsEnabled(testInfo) });
@@ -112,21 +118,27 @@ test("forgot password: a code by email, a new password, and the old sessions end
   await expect(visitor.getByRole("heading", { level: 1, name: "Reset your password" })).toBeVisible();
   await ready(visitor, testInfo);
   await expectAccessible(visitor, testInfo, "/forgot-password");
-  await visitor.getByRole("button", { name: "Send code" }).click();
+  await visitor.getByRole("button", { name: "Send link" }).click();
   await expect(visitor).toHaveTitle(/^Error: /);
   await expect(visitor.getByRole("alert")).toContainText("Enter your username or email address");
   await ready(visitor, testInfo);
   await expectAccessible(visitor, testInfo, "/forgot-password with an error");
   await visitor.getByLabel("Username or email").fill(who.email.toUpperCase());
-  await visitor.getByRole("button", { name: "Send code" }).click();
+  await visitor.getByRole("button", { name: "Send link" }).click();
   await expect(visitor).toHaveURL(/\/forgot-password\/reset$/);
-  await expect(visitor.getByRole("status")).toContainText("we sent a 6-digit code to its email address");
+  await expect(visitor.getByRole("status")).toContainText("we sent a link to its email address");
   await ready(visitor, testInfo);
   await expectAccessible(visitor, testInfo, "/forgot-password/reset");
 
-  // The new password follows the wizard's rules; a weak one is explained and the code stays good.
-  const code = await latestCode(request, who.email);
-  await visitor.getByLabel("Verification code").fill(code);
+  // The mailed link opens the new-password form; the secret leaves the address bar at once.
+  const link = await latestResetLink(request, who.email);
+  await visitor.goto(link);
+  await expect(visitor).toHaveURL(/\/forgot-password\/reset$/);
+  await expect(visitor.getByText(`Choose a new password for ${who.username}.`)).toBeVisible();
+  await ready(visitor, testInfo);
+  await expectAccessible(visitor, testInfo, "/forgot-password/reset after the link");
+
+  // The new password follows the wizard's rules; a weak one is explained and the proof stays.
   await visitor.getByLabel("New password", { exact: true }).fill("aaaaaaaaaaaaaaaa");
   await visitor.getByLabel("Confirm new password").fill("aaaaaaaaaaaaaaaa");
   await visitor.getByRole("button", { name: "Change password" }).click();
@@ -135,7 +147,6 @@ test("forgot password: a code by email, a new password, and the old sessions end
   await ready(visitor, testInfo);
   await expectAccessible(visitor, testInfo, "/forgot-password/reset with an error");
   const fresh = "amber lanterns drift over seven quiet bridges";
-  await visitor.getByLabel("Verification code").fill(code);
   await visitor.getByLabel("New password", { exact: true }).fill(fresh);
   await visitor.getByLabel("Confirm new password").fill(fresh);
   await visitor.getByRole("button", { name: "Change password" }).click();
@@ -150,4 +161,29 @@ test("forgot password: a code by email, a new password, and the old sessions end
   // The first browser's session has ended.
   await page.reload();
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test("two-step verification: the billing center links to it, the page offers a QR code and a key, a wrong code is explained", async ({
+  page,
+  request,
+}, testInfo) => {
+  await activateThenLogIn(page, request, testInfo, "Two-step");
+  await expect(page.getByTestId("two-step-state")).toContainText("Two-step verification: off.");
+  await page.getByRole("link", { name: "Manage two-step verification" }).click();
+  await expect(page).toHaveURL(/\/billing\/two-step$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Two-step verification" })).toBeVisible();
+  await expect(page.getByRole("img", { name: "QR code to add your Guance account to an authenticator app" })).toBeVisible();
+  await expect(page.getByTestId("two-step-key")).toHaveText(/^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/billing/two-step");
+
+  await page.getByLabel("Authenticator code").fill("000000");
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await expect(page).toHaveURL(/\/billing\/two-step\?error=/);
+  await expect(page).toHaveTitle(/^Error: /);
+  await expect(page.getByRole("alert")).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/billing/two-step with an error");
+  await page.getByRole("link", { name: "Back to the billing center" }).click();
+  await expect(page.getByTestId("two-step-state")).toContainText("Two-step verification: off.");
 });

@@ -80,6 +80,16 @@ export async function latestCode(request: APIRequestContext, email: string): Pro
   return match![1];
 }
 
+/** The path of the newest password-reset link mailed to `email` (`/forgot-password/reset?link=…`). */
+export async function latestResetLink(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(email)}`);
+  expect(res.status()).toBe(200);
+  const mails: { subject: string; text: string }[] = await res.json();
+  const match = mails.map((m) => m.text.match(/\/forgot-password\/reset\?link=[A-Za-z0-9_.-]+/)).find((m) => m);
+  expect(match, JSON.stringify(mails)).toBeTruthy();
+  return match![0];
+}
+
 /** axe WCAG 2.2 A/AA scan (JavaScript only: axe cannot run without it). */
 export async function expectAccessible(page: Page, testInfo: TestInfo, what: string) {
   if (!jsEnabled(testInfo)) return;

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { completeStep1, expectNoHorizontalScroll, finishRegister, latestCode, PASSWORD, ready } from "./helpers";
+import { completeStep1, expectNoHorizontalScroll, finishRegister, latestResetLink, PASSWORD, ready } from "./helpers";
 
 // A phone: 320 CSS pixels wide (also what a 640 px window shows at 200 % zoom). Every page the flows stop on is
 // checked to fit the width (`ready` does it at this size).
@@ -22,10 +22,10 @@ test("at 320 px the register path, the login, the billing center and the start p
   await page.goto("/forgot-password");
   await ready(page, testInfo);
   await page.getByLabel("Username or email").fill(who.email);
-  await page.getByRole("button", { name: "Send code" }).click();
+  await page.getByRole("button", { name: "Send link" }).click();
   await expect(page).toHaveURL(/\/forgot-password\/reset$/);
   await ready(page, testInfo);
-  expect(await latestCode(request, who.email)).toMatch(/^\d{6}$/);
+  expect(await latestResetLink(request, who.email)).toMatch(/^\/forgot-password\/reset\?link=/);
 });
 
 test("at 320 px the wizard's error states fit the width, in Chinese too", async ({ page, request }, testInfo) => {

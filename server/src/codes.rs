@@ -57,6 +57,45 @@ pub fn generate_code() -> String {
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
 }
 
+/// A reset link's secret: 24 bytes from the operating system's CSPRNG (192 bits), base64url (32 characters).
+pub fn generate_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 24];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl CodeService {
+    /// Records `secret` for `subject` unless the mail service is down or a limit refuses, then mails what
+    /// `mail` makes of it (or a stand-in, when there is nobody to send to).
+    async fn record_and_mail(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        subject: &CodeSubject,
+        secret: &str,
+        now: i64,
+        mail: impl FnOnce() -> (String, String),
+    ) -> Result<Result<(), SendRefusal>, CodeError> {
+        // The mail service is down: no code is made (none is used up), and the buyer is told.
+        if self.mailer.failing().await? {
+            return Ok(Err(SendRefusal::MailUnavailable));
+        }
+        let mac = self.mac(purpose, &subject.address, secret)?;
+        if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
+            return Ok(Err(refusal));
+        }
+        let Some(to) = &subject.deliver_to else {
+            self.mailer.send_nowhere().await?;
+            return Ok(Ok(()));
+        };
+        let (subject, text) = mail();
+        let mail = OutgoingMail { to: to.as_str().to_owned(), subject, text, valid_until: Some(now + CODE_TTL_SECS) };
+        self.mailer.send(mail).await?;
+        Ok(Ok(()))
+    }
+}
+
 #[async_trait]
 impl Codes for CodeService {
     async fn send_code(
@@ -67,23 +106,44 @@ impl Codes for CodeService {
         locale: Locale,
         now: i64,
     ) -> Result<Result<(), SendRefusal>, CodeError> {
-        // The mail service is down: no code is made (none is used up), and the buyer is told.
-        if self.mailer.failing().await? {
-            return Ok(Err(SendRefusal::MailUnavailable));
-        }
         let code = generate_code();
-        let mac = self.mac(purpose, &subject.address, &code)?;
-        if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
-            return Ok(Err(refusal));
+        self.record_and_mail(session, purpose, subject, &code, now, || {
+            app::messages::code_mail(locale, purpose, &code, CODE_TTL_SECS / 60)
+        })
+        .await
+    }
+
+    async fn send_link(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        subject: &CodeSubject,
+        link_prefix: &str,
+        locale: Locale,
+        now: i64,
+    ) -> Result<Result<(), SendRefusal>, CodeError> {
+        let secret = generate_secret();
+        self.record_and_mail(session, purpose, subject, &secret, now, || {
+            app::messages::reset_link_mail(locale, &format!("{link_prefix}{secret}"), CODE_TTL_SECS / 60)
+        })
+        .await
+    }
+
+    async fn check_secret(
+        &self,
+        session: &SessionKey,
+        purpose: CodePurpose,
+        address: &str,
+        secret: &str,
+        locale: Locale,
+        now: i64,
+    ) -> Result<Result<(), CodeRejection>, CodeError> {
+        let mac = self.mac(purpose, address, secret)?;
+        let verdict = self.store.check_code(session, purpose, address, &mac, now).await?;
+        if verdict == Err(CodeRejection::DailyLimit { reached: true }) {
+            self.tell_owner(address, locale).await;
         }
-        let Some(to) = &subject.deliver_to else {
-            self.mailer.send_nowhere().await?;
-            return Ok(Ok(()));
-        };
-        let (subject, text) = app::messages::code_mail(locale, purpose, &code, CODE_TTL_SECS / 60);
-        let mail = OutgoingMail { to: to.as_str().to_owned(), subject, text, valid_until: Some(now + CODE_TTL_SECS) };
-        self.mailer.send(mail).await?;
-        Ok(Ok(()))
+        Ok(verdict)
     }
 
     async fn check_code(
@@ -95,12 +155,7 @@ impl Codes for CodeService {
         locale: Locale,
         now: i64,
     ) -> Result<Result<(), CodeRejection>, CodeError> {
-        let mac = self.mac(purpose, address, code.as_str())?;
-        let verdict = self.store.check_code(session, purpose, address, &mac, now).await?;
-        if verdict == Err(CodeRejection::DailyLimit { reached: true }) {
-            self.tell_owner(address, locale).await;
-        }
-        Ok(verdict)
+        self.check_secret(session, purpose, address, code.as_str(), locale, now).await
     }
 }
 

@@ -41,7 +41,8 @@ impl Group {
         }
         match path {
             "/marketplace/aws" => Some(Group::Fulfillment),
-            "/api/login" => Some(Group::Login),
+            // Log in, and the forms that check a two-step code (guessing it).
+            "/api/login" | "/api/change_settlement" | "/api/two_step" => Some(Group::Login),
             "/api/register_basic" | "/api/link_billing" | "/api/link_create" => Some(Group::Codes),
             "/api/forgot_password" | "/api/reset_password" => Some(Group::Reset),
             _ => None,

@@ -78,11 +78,6 @@ fn main_of(page: &str) -> &str {
     &page[start..end]
 }
 
-/// The 6 digits of a code mail.
-fn code_in(mail: &Value) -> String {
-    common::code_in(mail["text"].as_str().expect("text"))
-}
-
 /// The login session to use next: the newly set one, or the one we had.
 fn keep(res: &reqwest::Response, cookie: &str) -> String {
     session_cookie(res).unwrap_or_else(|| cookie.to_owned())
@@ -265,15 +260,20 @@ async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none()
     assert_eq!(location.as_deref(), Some("/login"));
 }
 
-#[tokio::test]
-async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
-    let portal = start().await;
+/// Alice, whose billing account is the AWS customer's, logged in: her session cookie.
+async fn linked_alice(portal: &Portal) -> String {
     portal.alice().await;
     sqlx::query("UPDATE marketplace_customers SET billing_account_id = 1")
         .execute(portal.store.pool())
         .await
         .expect("link");
-    let cookie = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+    session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session")
+}
+
+#[tokio::test]
+async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
+    let portal = start().await;
+    let cookie = linked_alice(&portal).await;
     let (_, _, confirm) = portal.page("/billing?confirm=1", &cookie).await;
     assert!(confirm.contains("Change how “Production” is billed?"), "{confirm}");
     let change = |to: &'static str| {
@@ -298,8 +298,97 @@ async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
     assert!(refused.contains("Billing center</td>"), "nothing changed");
 }
 
+/// What an authenticator app shows for `key` (base32, as the page prints it) at `at` (Unix seconds).
+fn authenticator(key: &str, at: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(key.replace(' ', "")).expect("a base32 key");
+    let totp = totp_rs::Builder::new().with_secret(secret).build().expect("totp");
+    totp.generate(u64::try_from(at).expect("time")).to_string()
+}
+
+async fn two_step(portal: &Portal, cookie: &str, intent: &str, code: &str) -> reqwest::Response {
+    portal.form("/api/two_step", cookie, &[("intent", intent), ("totp", code)]).await
+}
+
+/// Workspace 1 to the billing center, with two-step code `code`.
+async fn change(portal: &Portal, cookie: &str, code: &str) -> reqwest::Response {
+    portal
+        .form("/api/change_settlement", cookie, &[("workspace_id", "1"), ("to", "billing_center"), ("totp", code)])
+        .await
+}
+
 #[tokio::test]
-async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session() {
+async fn two_step_verification_guards_a_settlement_change_with_each_code_once() {
+    let portal = start().await;
+    let cookie = linked_alice(&portal).await;
+    let (_, _, billing) = portal.page("/billing", &cookie).await;
+    assert!(billing.contains("Two-step verification: off."), "{}", main_of(&billing));
+    assert!(!portal.page("/billing?confirm=1", &cookie).await.2.contains("Authenticator code"));
+
+    // The page offers a key (and its QR code); a wrong code does not turn it on.
+    let (_, _, page) = portal.page("/billing/two-step", &cookie).await;
+    assert!(page.contains("<svg"), "a QR code: {}", main_of(&page));
+    let key = page
+        .split("data-testid=\"two-step-key\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split('<').next())
+        .unwrap_or_else(|| panic!("the key: {}", main_of(&page)))
+        .to_owned();
+    assert_eq!(key.replace(' ', "").len(), 32, "160 bits in base32: {key}");
+    assert!(page.contains("otpauth://totp/Guance:Alice?"), "{}", main_of(&page));
+    let now = app::ports::now();
+    let right = authenticator(&key, now);
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let refused = two_step(&portal, &cookie, "on", wrong).await;
+    assert_eq!(refused.headers()[LOCATION], "/billing/two-step?error=wrong");
+    let (_, _, page) = portal.page("/billing/two-step?error=wrong", &cookie).await;
+    assert!(page.contains("That code is not right or was already used"), "{}", main_of(&page));
+    assert!(page.contains(&key), "the same key is offered until it is confirmed");
+    let on = two_step(&portal, &cookie, "on", &right).await;
+    assert_eq!(on.headers()[LOCATION], "/billing?two_step=on");
+    let (_, _, billing) = portal.page("/billing?two_step=on", &cookie).await;
+    assert!(billing.contains("Two-step verification: on."), "{}", main_of(&billing));
+
+    // A settlement change now asks for a code: none, or the one used to turn it on, changes nothing.
+    let (_, _, confirm) = portal.page("/billing?confirm=1", &cookie).await;
+    assert!(confirm.contains("Authenticator code"), "{}", main_of(&confirm));
+    assert_eq!(change(&portal, &cookie, "").await.headers()[LOCATION], "/billing?confirm=1&totp=required");
+    assert_eq!(change(&portal, &cookie, &right).await.headers()[LOCATION], "/billing?confirm=1&totp=wrong", "a replay");
+    let (_, _, refused) = portal.page("/billing?confirm=1&totp=wrong", &cookie).await;
+    assert!(refused.contains("There is a problem"), "{}", main_of(&refused));
+    assert!(!refused.contains("Billing center</td>"), "nothing changed");
+    // The next 30-second step's code (the app a little ahead of the server) is taken, once.
+    let next = authenticator(&key, now + 30);
+    assert_eq!(change(&portal, &cookie, &next).await.headers()[LOCATION], "/billing?changed=1");
+    let (_, _, billing) = portal.page("/billing?changed=1", &cookie).await;
+    assert!(billing.contains("Billing center</td>"), "{}", main_of(&billing));
+
+    // Turning it off asks for a code too; ten wrong codes in a day and none is checked.
+    let off = two_step(&portal, &cookie, "off", &next).await;
+    assert_eq!(off.headers()[LOCATION], "/billing/two-step?error=wrong", "a used code does not turn it off");
+    for _ in 0..9 {
+        two_step(&portal, &cookie, "off", wrong).await;
+    }
+    // Time passes (the steps used so far are forgotten), but the wrong codes still count.
+    sqlx::query("UPDATE guance_accounts SET totp_last_step = 0").execute(portal.store.pool()).await.expect("clock");
+    let locked = two_step(&portal, &cookie, "off", &authenticator(&key, app::ports::now())).await;
+    assert_eq!(locked.headers()[LOCATION], "/billing/two-step?error=locked");
+    sqlx::query("DELETE FROM login_failures").execute(portal.store.pool()).await.expect("a day later");
+    let off = two_step(&portal, &cookie, "off", &authenticator(&key, app::ports::now())).await;
+    assert_eq!(off.headers()[LOCATION], "/billing?two_step=off");
+    let (_, _, billing) = portal.page("/billing?two_step=off", &cookie).await;
+    assert!(billing.contains("Two-step verification is off."), "{}", main_of(&billing));
+}
+
+/// The path and query of the reset link in a reset mail.
+fn link_in(mail: &Value) -> String {
+    let text = mail["text"].as_str().expect("text");
+    let at = text.find("/forgot-password/reset?link=").expect("a reset link");
+    text[at..].split_whitespace().next().expect("link").to_owned()
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_resets_by_a_link_in_any_browser_and_ends_every_session() {
     let portal = start().await;
     portal.alice().await;
     let logged_in = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
@@ -318,52 +407,63 @@ async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session
         main_of(&unknown_page).replace("nobody@example.com", "X"),
         main_of(&known_page).replace("A@Example.com", "X")
     );
-    assert!(known_page.contains("we sent a 6-digit code"), "{known_page}");
+    assert!(known_page.contains("we sent a link"), "{known_page}");
+    assert!(!known_page.contains("New password"), "no password is taken before the link is opened");
     assert!(portal.mails_to("nobody@example.com").await.is_empty());
     let mails = portal.mails_to("a@example.com").await;
     assert_eq!(mails.len(), 1);
-    let code = code_in(&mails[0]);
+    let link = link_in(&mails[0]);
+    let secret = link.rsplit('.').next().expect("secret");
+    assert_eq!(secret.len(), 32, "192 bits, not 6 digits: {link}");
 
-    // A weak password is refused first, and the code stays good.
+    // A link with the right flow and another secret opens nothing (and costs the flow a try).
+    let forged = format!("{}{}", &link[..link.len() - 1], if link.ends_with('A') { 'B' } else { 'A' });
+    let (status, _, page) = portal.page(&forged, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("This link no longer works"), "{}", main_of(&page));
+
+    // Opened in another browser (no cookie): the secret leaves the address bar at once.
+    let opened =
+        portal.http.get(format!("{}{link}", portal.base)).header("accept", "text/html").send().await.expect("open");
+    assert!(opened.status().is_redirection(), "{}", opened.status());
+    assert_eq!(opened.headers()[LOCATION], "/forgot-password/reset");
+    let phone = session_cookie(&opened).expect("the opener's session");
+    let (_, _, page) = portal.page("/forgot-password/reset", &phone).await;
+    assert!(page.contains("Choose a new password for Alice"), "{}", main_of(&page));
+    // The link works once.
+    let (_, _, page) = portal.page(&link, "").await;
+    assert!(page.contains("This link no longer works"), "{}", main_of(&page));
+
+    // A weak password is refused, and the proof stays.
     let weak = portal
         .form(
             "/api/reset_password",
-            &cookie,
-            &[("code", &code), ("password", "passwordpassword"), ("confirm_password", "passwordpassword")],
+            &phone,
+            &[("password", "passwordpassword"), ("confirm_password", "passwordpassword")],
         )
         .await;
     assert_eq!(weak.headers()[LOCATION], "/forgot-password/reset");
-    let cookie = keep(&weak, &cookie);
-    let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
+    let phone = keep(&weak, &phone);
+    let (_, _, page) = portal.page("/forgot-password/reset", &phone).await;
     assert!(page.contains("There is a problem"), "{}", main_of(&page));
-    // A wrong code says how many tries are left and changes nothing.
-    let new_password = "seven purple kites above the quiet harbour";
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let refused = portal
-        .form(
-            "/api/reset_password",
-            &cookie,
-            &[("code", wrong), ("password", new_password), ("confirm_password", new_password)],
-        )
-        .await;
-    let cookie = keep(&refused, &cookie);
-    let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
-    assert!(page.contains("4 more tries"), "{}", main_of(&page));
     assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "not changed yet");
+    // The browser that asked, without opening the link, cannot set a password.
+    let new_password = "seven purple kites above the quiet harbour";
+    let unproven = portal
+        .form("/api/reset_password", &cookie, &[("password", new_password), ("confirm_password", new_password)])
+        .await;
+    assert_eq!(unproven.headers()[LOCATION], "/forgot-password/reset");
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "not changed");
 
     let done = portal
-        .form(
-            "/api/reset_password",
-            &cookie,
-            &[("code", &code), ("password", new_password), ("confirm_password", new_password)],
-        )
+        .form("/api/reset_password", &phone, &[("password", new_password), ("confirm_password", new_password)])
         .await;
     assert_eq!(done.headers()[LOCATION], "/login?reset=done");
     let (_, _, login) = portal.page("/login?reset=done", "").await;
     assert!(login.contains("Your password has been changed"));
     // The owner is told by email (a reset they did not make means someone reads their mailbox).
     let mails = portal.mails_to("a@example.com").await;
-    assert_eq!(mails.len(), 2, "the code, then the notice");
+    assert_eq!(mails.len(), 2, "the link, then the notice");
     assert_eq!(mails[0]["subject"], "Your Guance password was changed");
     assert!(mails[0]["text"].as_str().expect("text").contains("Every session that was logged in has ended"));
     // Every session of the account has ended; the old password no longer works, the new one does.
@@ -374,13 +474,9 @@ async fn forgot_password_answers_alike_resets_with_a_code_and_ends_every_session
         .expect("loc")
         .starts_with("/login?error"));
     assert_eq!(portal.login("alice", new_password, None).await.headers()[LOCATION], "/billing");
-    // The code was used up, and the flow is over.
+    // The flow is over.
     let again = portal
-        .form(
-            "/api/reset_password",
-            &cookie,
-            &[("code", &code), ("password", new_password), ("confirm_password", new_password)],
-        )
+        .form("/api/reset_password", &phone, &[("password", new_password), ("confirm_password", new_password)])
         .await;
     assert_eq!(again.headers()[LOCATION], "/forgot-password");
 }
@@ -395,7 +491,7 @@ async fn reset_codes_follow_the_wizards_limits() {
     let soon = portal.form("/api/forgot_password", &cookie, &[("identifier", "alice")]).await;
     let cookie = keep(&soon, &cookie);
     let (_, _, page) = portal.page("/forgot-password/reset", &cookie).await;
-    assert!(page.contains("You can ask for a new code in"), "{}", main_of(&page));
+    assert!(page.contains("You can ask for a new link in"), "{}", main_of(&page));
     assert_eq!(portal.mails_to("a@example.com").await.len(), 1);
     // Other visitors asking for the same account share its hourly limit of five.
     for _ in 0..4 {

@@ -184,6 +184,18 @@ impl VerificationCodes for Store {
         Ok(verdict)
     }
 
+    async fn live_code_address(&self, session: &SessionKey, purpose: CodePurpose) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT address FROM verification_codes WHERE session_hash = $1 AND purpose = $2 AND voided_at IS NULL
+              ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(session.as_bytes())
+        .bind(purpose.code())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(unavailable)
+    }
+
     async fn code_address_owner(&self, address: &str) -> Result<Option<String>, StoreError> {
         let query = if let Some(username) = address.strip_prefix("billing-account:") {
             sqlx::query_scalar("SELECT email FROM billing_accounts WHERE username_key = $1").bind(username.to_owned())

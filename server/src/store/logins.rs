@@ -8,7 +8,7 @@ use app::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
     SettlementRefusal, WorkspaceStart,
 };
-use app::ports::{LoginAccount, Logins, ResetAccount, StoreError};
+use app::ports::{LoginAccount, Logins, ResetAccount, StoreError, TwoStep};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -49,6 +49,60 @@ impl Logins for Store {
                 }
             }
         };
+        Ok(found.map(|(id, username, email)| ResetAccount { id, username, email }))
+    }
+
+    async fn two_step(&self, account_id: i64) -> Result<Option<TwoStep>, StoreError> {
+        let found: Option<(Option<String>, i64)> =
+            sqlx::query_as("SELECT totp_secret, totp_last_step FROM guance_accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(unavailable)?;
+        Ok(found.and_then(|(secret, last_step)| secret.map(|secret| TwoStep { secret, last_step })))
+    }
+
+    async fn enable_two_step(&self, account_id: i64, secret: &str, step: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE guance_accounts SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
+            .bind(secret)
+            .bind(step)
+            .bind(account_id)
+            .execute(self.pool())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn disable_two_step(&self, account_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE guance_accounts SET totp_secret = NULL WHERE id = $1")
+            .bind(account_id)
+            .execute(self.pool())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn use_two_step(&self, account_id: i64, step: i64) -> Result<bool, StoreError> {
+        // One conditional write: of two requests with the same code, on any instance, one wins.
+        let done = sqlx::query(
+            "UPDATE guance_accounts SET totp_last_step = $1
+              WHERE id = $2 AND totp_secret IS NOT NULL AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(account_id)
+        .execute(self.pool())
+        .await
+        .map_err(unavailable)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn account_by_id(&self, id: i64) -> Result<Option<ResetAccount>, StoreError> {
+        let found: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, username, email FROM guance_accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(unavailable)?;
         Ok(found.map(|(id, username, email)| ResetAccount { id, username, email }))
     }
 
@@ -163,7 +217,7 @@ impl Logins for Store {
             };
             workspaces.push(read().map_err(unavailable)?);
         }
-        Ok(Some(BillingCenter { billing_username, workspaces }))
+        Ok(Some(BillingCenter { billing_username, workspaces, two_step: false }))
     }
 
     async fn change_settlement(
@@ -356,6 +410,26 @@ mod tests {
             .await
             .expect("count");
         n == 1
+    }
+
+    #[tokio::test]
+    async fn a_two_step_code_is_accepted_once_and_never_an_older_one() {
+        let (store, _dir) = temp_store::<Store>().await;
+        fixture(&store).await;
+        assert_eq!(store.two_step(1).await.expect("read"), None);
+        assert!(!store.use_two_step(1, 100).await.expect("use"), "off: nothing is accepted");
+        store.enable_two_step(1, "JBSWY3DPEHPK3PXP", 100).await.expect("on");
+        assert_eq!(
+            store.two_step(1).await.expect("read"),
+            Some(TwoStep { secret: "JBSWY3DPEHPK3PXP".into(), last_step: 100 })
+        );
+        assert!(!store.use_two_step(1, 100).await.expect("use"), "the enrolment code's step is used");
+        let (a, b) = tokio::join!(store.use_two_step(1, 101), store.use_two_step(1, 101));
+        assert_eq!([a.expect("a"), b.expect("b")].iter().filter(|won| **won).count(), 1, "one of two wins");
+        assert!(!store.use_two_step(1, 100).await.expect("use"), "never an older step");
+        assert_eq!(store.two_step(2).await.expect("read"), None, "another account's is its own");
+        store.disable_two_step(1).await.expect("off");
+        assert_eq!(store.two_step(1).await.expect("read"), None);
     }
 
     #[tokio::test]
