@@ -116,6 +116,7 @@ pub(crate) mod server {
 pub async fn login(username: Option<String>, password: Option<String>) -> Result<(), AppError> {
     use crate::api::unavailable;
     use crate::ports::now;
+    use crate::security_log::{record as security, Event, Subject};
     let ports = crate::api::ports()?;
     let session = server::session().await?;
     let username = username.unwrap_or_default().trim().to_owned();
@@ -150,11 +151,14 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             session.cycle_id().await.map_err(unavailable)?;
             let user = SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
             session.insert(server::USER, user).await.map_err(unavailable)?;
+            security(Event::LoginSucceeded, Subject::Account(account.id), "").await;
             leptos_axum::redirect("/billing");
         }
         _ => {
             let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
             ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
+            let why = if found.is_some() { "wrong password" } else { "no such account" };
+            security(Event::LoginFailed, Subject::Username(&username), why).await;
             tokio::time::sleep(server::delay_for(account_failures.max(client_failures))).await;
             // The typed username comes back in the form through a minute-long cookie for `/login` only: never
             // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
@@ -240,6 +244,7 @@ pub async fn change_settlement(
     totp: Option<String>,
 ) -> Result<(), AppError> {
     use crate::api::unavailable;
+    use crate::security_log::{record as security, Event, Subject};
     let ports = crate::api::ports()?;
     let now = crate::ports::now();
     let Some(user) = server::user_or_login(now).await? else {
@@ -247,6 +252,8 @@ pub async fn change_settlement(
     };
     let id = workspace_id.as_deref().unwrap_or_default().trim().parse::<i64>().ok();
     if let Err(refusal) = crate::two_step::server::require(&ports, user.account_id, totp.as_deref(), now).await? {
+        let detail = format!("settlement change of workspace {}: {}", id.unwrap_or_default(), refusal.code());
+        security(Event::TwoStepRefused, Subject::Account(user.account_id), detail).await;
         leptos_axum::redirect(&format!("/billing?confirm={}&totp={}", id.unwrap_or_default(), refusal.code()));
         return Ok(());
     }
@@ -258,6 +265,9 @@ pub async fn change_settlement(
         }
         _ => Err(SettlementRefusal::NotFound),
     };
+    let detail = format!("workspace {} to {}: {outcome:?}", id.unwrap_or_default(), to.map_or("?", |t| t.code()));
+    let event = if outcome.is_ok() { Event::SettlementChanged } else { Event::SettlementRefused };
+    security(event, Subject::Account(user.account_id), detail).await;
     let target = match outcome {
         Ok(()) => format!("/billing?changed={}", id.unwrap_or_default()),
         Err(SettlementRefusal::ThisMonth { from }) => format!("/billing?refused=month&from={from}"),

@@ -31,6 +31,8 @@ mod register_company;
 mod register_workspace;
 mod reset;
 #[cfg(feature = "ssr")]
+pub mod security_log;
+#[cfg(feature = "ssr")]
 pub mod server_checks;
 #[cfg(feature = "ssr")]
 pub mod session;

@@ -206,7 +206,15 @@ pub async fn link_billing(
             let purpose = CodePurpose::LinkBillingAccount;
             if verify_code(locale, &ports, &key, purpose, &address, &typed, &mut flash.errors).await? {
                 match ports.store.link_billing_account(&key, &username, now()).await.map_err(unavailable)? {
-                    Ok(_) => next = WORKSPACES,
+                    Ok(linked) => {
+                        crate::security_log::record(
+                            crate::security_log::Event::BillingLinked,
+                            crate::security_log::Subject::Username(&linked),
+                            "billing account linked to the session's AWS account",
+                        )
+                        .await;
+                        next = WORKSPACES
+                    }
                     // Only a guess can reach this: a code is mailed only to a real account.
                     Err(LinkRefusal::NoSuchAccount) => {
                         push(&mut flash.errors, "code", td_string!(locale, err_link_code_wrong).to_owned())
@@ -328,7 +336,12 @@ pub async fn bind_workspace(workspace_id: Option<String>) -> Result<(), AppError
     let locale = crate::messages::request_locale();
     let mut flash = Flash::default();
     match outcome {
-        Ok(BindOutcome::Bound | BindOutcome::AlreadyLinked) => {
+        Ok(outcome @ (BindOutcome::Bound | BindOutcome::AlreadyLinked)) => {
+            if outcome == BindOutcome::Bound {
+                let detail = format!("workspace {} billed to the session's AWS account", id.unwrap_or_default());
+                let event = crate::security_log::Event::WorkspaceBound;
+                crate::security_log::record(event, crate::security_log::Subject::Nobody, detail).await;
+            }
             flash.notice = Some(td_string!(locale, msg_bound).to_owned());
         }
         Err(BindRefusal::NotLinked) => {

@@ -101,10 +101,12 @@ pub(crate) mod server {
         let notice = td_string!(locale, msg_already_activated, username = billing).to_string();
         draft.flash = Flash { errors: Vec::new(), notice: Some(notice) };
         save(ports, key, draft).await?;
-        leptos::logging::warn!(
-            "security: a second registration or link refused for AWS account {} (its billing account is set)",
-            summary.aws_account_id.as_str()
-        );
+        crate::security_log::record(
+            crate::security_log::Event::SecondActivationRefused,
+            crate::security_log::Subject::AwsAccount(summary.aws_account_id.as_str()),
+            format!("its billing account is {billing}"),
+        )
+        .await;
         leptos_axum::redirect(crate::link::WORKSPACES);
         Ok(())
     }

@@ -213,6 +213,16 @@ pub async fn register_activate() -> Result<(), AppError> {
     match ports.store.activate_register(&key, &account, &workspace, now()).await.map_err(unavailable)? {
         Ok(outcome) => {
             if outcome.first {
+                let done = &outcome.activated;
+                let detail = format!(
+                    "account {}, billing account {}, workspace {} billed to AWS account {}",
+                    done.account_id,
+                    done.billing_account_id,
+                    done.workspace_id,
+                    done.aws_account_id.as_str()
+                );
+                let subject = crate::security_log::Subject::Account(done.account_id);
+                crate::security_log::record(crate::security_log::Event::Activated, subject, detail).await;
                 let locale = leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>();
                 server::mail_activated(&ports, locale, &account.email, &outcome.activated).await;
             }

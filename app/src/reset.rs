@@ -150,6 +150,12 @@ mod server {
         flow.flash = Flash::default();
         flow.proven_until = None;
         let link_prefix = format!("{}{RESET}?link={}.", ports.public_url, flow.id);
+        let who = match flow.account {
+            Some(id) => crate::security_log::Subject::Account(id),
+            None => crate::security_log::Subject::Username(&flow.identifier),
+        };
+        let matched = if flow.account.is_some() { "an account matches" } else { "no account matches" };
+        crate::security_log::record(crate::security_log::Event::ResetRequested, who, matched).await;
         match ports.codes.send_link(&key, CodePurpose::PasswordReset, &subject, &link_prefix, locale, now()).await {
             Err(e) => return Err(unavailable(e)),
             Ok(Err(refusal)) => {
@@ -257,6 +263,9 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
             ports.store.set_password(account, &hash(password).await?).await.map_err(unavailable)?;
             session.remove::<server::Flow>(server::FLOW).await.map_err(unavailable)?;
             server::mail_reset_done(&ports, locale, &flow).await;
+            let subject = crate::security_log::Subject::Account(account);
+            crate::security_log::record(crate::security_log::Event::PasswordReset, subject, "every session ended")
+                .await;
             leptos_axum::redirect("/login?reset=done");
         }
         None => {
@@ -279,6 +288,9 @@ pub async fn reset_page(link: Option<String>) -> Result<Option<ResetForm>, AppEr
             leptos_axum::redirect(RESET);
             return Ok(None);
         }
+        let event = crate::security_log::Event::ResetLinkRefused;
+        crate::security_log::record(event, crate::security_log::Subject::Nobody, "used, expired, replaced or forged")
+            .await;
         return Ok(Some(ResetForm { link_refused: true, ..ResetForm::default() }));
     }
     let Some(mut flow) = server::load(&session).await? else {

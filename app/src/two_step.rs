@@ -96,7 +96,6 @@ pub mod server {
         }
         let key = failures_key(account_id);
         if ports.store.login_failures(&key, now - 86_400).await.map_err(unavailable)? >= MAX_WRONG_PER_DAY {
-            leptos::logging::warn!("security: two-step codes of account {account_id} refused (daily limit)");
             return Ok(Err(Refusal::Locked));
         }
         let step = totp(secret, "")
@@ -107,7 +106,6 @@ pub mod server {
             return Ok(Ok(step));
         }
         ports.store.record_login_failure(&[key], now).await.map_err(unavailable)?;
-        leptos::logging::warn!("security: a wrong two-step code for account {account_id}");
         Ok(Err(Refusal::Wrong))
     }
 
@@ -130,7 +128,6 @@ pub mod server {
             Ok(Ok(()))
         } else {
             // The same code again (a replay, or a second tab): wrong now.
-            leptos::logging::warn!("security: a two-step code of account {account_id} used twice");
             Ok(Err(Refusal::Wrong))
         }
     }
@@ -192,7 +189,6 @@ pub mod server {
         };
         ports.store.enable_two_step(account_id, &secret, step).await.map_err(unavailable)?;
         session.remove::<String>(PENDING).await.map_err(unavailable)?;
-        leptos::logging::log!("security: two-step verification turned on for account {account_id}");
         Ok(Ok(()))
     }
 }
@@ -222,12 +218,18 @@ pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<()
         let outcome = server::require(&ports, user.account_id, Some(&typed), now).await?;
         if outcome.is_ok() {
             ports.store.disable_two_step(user.account_id).await.map_err(unavailable)?;
-            leptos::logging::log!("security: two-step verification turned off for account {}", user.account_id);
         }
         (outcome, "off")
     } else {
         (server::turn_on(&ports, user.account_id, &typed, now).await?, "on")
     };
+    use crate::security_log::{record as security, Event, Subject};
+    let subject = Subject::Account(user.account_id);
+    match outcome {
+        Ok(()) if done == "on" => security(Event::TwoStepOn, subject, "").await,
+        Ok(()) => security(Event::TwoStepOff, subject, "").await,
+        Err(refusal) => security(Event::TwoStepRefused, subject, format!("turn {done}: {}", refusal.code())).await,
+    }
     match outcome {
         Ok(()) => leptos_axum::redirect(&format!("/billing?two_step={done}")),
         Err(refusal) => leptos_axum::redirect(&format!("{PAGE}?error={}", refusal.code())),

@@ -5,6 +5,7 @@ use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS,
 use app::domain::VerificationCode;
 use app::i18n::Locale;
 use app::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
+use app::security_log::{record, Event, Subject};
 use app::session::SessionKey;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
@@ -39,7 +40,6 @@ impl CodeService {
     /// Wrong codes for `address` reached the daily limit: its owner (when we know one) is told by email. A
     /// failure to mail is logged; the refusal stands either way.
     async fn tell_owner(&self, address: &str, locale: Locale) {
-        tracing::warn!(%address, "security: daily limit of wrong codes reached");
         let owner = match self.store.code_address_owner(address).await {
             Ok(Some(owner)) => owner,
             Ok(None) => return,
@@ -79,10 +79,14 @@ impl CodeService {
     ) -> Result<Result<(), SendRefusal>, CodeError> {
         // The mail service is down: no code is made (none is used up), and the buyer is told.
         if self.mailer.failing().await? {
+            let detail = format!("{purpose:?} to {}: the mail service is down", subject.address);
+            record(Event::CodeSendRefused, Subject::Nobody, detail).await;
             return Ok(Err(SendRefusal::MailUnavailable));
         }
         let mac = self.mac(purpose, &subject.address, secret)?;
         if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
+            let detail = format!("{purpose:?} to {}: {refusal:?}", subject.address);
+            record(Event::CodeSendRefused, Subject::Nobody, detail).await;
             return Ok(Err(refusal));
         }
         let Some(to) = &subject.deliver_to else {
@@ -140,6 +144,9 @@ impl Codes for CodeService {
     ) -> Result<Result<(), CodeRejection>, CodeError> {
         let mac = self.mac(purpose, address, secret)?;
         let verdict = self.store.check_code(session, purpose, address, &mac, now).await?;
+        if let Err(rejection) = verdict {
+            record(Event::CodeRefused, Subject::Nobody, format!("{purpose:?} for {address}: {rejection:?}")).await;
+        }
         if verdict == Err(CodeRejection::DailyLimit { reached: true }) {
             self.tell_owner(address, locale).await;
         }

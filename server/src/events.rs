@@ -52,7 +52,7 @@ pub async fn sns(State(state): State<EventsState>, headers: HeaderMap, body: Byt
     // Anyone can create an SNS topic, subscribe this URL and publish validly signed messages: only the
     // listing's own topics count, checked before anything is fetched, confirmed or stored.
     if !state.sns_topics.contains(&message.topic_arn) {
-        tracing::warn!(topic = %message.topic_arn, message_id = %message.message_id, "SNS message from a foreign topic refused");
+        tracing::warn!(target: "security", event = "sns_refused", topic = %message.topic_arn, message_id = %message.message_id, detail = "a foreign topic");
         metrics::counter!("portal_security_refusals_total", "kind" => "sns_topic").increment(1);
         return answer(StatusCode::FORBIDDEN, "not a topic of this listing");
     }
@@ -66,7 +66,7 @@ pub async fn sns(State(state): State<EventsState>, headers: HeaderMap, body: Byt
         }
     };
     if let Err(e) = message.verify(&pem, now()) {
-        tracing::warn!(error = %e, message_id = %message.message_id, "SNS message refused");
+        tracing::warn!(target: "security", event = "sns_refused", error = %e, message_id = %message.message_id, detail = "signature");
         let status = if matches!(e, SnsError::Malformed(_)) { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN };
         return answer(status, &e.to_string());
     }
@@ -88,7 +88,7 @@ pub async fn sns(State(state): State<EventsState>, headers: HeaderMap, body: Byt
             };
             let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
             if text("product-code").as_deref() != Some(state.product_code.as_str()) {
-                tracing::warn!(message_id = %message.message_id, "SNS message for another product refused");
+                tracing::warn!(target: "security", event = "sns_refused", message_id = %message.message_id, detail = "another product");
                 metrics::counter!("portal_security_refusals_total", "kind" => "sns_product").increment(1);
                 return answer(StatusCode::FORBIDDEN, "product-code is not this listing's");
             }
@@ -118,6 +118,7 @@ pub async fn eventbridge(State(state): State<EventsState>, headers: HeaderMap, b
     };
     let presented = headers.get("x-api-key").map(|v| v.as_bytes()).unwrap_or_default();
     if !bool::from(presented.ct_eq(key.as_slice())) {
+        tracing::warn!(target: "security", event = "eventbridge_refused", detail = "no valid x-api-key");
         return answer(StatusCode::UNAUTHORIZED, "a valid x-api-key is required");
     }
     let Ok(event) = serde_json::from_slice::<Value>(&body) else {

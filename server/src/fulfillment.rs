@@ -110,7 +110,7 @@ pub async fn fulfill(
     let ours = headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin");
     let started = match posted_from(&headers) {
         Some(origin) if !ours && !origin_allowed(&origin, &state.fulfillment_origins, &state.ports.public_url) => {
-            tracing::warn!(%origin, "security: fulfillment POST from a foreign origin refused");
+            tracing::warn!(target: "security", event = "fulfillment_refused", %origin, detail = "a foreign origin");
             Err(Refusal::ForeignOrigin)
         }
         _ => resolve_and_start(state, jar, form).await,

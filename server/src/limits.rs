@@ -134,7 +134,7 @@ pub async fn rate_limit(State(limits): State<Arc<RateLimits>>, mut req: Request,
         keys.extend(session_of(req.headers()).map(|s| format!("session:{s}")));
         if let Err(wait) = limits.check(group, &keys) {
             // Counted, and logged at debug only: a flood of refusals must not become a flood of log lines.
-            tracing::debug!(?group, client = ?client, "security: rate limit reached");
+            tracing::debug!(target: "security", event = "rate_limited", ?group, client = ?client);
             metrics::counter!("portal_security_refusals_total", "kind" => "rate_limit").increment(1);
             let mut res = (
                 StatusCode::TOO_MANY_REQUESTS,

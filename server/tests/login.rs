@@ -66,8 +66,7 @@ impl Logins for Portal {
     }
 
     async fn mails_to(&self, address: &str) -> Vec<Value> {
-        let res = self.http.get(format!("{}/_dev/mailbox.json?to={address}", self.base)).send().await.expect("mailbox");
-        res.json().await.expect("json")
+        common::mails_to(&self.http, &self.base, address).await
     }
 }
 
@@ -84,12 +83,7 @@ fn keep(res: &reqwest::Response, cookie: &str) -> String {
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("portal_session="))
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    common::login_session(res)
 }
 
 #[tokio::test]

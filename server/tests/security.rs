@@ -127,15 +127,7 @@ async fn an_activated_aws_account_keeps_its_billing_account_whatever_is_posted()
     }
     assert_eq!(after, before);
     assert_eq!(billing_of(&portal, ACCOUNT).await, linked);
-    let mails: Vec<Value> = portal
-        .http
-        .get(format!("{}/_dev/mailbox.json?to=a@example.com", portal.base))
-        .send()
-        .await
-        .expect("mailbox")
-        .json()
-        .await
-        .expect("json");
+    let mails = common::mails_to(&portal.http, &portal.base, "a@example.com").await;
     assert!(mails.is_empty(), "{mails:?}");
 }
 
@@ -433,12 +425,7 @@ async fn when_the_store_fails_a_form_post_gets_a_503_page_in_plain_words() {
 
 /// The login session cookie a response set, or the one we had.
 fn session_of(res: &reqwest::Response, had: &str) -> String {
-    res.headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("portal_session="))
-        .map_or_else(|| had.to_owned(), |c| c.split(';').next().unwrap_or_default().to_owned())
+    common::login_session(res).unwrap_or_else(|| had.to_owned())
 }
 
 #[tokio::test]

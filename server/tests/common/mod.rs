@@ -169,6 +169,22 @@ pub async fn browser_form(
         .expect("post")
 }
 
+/// The login session cookie (`portal_session=…`) a response set, if any.
+pub fn login_session(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// Every mail the dev mailbox of the portal at `base` holds for `to`, newest first.
+pub async fn mails_to(http: &reqwest::Client, base: &str, to: &str) -> Vec<Value> {
+    let res = http.get(format!("{base}/_dev/mailbox.json?to={to}")).send().await.expect("mailbox");
+    res.json().await.expect("json")
+}
+
 /// The 6-digit code in a code mail's text.
 pub fn code_in(text: &str) -> String {
     let at = text.find(|c: char| c.is_ascii_digit()).expect("a code");
