@@ -137,8 +137,57 @@ impl Draft {
         serde_json::from_str(json).unwrap_or_default()
     }
 
+    /// Stored with every typed answer cut at its rule's maximum (a longer one is refused anyway), so a
+    /// hostile post cannot grow a stored draft.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+        let mut draft = self.clone();
+        draft.clip();
+        serde_json::to_string(&draft).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    fn clip(&mut self) {
+        use crate::domain::{CompanyName, Email, Username, WorkspaceName};
+        let r = &mut self.register;
+        for (field, max) in [
+            (&mut r.site, CHOICE_MAX),
+            (&mut r.username, Username::MAX),
+            (&mut r.email, Email::MAX),
+            (&mut r.phone, PHONE_MAX),
+            (&mut r.company_name, CompanyName::MAX),
+            (&mut r.industry, CHOICE_MAX),
+            (&mut r.company_size, CHOICE_MAX),
+            (&mut r.workspace_name, WorkspaceName::MAX),
+            (&mut r.language, CHOICE_MAX),
+        ] {
+            clip(field, max);
+        }
+        let l = &mut self.link;
+        for (field, max) in [
+            (&mut l.site, CHOICE_MAX),
+            (&mut l.billing_username, Username::MAX),
+            (&mut l.account, CHOICE_MAX),
+            (&mut l.workspace_name, WorkspaceName::MAX),
+            (&mut l.language, CHOICE_MAX),
+            (&mut l.email, Email::MAX),
+            (&mut l.username, Username::MAX),
+            (&mut l.phone, PHONE_MAX),
+        ] {
+            clip(field, max);
+        }
+        if let Some(sent) = self.code_sent.as_mut() {
+            clip(&mut sent.to, Email::MAX);
+        }
+    }
+}
+
+/// The longest kept choice (a site, language, industry or size code; the account kind).
+const CHOICE_MAX: usize = 32;
+/// The longest kept phone number as typed (E.164 has at most 15 digits; room for spaces and signs).
+const PHONE_MAX: usize = 32;
+
+fn clip(s: &mut String, max: usize) {
+    if let Some((at, _)) = s.char_indices().nth(max) {
+        s.truncate(at);
     }
 }
 
@@ -166,6 +215,21 @@ mod tests {
         assert_eq!(draft.resend_wait("register", 145).1, 15);
         assert_eq!(draft.resend_wait("register", 500).1, 0);
         assert_eq!(draft.resend_wait("link_billing", 100).1, 0, "another form is not held back");
+    }
+
+    #[test]
+    fn a_stored_draft_keeps_each_answer_at_most_as_long_as_its_rule_allows() {
+        let mut draft = Draft::default();
+        draft.register.username = "é".repeat(10_000);
+        draft.register.company_name = "x".repeat(70_000);
+        draft.link.phone = "1".repeat(500);
+        draft.sent_code("register", &"a".repeat(1_000), 0);
+        let stored = Draft::from_json(&draft.to_json());
+        assert_eq!(stored.register.username.chars().count(), crate::domain::Username::MAX);
+        assert_eq!(stored.register.company_name.len(), crate::domain::CompanyName::MAX);
+        assert_eq!(stored.link.phone.len(), PHONE_MAX);
+        assert_eq!(stored.code_sent.map(|s| s.to.len()), Some(crate::domain::Email::MAX));
+        assert!(draft.to_json().len() < 2_000, "a hostile post cannot grow a draft");
     }
 
     #[test]

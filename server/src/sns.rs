@@ -124,9 +124,18 @@ pub struct CertPolicy {
 }
 
 impl CertPolicy {
-    /// `https://sns.<region>.amazonaws.com[.cn]/….pem` (the rule of AWS's own validators), or the simulator's.
+    /// Exactly `https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem` — no other
+    /// path, no query, no fragment — or, in dev, the simulator's `sns/cert.pem`.
     pub fn allows_certificate(&self, url: &str) -> bool {
-        url.ends_with(".pem") && self.allows_host(url)
+        if let Some(rest) = self.dev_prefix.as_deref().and_then(|prefix| url.strip_prefix(prefix)) {
+            return rest == "sns/cert.pem";
+        }
+        let Some((host, path)) = url.strip_prefix("https://").and_then(|rest| rest.split_once('/')) else {
+            return false;
+        };
+        let name = path.strip_prefix("SimpleNotificationService-").and_then(|p| p.strip_suffix(".pem"));
+        let hex = name.is_some_and(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_hexdigit()));
+        hex && sns_host(host)
     }
 
     /// A SubscribeURL must point at SNS (or the simulator) as well.
@@ -137,10 +146,39 @@ impl CertPolicy {
             }
         }
         let Some(rest) = url.strip_prefix("https://") else { return false };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"));
-        let Some(region) = host.and_then(|h| h.strip_prefix("sns.")) else { return false };
-        region.len() >= 3 && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        sns_host(rest.split(['/', '?', '#']).next().unwrap_or_default())
+    }
+}
+
+/// `sns.<region>.amazonaws.com` or `sns.<region>.amazonaws.com.cn`.
+fn sns_host(host: &str) -> bool {
+    let host = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"));
+    let Some(region) = host.and_then(|h| h.strip_prefix("sns.")) else { return false };
+    region.len() >= 3 && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// At most this many certificates are kept, each for [`CERT_TTL`]; a certificate body longer than
+/// [`CERT_MAX_BYTES`] is refused (AWS's are about 2 KB).
+pub const CERT_CACHE_MAX: usize = 16;
+pub const CERT_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+pub const CERT_MAX_BYTES: usize = 16 * 1024;
+
+/// Fetched certificates by URL, bounded in number and age.
+#[derive(Debug, Default)]
+struct CertCache(HashMap<String, (Vec<u8>, std::time::Instant)>);
+
+impl CertCache {
+    fn get(&self, url: &str, now: std::time::Instant) -> Option<Vec<u8>> {
+        self.0.get(url).filter(|(_, at)| now.duration_since(*at) < CERT_TTL).map(|(pem, _)| pem.clone())
+    }
+
+    fn put(&mut self, url: &str, pem: Vec<u8>, now: std::time::Instant) {
+        self.0.retain(|_, (_, at)| now.duration_since(*at) < CERT_TTL);
+        while self.0.len() >= CERT_CACHE_MAX {
+            let Some(oldest) = self.0.iter().min_by_key(|(_, (_, at))| *at).map(|(url, _)| url.clone()) else { break };
+            self.0.remove(&oldest);
+        }
+        self.0.insert(url.to_owned(), (pem, now));
     }
 }
 
@@ -149,7 +187,7 @@ impl CertPolicy {
 pub struct SnsClient {
     http: reqwest::Client,
     pub policy: CertPolicy,
-    cache: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    cache: Arc<Mutex<CertCache>>,
 }
 
 impl SnsClient {
@@ -174,15 +212,26 @@ impl SnsClient {
         if !self.policy.allows_certificate(url) {
             return Err(SnsError::CertificateUrl(url.to_owned()));
         }
-        if let Some(pem) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(url) {
-            return Ok(pem.clone());
+        let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(url, std::time::Instant::now());
+        if let Some(pem) = cached {
+            return Ok(pem);
         }
-        let response = self.http.get(url).send().await.map_err(|e| SnsError::Certificate(e.to_string()))?;
+        let too_long = || SnsError::Certificate(format!("{url}: longer than {CERT_MAX_BYTES} bytes"));
+        let mut response = self.http.get(url).send().await.map_err(|e| SnsError::Certificate(e.to_string()))?;
         if !response.status().is_success() {
             return Err(SnsError::Certificate(format!("{url}: {}", response.status())));
         }
-        let pem = response.bytes().await.map_err(|e| SnsError::Certificate(e.to_string()))?.to_vec();
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_owned(), pem.clone());
+        if response.content_length().is_some_and(|n| n > CERT_MAX_BYTES as u64) {
+            return Err(too_long());
+        }
+        let mut pem = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| SnsError::Certificate(e.to_string()))? {
+            if pem.len() + chunk.len() > CERT_MAX_BYTES {
+                return Err(too_long());
+            }
+            pem.extend_from_slice(&chunk);
+        }
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).put(url, pem.clone(), std::time::Instant::now());
         Ok(pem)
     }
 
@@ -299,8 +348,16 @@ mod tests {
     fn certificates_come_only_from_sns_hosts_or_the_dev_simulator() {
         let prod = CertPolicy::default();
         assert!(prod.allows_certificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem"));
-        assert!(prod.allows_certificate("https://sns.cn-northwest-1.amazonaws.com.cn/x.pem"));
+        assert!(prod.allows_certificate(
+            "https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem"
+        ));
         for bad in [
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem?x=1",
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem#x",
+            "https://sns.us-east-1.amazonaws.com/a/../SimpleNotificationService-1.pem",
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-.pem",
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-xyz.pem",
+            "https://sns.us-east-1.amazonaws.com/x.pem",
             "http://sns.us-east-1.amazonaws.com/x.pem",
             "https://sns.us-east-1.amazonaws.com.evil.example/x.pem",
             "https://evil.example/sns.us-east-1.amazonaws.com/x.pem",
@@ -314,5 +371,33 @@ mod tests {
         let dev = CertPolicy { dev_prefix: Some("http://127.0.0.1:3000/_sim/aws/".into()) };
         assert!(dev.allows_certificate("http://127.0.0.1:3000/_sim/aws/sns/cert.pem"));
         assert!(!dev.allows_certificate("http://127.0.0.1:3001/_sim/aws/sns/cert.pem"));
+        assert!(!dev.allows_certificate("http://127.0.0.1:3000/_sim/aws/sns/cert.pem?x"));
+    }
+
+    #[test]
+    fn the_certificate_cache_is_bounded_in_number_and_age() {
+        let start = std::time::Instant::now();
+        let mut cache = CertCache::default();
+        for i in 0..CERT_CACHE_MAX + 5 {
+            cache.put(&format!("u{i}"), vec![1], start + std::time::Duration::from_secs(i as u64));
+        }
+        assert_eq!(cache.0.len(), CERT_CACHE_MAX);
+        let later = start + std::time::Duration::from_secs(100);
+        assert_eq!(cache.get("u0", later), None, "the oldest went first");
+        assert_eq!(cache.get(&format!("u{}", CERT_CACHE_MAX + 4), later), Some(vec![1]));
+        assert_eq!(cache.get(&format!("u{}", CERT_CACHE_MAX + 4), later + CERT_TTL), None, "stale after a day");
+    }
+
+    #[tokio::test]
+    async fn a_certificate_body_over_the_cap_is_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let app =
+            axum::Router::new().route("/sns/cert.pem", axum::routing::get(|| async { "A".repeat(CERT_MAX_BYTES + 1) }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client =
+            SnsClient::new(CertPolicy { dev_prefix: Some(format!("http://127.0.0.1:{port}/")) }).expect("client");
+        let url = format!("http://127.0.0.1:{port}/sns/cert.pem");
+        assert!(matches!(client.certificate(&url).await, Err(SnsError::Certificate(e)) if e.contains("longer than")));
     }
 }
