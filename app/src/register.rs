@@ -81,7 +81,7 @@ pub(crate) mod server {
             return Ok(false);
         }
         // This session's own Activate committed, but the process ended before the draft said so (a crash,
-        // found by `server/tests/faults.rs`): it is this buyer's activation, not a second one.
+        // found by `server/tests/http/faults.rs`): it is this buyer's activation, not a second one.
         if ports.store.activated(key).await.map_err(unavailable)?.is_some() {
             return Ok(false);
         }

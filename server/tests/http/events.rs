@@ -1,7 +1,7 @@
 //! Subscription events end to end: the simulator publishes signed SNS notifications and EventBridge
 //! deliveries to the portal, which verifies, keeps once and applies them.
 
-mod common;
+use crate::common;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! `aws-sdk-marketplacemetering` client to the simulator (a second server, as AWS would be), with injected
 //! throttling, lost answers and a portal instance that dies mid-run.
 
-mod common;
+use crate::common;
 
 use common::{start, Server};
 use reqwest::redirect::Policy;

@@ -4,7 +4,7 @@
 //! (SMTP down — the buyer told, no code used up, the mail delivered once SMTP returns — is proven in
 //! `server/src/outbox.rs` and `server/tests/security.rs`.)
 
-mod common;
+use crate::common;
 
 use common::process::{basic_info, Process};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Login, sessions and the billing center over HTTP (forms posted as a browser without JavaScript would).
 
-mod common;
+use crate::common;
 
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;

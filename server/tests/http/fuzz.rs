@@ -3,7 +3,7 @@
 //! property: an answer below 500 every time — a buyer's (or an attacker's) mistake is never our error — and
 //! the portal still answers afterwards (no handler panicked its way out, no connection was dropped).
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

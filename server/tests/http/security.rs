@@ -1,7 +1,7 @@
 //! The security review's fixes over HTTP (issue 14): forms posted directly, as an attacker or a second
 //! browser session would, not only through the pages.
 
-mod common;
+use crate::common;
 
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;

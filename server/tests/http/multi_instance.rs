@@ -1,7 +1,7 @@
 //! Two portal processes on two ports sharing one PostgreSQL (a throwaway cluster): every piece of state that
 //! must be shared lives in the database, so a buyer may be served by either instance at any step.
 
-mod common;
+use crate::common;
 
 use common::process::{basic_info, Process, PASSWORD};
 use reqwest::StatusCode;

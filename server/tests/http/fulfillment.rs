@@ -1,7 +1,7 @@
 //! The fulfillment endpoint end to end over HTTP: the real server on a free port, the portal calling the
 //! simulator through the real `aws-sdk-marketplacemetering` client, and a fresh SQLite database per test.
 
-mod common;
+use crate::common;
 
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! Entitlements end to end: the simulator holds a contract, fulfillment reads it through the real
 //! `aws-sdk-marketplaceentitlement` client (AWS JSON 1.1, every page) and stores it.
 
-mod common;
+use crate::common;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

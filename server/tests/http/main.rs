@@ -1,0 +1,17 @@
+//! Every HTTP suite in one test binary (one link of the server instead of one per suite): each module starts
+//! the portal it needs — in this process on a free port with a fresh SQLite database (`common::start`), or as
+//! processes of the built binary (`common::process`) — and talks to it over HTTP as a browser, AWS or an
+//! attacker would.
+
+mod common;
+
+mod entitlements;
+mod events;
+mod faults;
+mod fulfillment;
+mod fuzz;
+mod login;
+mod metering;
+mod multi_instance;
+mod security;
+mod security_events;
