@@ -263,10 +263,10 @@ pub enum CodeError {
 }
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
-pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins {}
-impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins> Store for T {}
+pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing {}
+impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing> Store for T {}
 
-/// Logging in, and the billing center.
+/// Logging in, password resets and two-step verification.
 #[async_trait]
 pub trait Logins: Send + Sync + 'static {
     /// The Guance account's id, password hash and session epoch, by username (case-insensitive).
@@ -293,6 +293,11 @@ pub trait Logins: Send + Sync + 'static {
     async fn login_failures(&self, key: &str, since: i64) -> Result<i64, StoreError>;
     async fn record_login_failure(&self, keys: &[String], now: i64) -> Result<(), StoreError>;
     async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// The billing center: its workspaces, their start pages, and settlement changes.
+#[async_trait]
+pub trait Billing: Send + Sync + 'static {
     /// The billing center of the billing account `account_id` owns, if it owns one.
     async fn billing_center(
         &self,

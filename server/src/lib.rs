@@ -22,7 +22,7 @@ pub mod sns;
 pub mod store;
 pub mod throwaway_pg;
 
-use app::ports::{MailError, Mailer, Ports, StoreError};
+use app::ports::{MailError, Mailer, Ports, Store, StoreError};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
@@ -117,7 +117,9 @@ fn metering_state(
     }
 }
 
-/// Builds the application around an already opened store (the metering job is not scheduled: see [`build`]).
+/// Builds the application around an already opened store (the metering job is not scheduled: see [`build`]):
+/// one router per area — the pages, AWS Marketplace's endpoints, the internal API, `/metrics`, and in dev the
+/// dev tools — merged under the layers every request goes through.
 pub async fn router(
     config: &Config,
     leptos_options: LeptosOptions,
@@ -125,119 +127,158 @@ pub async fn router(
 ) -> Result<Router, StartError> {
     install_crypto_provider();
     let dev = config.dev_mode();
-    // SMTP when configured; otherwise the embedded mailbox (prod refuses to start without SMTP_URL).
+    let (outbox, mailbox) = mail_outbox(config, store.clone())?;
+    let marketplace = marketplace(config).await;
+    let metering = metering_state(config, store.clone(), marketplace.clone());
+    let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), outbox.clone()));
+    let ports = Ports {
+        store: store.clone(),
+        codes,
+        mailer: outbox.clone(),
+        public_url: config.public_url.clone(),
+        product_code: config.product_code.clone(),
+        dev_mode: dev,
+    };
+    let state = AppState {
+        leptos_options,
+        ports,
+        store: store.clone(),
+        marketplace,
+        secure_cookies: !dev,
+        fulfillment_origins: Arc::new(config.fulfillment_origins.clone()),
+    };
+    let mut router = pages(&state, dev)
+        .merge(marketplace_routes(config, &state, &metering)?)
+        .merge(internal_routes(&metering))
+        .merge(metrics_routes(config, dev));
+    if dev {
+        router = router.merge(dev_routes(config, DevTools { mailbox, outbox, store: store.clone(), metering }));
+    }
+    // Touch the recorder so `/metrics` works before the first request is counted.
+    observability::prometheus();
+    Ok(layers(router, config, store.login_sessions()))
+}
+
+/// SMTP when configured, otherwise the embedded mailbox (prod refuses to start without `SMTP_URL`) — always
+/// behind the durable outbox, whose worker delivers after the response.
+fn mail_outbox(
+    config: &Config,
+    store: Arc<dyn store::ServerStore>,
+) -> Result<(Arc<outbox::Outbox>, mail::Mailbox), StartError> {
     let mailbox = mail::Mailbox::new(config.mail_from.clone());
     let (transport, local): (Arc<dyn Mailer>, bool) = match &config.smtp_url {
         Some(url) => (Arc::new(mail::SmtpMailer::new(url, config.mail_from.clone())?), false),
         None => (Arc::new(mailbox.clone()), true),
     };
-    // Every mail goes through the durable outbox; its worker delivers after the response.
-    let outbox = Arc::new(outbox::Outbox::with_transport(store.clone(), transport, local, config.secret_key.bytes())?);
+    let outbox = Arc::new(outbox::Outbox::with_transport(store, transport, local, config.secret_key.bytes())?);
     outbox.spawn_worker();
-    let mailer: Arc<dyn Mailer> = outbox.clone();
-    let marketplace = marketplace(config).await;
-    let metering = metering_state(config, store.clone(), marketplace.clone());
-    let events = events::EventsState {
-        metering: metering.clone(),
-        sns: sns::SnsClient::new(sns::CertPolicy { dev_prefix: if dev { config.aws_endpoint.clone() } else { None } })?,
-        eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| Arc::new(k.bytes().to_vec())),
-        product_code: config.product_code.as_str().to_owned(),
-        sns_topics: Arc::new(config.sns_topic_arns.clone()),
-    };
-    let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), mailer.clone()));
-    let ports = Ports {
-        store,
-        codes,
-        mailer,
-        public_url: config.public_url.clone(),
-        product_code: config.product_code.clone(),
-        dev_mode: dev,
-    };
-    let store_for_dev = ports.store.clone();
-    let store_for_sessions = metering.store.login_sessions();
-    let state = AppState {
-        leptos_options: leptos_options.clone(),
-        ports: ports.clone(),
-        store: metering.store.clone(),
-        marketplace,
-        secure_cookies: !dev,
-        fulfillment_origins: Arc::new(config.fulfillment_origins.clone()),
-    };
+    Ok((outbox, mailbox))
+}
 
+/// Every Leptos page and server function (the request's CSP nonce and the ports in Leptos's context, bodies
+/// capped at [`SERVER_FN_BODY_LIMIT`]), `/` and `/healthz`, and the 404 page for everything else.
+fn pages(state: &AppState, dev: bool) -> Router {
     // In prod the dev pages are not routed at all: they fall through to the 404 page.
     let routes: Vec<_> =
         generate_route_list(App).into_iter().filter(|route| dev || !route.path().starts_with("/dev")).collect();
-
-    // Every page and server function: the request's CSP nonce goes into Leptos's context, and server-function
-    // bodies are capped (a form of the wizard is a few hundred bytes).
+    let ports = state.ports.clone();
     let context = move || {
         provide_context(ports.clone());
         if let Some(nonce) = use_context::<axum::http::request::Parts>().as_ref().and_then(net::nonce_of) {
             provide_context(nonce);
         }
     };
-    let mut router = Router::new()
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(state, routes, context.clone(), move || shell(options.clone()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .route("/", get(|| async { Redirect::to("/activate") }))
-        .route("/marketplace/aws", post(fulfillment::fulfill).layer(DefaultBodyLimit::max(fulfillment::BODY_LIMIT)))
         .route("/healthz", get(healthz))
-        .route(
-            "/marketplace/aws/sns",
-            post(events::sns).layer(DefaultBodyLimit::max(256 * 1024)).with_state(events.clone()),
-        )
-        .route(
-            "/marketplace/aws/eventbridge",
-            post(events::eventbridge).layer(DefaultBodyLimit::max(256 * 1024)).with_state(events),
-        )
-        .route(
-            "/internal/usage",
-            post(internal::usage).layer(DefaultBodyLimit::max(1024 * 1024)).with_state(metering.clone()),
-        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .with_state(state);
-    // `/metrics` with its bearer token when one is set; open in dev without one; absent in prod without one.
-    router = match &config.metrics_token {
-        Some(token) => router.merge(
-            Router::new()
-                .route("/metrics", get(observability::render_with_token))
-                .with_state(Arc::new(token.bytes().to_vec())),
-        ),
-        None if dev => router.route("/metrics", get(observability::render)),
-        None => router,
+        .with_state(state.clone())
+}
+
+/// AWS Marketplace's side: the fulfillment POST (Set Up Your Account), SNS and EventBridge deliveries.
+fn marketplace_routes(
+    config: &Config,
+    state: &AppState,
+    metering: &internal::MeteringState,
+) -> Result<Router, StartError> {
+    let events = events::EventsState {
+        metering: metering.clone(),
+        sns: sns::SnsClient::new(sns::CertPolicy {
+            dev_prefix: if config.dev_mode() { config.aws_endpoint.clone() } else { None },
+        })?,
+        eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| Arc::new(k.bytes().to_vec())),
+        product_code: config.product_code.as_str().to_owned(),
+        sns_topics: Arc::new(config.sns_topic_arns.clone()),
     };
-    if dev {
-        let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
-            portal: config.public_url.clone(),
-            own: config::simulator_url(config.site_addr),
-            eventbridge_key: config
-                .eventbridge_api_key
-                .as_ref()
-                .map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
-        });
-        let subscribe = Router::new().route("/dev/subscribe", post(dev::subscribe)).with_state(sim.clone());
-        let mailbox = Router::new()
-            .route("/_dev/mailbox", get(dev::mailbox_page))
-            .route("/_dev/mailbox.json", get(dev::mailbox_json))
-            .with_state(dev::DevMail { mailbox, outbox });
-        let billing_center = Router::new()
-            .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
-            .route("/_dev/mailbox/expire", post(dev::expire_codes))
-            .with_state(store_for_dev);
-        let metering_dev = Router::new()
-            .route("/_dev/metering/run", post(internal::dev_run))
-            .route("/_dev/usage/generate", post(internal::dev_generate))
-            .with_state(metering);
-        router = router
-            .merge(simulator::routes(sim))
-            .merge(subscribe)
-            .merge(mailbox)
-            .merge(billing_center)
-            .merge(metering_dev);
+    let fulfillment = Router::new()
+        .route("/marketplace/aws", post(fulfillment::fulfill).layer(DefaultBodyLimit::max(fulfillment::BODY_LIMIT)))
+        .with_state(state.clone());
+    let deliveries = Router::new()
+        .route("/marketplace/aws/sns", post(events::sns).layer(DefaultBodyLimit::max(256 * 1024)))
+        .route("/marketplace/aws/eventbridge", post(events::eventbridge).layer(DefaultBodyLimit::max(256 * 1024)))
+        .with_state(events);
+    Ok(fulfillment.merge(deliveries))
+}
+
+/// `/internal/usage`: usage reports from the vendor's own systems (bearer token).
+fn internal_routes(metering: &internal::MeteringState) -> Router {
+    Router::new()
+        .route("/internal/usage", post(internal::usage).layer(DefaultBodyLimit::max(1024 * 1024)))
+        .with_state(metering.clone())
+}
+
+/// `/metrics` with its bearer token when one is set; open in dev without one; absent in prod without one.
+fn metrics_routes(config: &Config, dev: bool) -> Router {
+    match &config.metrics_token {
+        Some(token) => Router::new()
+            .route("/metrics", get(observability::render_with_token))
+            .with_state(Arc::new(token.bytes().to_vec())),
+        None if dev => Router::new().route("/metrics", get(observability::render)),
+        None => Router::new(),
     }
-    // Touch the recorder so `/metrics` works before the first request is counted.
-    observability::prometheus();
-    let sessions = tower_sessions::SessionManagerLayer::new(store_for_sessions)
+}
+
+/// What the dev tools reach into.
+struct DevTools {
+    mailbox: mail::Mailbox,
+    outbox: Arc<outbox::Outbox>,
+    store: Arc<dyn store::ServerStore>,
+    metering: internal::MeteringState,
+}
+
+/// Dev mode only: the AWS simulator, its subscribe step, the mailbox, the billing-center stand-in and the
+/// metering triggers.
+fn dev_routes(config: &Config, tools: DevTools) -> Router {
+    let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
+        portal: config.public_url.clone(),
+        own: config::simulator_url(config.site_addr),
+        eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
+    });
+    let subscribe = Router::new().route("/dev/subscribe", post(dev::subscribe)).with_state(sim.clone());
+    let mailbox = Router::new()
+        .route("/_dev/mailbox", get(dev::mailbox_page))
+        .route("/_dev/mailbox.json", get(dev::mailbox_json))
+        .with_state(dev::DevMail { mailbox: tools.mailbox, outbox: tools.outbox });
+    let store: Arc<dyn Store> = tools.store;
+    let billing_center = Router::new()
+        .route("/_dev/billing-center/workspaces", post(dev::billing_center_workspace))
+        .route("/_dev/mailbox/expire", post(dev::expire_codes))
+        .with_state(store);
+    let metering = Router::new()
+        .route("/_dev/metering/run", post(internal::dev_run))
+        .route("/_dev/usage/generate", post(internal::dev_generate))
+        .with_state(tools.metering);
+    simulator::routes(sim).merge(subscribe).merge(mailbox).merge(billing_center).merge(metering)
+}
+
+/// What every request goes through, innermost first: login sessions, CSRF, rate limits, metrics, tracing,
+/// then the hardening of `net` (headers, timeouts, caps, panics).
+fn layers(router: Router, config: &Config, sessions: store::SessionBackend) -> Router {
+    let dev = config.dev_mode();
+    let sessions = tower_sessions::SessionManagerLayer::new(sessions)
         .with_name(if dev { LOGIN_COOKIE } else { SECURE_LOGIN_COOKIE })
         .with_secure(!dev)
         .with_http_only(true)
@@ -251,7 +292,7 @@ pub async fn router(
         .layer(axum::middleware::from_fn_with_state(limits, limits::rate_limit))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(tower_http::trace::TraceLayer::new_for_http());
-    Ok(net::harden(router, net::Limits::default(), net::HeaderPolicy { hsts: !dev }))
+    net::harden(router, net::Limits::default(), net::HeaderPolicy { hsts: !dev })
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -1,6 +1,6 @@
-//! Accounts, billing accounts, workspaces and settlements in SQLite. Activate is one `BEGIN IMMEDIATE`
-//! transaction: either everything exists afterwards or nothing does; uniqueness is the database's
-//! (unique indexes), never a check-then-insert.
+//! Accounts, billing accounts, workspaces and settlements, on either backend. Activate is one
+//! write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL): either everything exists afterwards or nothing does; uniqueness is the
+//! database's (unique indexes), never a check-then-insert.
 
 crate::store::on_each_backend! {
 

@@ -1,5 +1,5 @@
-//! Verification codes in SQLite: each operation is one `BEGIN IMMEDIATE` transaction, so concurrent sends
-//! and checks for one address are serialised by the database.
+//! Verification codes, on either backend: each operation is one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL),
+//! so concurrent sends and checks for one address are serialised by the database.
 
 crate::store::on_each_backend! {
 

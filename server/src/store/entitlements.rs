@@ -1,4 +1,4 @@
-//! Entitlements on SQLite: replaced as a whole per customer in one `BEGIN IMMEDIATE` transaction.
+//! Entitlements, on either backend: replaced as a whole per customer in one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL).
 
 crate::store::on_each_backend! {
 

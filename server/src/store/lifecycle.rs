@@ -1,5 +1,6 @@
-//! Subscription events on SQLite: each kept once (`UNIQUE (source, source_id)`), applied to its customer in
-//! the same `BEGIN IMMEDIATE` transaction, or left waiting for the customer's registration.
+//! Subscription events, on either backend: each kept once (`UNIQUE (source, source_id)`), applied to its
+//! customer in the same write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL), or left waiting for the customer's
+//! registration.
 
 crate::store::on_each_backend! {
 

@@ -1,6 +1,6 @@
-//! The link branch in SQLite: a billing account proven by a code is linked to the AWS customer; its
+//! The link branch, on either backend: a billing account proven by a code is linked to the AWS customer; its
 //! workspaces are bound (one settlement per workspace: the primary key decides who wins a race) or created
-//! (one `BEGIN IMMEDIATE` transaction: the owner if new, the workspace, its settlement).
+//! (one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL): the owner if new, the workspace, its settlement).
 
 crate::store::on_each_backend! {
 

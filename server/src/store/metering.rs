@@ -1,5 +1,5 @@
-//! The metering job's storage on SQLite: usage events, frozen metering records and the job lease. Every write
-//! is one `BEGIN IMMEDIATE` transaction.
+//! The metering job's storage, on either backend: usage events, frozen metering records and the job lease.
+//! Every write runs in one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL).
 
 crate::store::on_each_backend! {
 

@@ -36,6 +36,7 @@ pub(crate) use on_each_backend;
 
 mod accounts;
 mod activation;
+mod billing;
 mod codes;
 mod entitlements;
 mod lifecycle;

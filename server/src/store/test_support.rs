@@ -81,3 +81,14 @@ pub async fn register<S: ActivationStore>(store: &S, account: &str, license: &st
     resolved.license_arn = Some(format!("arn:aws:license-manager::{account}:license:{license}"));
     store.record_fulfillment(&resolved, &SessionId::generate().key(), 0).await.expect("fulfillment").id
 }
+
+/// Guance accounts 1 (`a`) and 2 (`b`); billing account 1 of `a`, which the recorded customer's billing
+/// account is; workspace 1 (`w`, us1) in it, billed to that customer. Run after [`new_session`].
+pub const ACCOUNTS_FIXTURE: [&str; 6] = [
+    "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (1, 'a', 'a', 'a@x.com', 'x', 0)",
+    "INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'b', 'b', 'b@x.com', 'x', 0)",
+    "INSERT INTO billing_accounts (id, username, username_key, email, owner_account_id, created_at) VALUES (1, 'a', 'a', 'a@x.com', 1, 0)",
+    "UPDATE marketplace_customers SET billing_account_id = 1",
+    "INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (1, 1, 1, 'w', 'w', 'us1', 'en', 0)",
+    "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at) SELECT 1, id, 0 FROM marketplace_customers",
+];
