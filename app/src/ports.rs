@@ -115,9 +115,14 @@ pub enum MailError {
     /// The message itself is unacceptable (e.g. the address); retrying will not help.
     #[error("the message was refused: {0}")]
     Rejected(String),
-    /// The mail service failed; a later retry may work.
+    /// The mail service is down or refuses us (no connection, a timeout, TLS, 421, authentication); a later
+    /// retry may work, and meanwhile no new code is made.
     #[error("the mail service is unavailable: {0}")]
     Unavailable(String),
+    /// The mail service is up but put this one message off (a 4xx for it, e.g. the mailbox is full): it is
+    /// retried; other mail is not held back.
+    #[error("the mail service deferred the message: {0}")]
+    Deferred(String),
 }
 
 /// Sends email (SMTP, or the embedded dev mailbox).

@@ -198,6 +198,8 @@ mod server {
             proven_until: Some(now() + crate::domain::codes::CODE_TTL_SECS),
             flash: Flash::default(),
         };
+        // A new session id for the proof (as at log in): a session id planted before cannot carry it.
+        session.cycle_id().await.map_err(unavailable)?;
         save(session, &flow).await?;
         Ok(true)
     }

@@ -26,6 +26,18 @@ pub fn check(mail: &OutgoingMail) -> Result<(), MailError> {
     mail.to.as_str().parse::<Address>().map(drop).map_err(|e| MailError::Rejected(format!("{e}")))
 }
 
+/// What an SMTP failure means for the outbox: the service is down or will not take us (no answer, 421, TLS,
+/// authentication) → [`MailError::Unavailable`]; it put this message off (another 4xx) → `Deferred`; it refused
+/// this message for good (another 5xx) → `Rejected`.
+fn classify(e: lettre::transport::smtp::Error) -> MailError {
+    let text = e.to_string();
+    match e.status().map(u16::from) {
+        None | Some(421 | 454 | 530 | 534 | 535 | 538) => MailError::Unavailable(text),
+        Some(code) if code >= 500 => MailError::Rejected(text),
+        Some(_) => MailError::Deferred(text),
+    }
+}
+
 /// Sends through an SMTP server (`smtp://user:pass@host:port`, lettre's URL form).
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -47,7 +59,7 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: OutgoingMail) -> Result<(), MailError> {
         let message = build(&self.from, &mail)?;
-        self.transport.send(message).await.map_err(|e| MailError::Unavailable(e.to_string()))?;
+        self.transport.send(message).await.map_err(classify)?;
         metrics::counter!("portal_mail_sent_total", "transport" => "smtp").increment(1);
         Ok(())
     }
@@ -134,6 +146,14 @@ pub(crate) mod tests {
 
     /// A minimal SMTP peer on loopback (on `port` when given) that records the DATA it receives.
     pub(crate) async fn fake_smtp(port: Option<u16>) -> (u16, tokio::task::JoinHandle<String>) {
+        fake_smtp_answering(port, b"250 ok\r\n").await
+    }
+
+    /// [`fake_smtp`], answering `rcpt` to RCPT TO.
+    pub(crate) async fn fake_smtp_answering(
+        port: Option<u16>,
+        rcpt: &'static [u8],
+    ) -> (u16, tokio::task::JoinHandle<String>) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let task = tokio::spawn(async move {
@@ -158,6 +178,7 @@ pub(crate) mod tests {
                 let reply: &[u8] = match verb.as_str() {
                     "EHLO" => b"250-fake\r\n250 AUTH PLAIN LOGIN\r\n",
                     "AUTH" => b"235 ok\r\n",
+                    "RCPT" => rcpt,
                     "DATA" => {
                         in_data = true;
                         b"354 go ahead\r\n"

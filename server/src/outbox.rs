@@ -34,6 +34,9 @@ const BATCH: i64 = 20;
 /// How often the worker looks for due mail without being woken.
 const TICK: Duration = Duration::from_secs(2);
 
+/// How the error of a row whose mail service was down begins (a deferred message's does not).
+pub const DOWN: &str = "down: ";
+
 /// One claimed row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedMail {
@@ -69,7 +72,8 @@ pub trait OutboxStore: Send + Sync {
     async fn mail_failed(&self, id: i64, next_attempt_at: i64, error: &str) -> Result<(), StoreError>;
     /// Forgets mail past its `not_after`; returns how many.
     async fn drop_stale_mail(&self, now: i64) -> Result<u64, StoreError>;
-    /// Whether a real mail (not a stand-in) still worth sending has failed at least once.
+    /// Whether a real mail (not a stand-in) still worth sending found the mail service down at its last attempt
+    /// (its error begins with [`DOWN`]); a message the service merely deferred does not count.
     async fn mail_failing(&self, now: i64) -> Result<bool, StoreError>;
     /// Rows in the outbox.
     async fn queued_mail(&self) -> Result<i64, StoreError>;
@@ -162,6 +166,10 @@ impl Outbox {
     /// Delivers what is due now; returns what happened. The dev mailbox calls this before it lists mail, so
     /// tests and `/_dev/mailbox` see a mail as soon as the request that sent it has answered.
     pub async fn deliver_due(&self) -> Result<Pass, StoreError> {
+        // An empty outbox (the usual case) costs one read, never a write transaction.
+        if self.store.queued_mail().await? == 0 {
+            return Ok(Pass::default());
+        }
         let now = now();
         let mut pass = Pass { stale: self.store.drop_stale_mail(now).await?, ..Pass::default() };
         if pass.stale > 0 {
@@ -191,11 +199,16 @@ impl Outbox {
                     pass.refused += 1;
                     self.store.mail_done(row.id).await?;
                 }
-                Err(MailError::Unavailable(e)) => {
+                Err(failure @ (MailError::Unavailable(_) | MailError::Deferred(_))) => {
                     let delay = (RETRY_SECS << row.attempts.clamp(0, 10)).min(MAX_RETRY_SECS);
-                    tracing::warn!(id = row.id, attempts = row.attempts + 1, error = %e, "mail not delivered; retrying in {delay} s");
+                    tracing::warn!(id = row.id, attempts = row.attempts + 1, error = %failure, "mail not delivered; retrying in {delay} s");
                     pass.failed += 1;
-                    self.store.mail_failed(row.id, now + delay, &e).await?;
+                    // Only "down" counts as the mail service failing (see `mail_failing`).
+                    let error = match failure {
+                        MailError::Unavailable(e) => format!("{DOWN}{e}"),
+                        other => other.to_string(),
+                    };
+                    self.store.mail_failed(row.id, now + delay, &error).await?;
                 }
             }
         }
@@ -318,6 +331,19 @@ mod tests {
         drop(outbox);
         let data = tokio::time::timeout(Duration::from_secs(10), server).await.expect("in time").expect("join");
         assert!(data.contains("Your code is 123456"), "{data}");
+    }
+
+    #[tokio::test]
+    async fn a_message_the_service_defers_is_retried_without_holding_back_other_mail() {
+        let (store, _guard) = temp_store::<SqliteStore>().await;
+        let (port, _server) = crate::mail::tests::fake_smtp_answering(None, b"452 mailbox full\r\n").await;
+        let from = "Guance <no-reply@example.com>".parse().expect("from");
+        let smtp = SmtpMailer::new(&format!("smtp://user:pass@127.0.0.1:{port}"), from).expect("mailer");
+        let outbox = Outbox::new(Arc::new(store.clone()), Arc::new(smtp), b"secret").expect("outbox");
+        outbox.send(mail("full@example.com")).await.expect("queued");
+        assert_eq!(outbox.deliver_due().await.expect("pass").failed, 1);
+        assert_eq!(count(&store, "mail_outbox").await, 1, "kept for a retry");
+        assert!(!outbox.failing().await.expect("failing"), "the service is up: codes are still made");
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 
 crate::store::on_each_backend! {
 
-use crate::outbox::{OutboxStore, QueuedMail};
+use crate::outbox::{OutboxStore, QueuedMail, DOWN};
 use crate::store::unavailable;
 use app::ports::StoreError;
 use async_trait::async_trait;
@@ -108,9 +108,11 @@ impl OutboxStore for Store {
 
     async fn mail_failing(&self, now: i64) -> Result<bool, StoreError> {
         let failing: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mail_outbox WHERE attempts > 0 AND not_after >= $1 AND sealed IS NOT NULL",
+            "SELECT COUNT(*) FROM mail_outbox
+              WHERE attempts > 0 AND not_after >= $1 AND sealed IS NOT NULL AND last_error LIKE $2",
         )
         .bind(now)
+        .bind(format!("{DOWN}%"))
         .fetch_one(self.pool())
         .await
         .map_err(unavailable)?;
@@ -141,7 +143,7 @@ mod tests {
         assert!(store.claim_due_mail(120, 60, 10, None).await.expect("claim").is_empty(), "leased to the first worker");
 
         store.mail_done(claimed[1].id).await.expect("done");
-        store.mail_failed(claimed[0].id, 200, "connection refused").await.expect("failed");
+        store.mail_failed(claimed[0].id, 200, &format!("{DOWN}connection refused")).await.expect("failed");
         assert!(store.mail_failing(150).await.expect("failing"), "a mail waits for the mail service");
         assert!(store.claim_due_mail(150, 60, 10, None).await.expect("claim").is_empty(), "not before its next attempt");
         let again = store.claim_due_mail(200, 60, 10, None).await.expect("claim");
@@ -151,6 +153,10 @@ mod tests {
         // (the dev mailbox) leaves another instance's.
         assert!(store.claim_due_mail(261, 60, 10, Some("b")).await.expect("claim").is_empty());
         assert_eq!(store.claim_due_mail(261, 60, 10, None).await.expect("claim").len(), 1);
+
+        // Deferred (the service answered, for this one message) is not "down".
+        store.mail_failed(again[0].id, 300, "the mail service deferred the message: 452").await.expect("failed");
+        assert!(!store.mail_failing(300).await.expect("failing"));
 
         assert_eq!(store.drop_stale_mail(700).await.expect("drop"), 0);
         assert_eq!(store.drop_stale_mail(701).await.expect("drop"), 1);
