@@ -78,13 +78,13 @@ impl CodeService {
         mail: impl FnOnce() -> (String, String),
     ) -> Result<Result<(), SendRefusal>, CodeError> {
         // The mail service is down: no code is made (none is used up), and the buyer is told.
-        if self.mailer.failing().await? {
-            let detail = format!("{purpose:?} to {}: the mail service is down", subject.address);
-            record(Event::CodeSendRefused, Subject::Nobody, detail).await;
-            return Ok(Err(SendRefusal::MailUnavailable));
-        }
-        let mac = self.mac(purpose, &subject.address, secret)?;
-        if let Err(refusal) = self.store.record_code(session, purpose, &subject.address, &mac, now).await? {
+        let refused = if self.mailer.failing().await? {
+            Some(SendRefusal::MailUnavailable)
+        } else {
+            let mac = self.mac(purpose, &subject.address, secret)?;
+            self.store.record_code(session, purpose, &subject.address, &mac, now).await?.err()
+        };
+        if let Some(refusal) = refused {
             let detail = format!("{purpose:?} to {}: {refusal:?}", subject.address);
             record(Event::CodeSendRefused, Subject::Nobody, detail).await;
             return Ok(Err(refusal));

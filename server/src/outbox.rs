@@ -167,7 +167,9 @@ impl Outbox {
     /// tests and `/_dev/mailbox` see a mail as soon as the request that sent it has answered.
     pub async fn deliver_due(&self) -> Result<Pass, StoreError> {
         // An empty outbox (the usual case) costs one read, never a write transaction.
-        if self.store.queued_mail().await? == 0 {
+        let queued = self.store.queued_mail().await?;
+        metrics::gauge!("portal_mail_outbox_queued").set(queued as f64);
+        if queued == 0 {
             return Ok(Pass::default());
         }
         let now = now();
@@ -226,9 +228,6 @@ impl Outbox {
             loop {
                 if let Err(e) = outbox.deliver_due().await {
                     tracing::error!(error = %e, "the mail outbox could not be read");
-                }
-                if let Ok(queued) = outbox.store.queued_mail().await {
-                    metrics::gauge!("portal_mail_outbox_queued").set(queued as f64);
                 }
                 let _ = tokio::time::timeout(TICK, outbox.wake.notified()).await;
             }
