@@ -100,6 +100,9 @@ pub struct Outbox {
     transport: Arc<dyn Mailer>,
     key: LessSafeKey,
     wake: Notify,
+    /// One delivery pass at a time in this process: a pass that finds a row leased by the worker's pass in
+    /// flight waits for it, so the dev mailbox never lists while this instance is still handing a mail over.
+    pass: tokio::sync::Mutex<()>,
     /// This instance's name in the rows it queues.
     origin: String,
     /// The transport is this process's own (the dev mailbox): deliver only what this instance queued.
@@ -133,6 +136,7 @@ impl Outbox {
             transport,
             key: LessSafeKey::new(key),
             wake: Notify::new(),
+            pass: tokio::sync::Mutex::new(()),
             origin: crate::internal::instance_name(),
             local_transport,
         })
@@ -166,6 +170,7 @@ impl Outbox {
     /// Delivers what is due now; returns what happened. The dev mailbox calls this before it lists mail, so
     /// tests and `/_dev/mailbox` see a mail as soon as the request that sent it has answered.
     pub async fn deliver_due(&self) -> Result<Pass, StoreError> {
+        let _one_pass = self.pass.lock().await;
         // An empty outbox (the usual case) costs one read, never a write transaction.
         let queued = self.store.queued_mail().await?;
         metrics::gauge!("portal_mail_outbox_queued").set(queued as f64);
@@ -301,6 +306,36 @@ mod tests {
         // Another secret key cannot open what this one sealed.
         let other = Outbox::new(Arc::new(store.clone()), Arc::new(mailbox.clone()), b"rotated").expect("outbox");
         assert!(other.open(&outbox.seal(&mail("a@example.com")).expect("seal")).is_none());
+    }
+
+    /// A transport that takes its time, like an SMTP server mid-conversation.
+    struct Slow(Mailbox);
+
+    #[async_trait]
+    impl Mailer for Slow {
+        async fn send(&self, mail: OutgoingMail) -> Result<(), MailError> {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            self.0.send(mail).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pass_waits_for_the_mail_another_pass_is_handing_over() {
+        // The dev mailbox runs a pass before it lists; if the worker has just leased the row, that pass must
+        // wait for it rather than list an empty mailbox (a test once read "no mail" this way).
+        let (store, _guard) = temp_store::<SqliteStore>().await;
+        let mailbox = Mailbox::new("Guance <no-reply@example.com>".parse().expect("from"));
+        let outbox =
+            Arc::new(Outbox::new(Arc::new(store.clone()), Arc::new(Slow(mailbox.clone())), b"secret").expect("outbox"));
+        outbox.send(mail("buyer@example.com")).await.expect("queued");
+        let worker = {
+            let outbox = Arc::clone(&outbox);
+            tokio::spawn(async move { outbox.deliver_due().await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        outbox.deliver_due().await.expect("pass");
+        assert_eq!(mailbox.list(Some("buyer@example.com")).len(), 1, "listed only after the hand-over");
+        assert_eq!(worker.await.expect("join").expect("pass").delivered, 1, "delivered once");
     }
 
     #[tokio::test]
