@@ -16,7 +16,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export CHROMIUM_PATH ?= /usr/bin/chromium
 E2E_PORT ?= 3100
 
-.PHONY: help run test tools target-guard fmt clippy unit release e2e bench baselines
+.PHONY: help run test tools target-guard fmt layout clippy unit release e2e bench baselines
 
 help:
 	@echo "make run   - install what is missing, build, serve http://127.0.0.1:3000 (dev mode)"
@@ -30,7 +30,7 @@ tools:
 run: tools target-guard
 	PORTAL_ENV=dev cargo leptos watch
 
-test: tools fmt clippy unit e2e
+test: tools fmt layout clippy unit e2e
 
 # The target directory is shared by every clone on the machine, and cargo decides freshness by file times:
 # after another clone built, this clone's older sources could look fresh and its tests would run the other
@@ -44,6 +44,11 @@ target-guard:
 
 fmt:
 	cargo fmt --all -- --check
+
+# The crates' layout holds: no two modules (at any level) import each other.
+layout:
+	scripts/module-cycles.sh app/src
+	scripts/module-cycles.sh server/src
 
 clippy: target-guard
 	cargo clippy -p app -p server --all-targets -- -D warnings

@@ -5,9 +5,9 @@
 
 use crate::domain::codes::{CodePurpose, CodeRejection, SendRefusal};
 use crate::domain::rules::FieldRule;
+use crate::domain::workspace::WorkspaceState;
 use crate::domain::{CompanySize, FieldError, Industry, Site};
 use crate::i18n::{td_string, Locale};
-use crate::workspaces::WorkspaceState;
 use serde::{Deserialize, Serialize};
 
 /// The locale of the page being rendered (components run on the server in islands mode).
@@ -54,7 +54,7 @@ pub fn locale_from_accept_language(header: Option<&str>) -> Locale {
 
 /// A calendar date (UTC) as the language writes it: "28 November 2026", "2026年11月28日".
 pub fn date(locale: Locale, at: i64) -> String {
-    let (year, month, day) = crate::billing::ymd(at);
+    let (year, month, day) = crate::domain::billing::ymd(at);
     let month = match month {
         1 => td_string!(locale, month_1),
         2 => td_string!(locale, month_2),
@@ -438,5 +438,15 @@ mod catalogue_parity {
             assert!(!chinese.trim().is_empty(), "{key} has no Chinese");
             assert_eq!(placeholders(english), placeholders(chinese), "{key}'s placeholders differ");
         }
+    }
+}
+
+impl crate::domain::workspace::WorkspaceRow {
+    /// The site's display name (the code itself if it is not one we know).
+    pub fn site_name(&self, locale: Locale) -> String {
+        Site::ALL
+            .iter()
+            .find(|s| s.code() == self.site_code)
+            .map_or_else(|| self.site_code.clone(), |s| site_name(locale, *s).to_owned())
     }
 }

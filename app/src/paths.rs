@@ -1,22 +1,48 @@
 //! The site's page addresses, and the one rule for a "go back to" address a visitor sends us.
 
-/// Every page a visitor may be sent back to (the language switch's `back`).
+pub const ACTIVATE: &str = "/activate";
+pub const REGISTER_BASIC: &str = "/activate/register";
+pub const REGISTER_COMPANY: &str = "/activate/register/company";
+pub const REGISTER_WORKSPACE: &str = "/activate/register/workspace";
+pub const REGISTER_CHECK: &str = "/activate/register/check";
+/// The register branch's completion page, where every step sends the buyer once Activate has succeeded.
+pub const REGISTER_DONE: &str = "/activate/register/done";
+pub const LINK_BILLING: &str = "/activate/link";
+pub const LINK_WORKSPACES: &str = "/activate/link/workspaces";
+pub const LINK_CREATE: &str = "/activate/link/create";
+pub const LOGIN: &str = "/login";
+pub const FORGOT_PASSWORD: &str = "/forgot-password";
+pub const RESET_PASSWORD: &str = "/forgot-password/reset";
+pub const BILLING: &str = "/billing";
+pub const TWO_STEP: &str = "/billing/two-step";
+/// `/workspaces/:id`: see [`workspace`].
+pub const WORKSPACE_PREFIX: &str = "/workspaces/";
+pub const DEV: &str = "/dev";
+pub const GALLERY: &str = "/gallery";
+
+/// A workspace's start page.
+pub fn workspace(id: i64) -> String {
+    format!("{WORKSPACE_PREFIX}{id}")
+}
+
+/// Every page a visitor may be sent back to (the language switch's `back`); with `/workspaces/<id>`, every
+/// page of the route table (a test in `lib.rs` holds the two together).
 pub const PAGES: [&str; 16] = [
-    "/activate",
-    "/activate/register",
-    "/activate/register/company",
-    "/activate/register/workspace",
-    "/activate/register/check",
-    "/activate/register/done",
-    "/activate/link",
-    "/activate/link/workspaces",
-    "/activate/link/create",
-    "/login",
-    "/forgot-password",
-    "/forgot-password/reset",
-    "/billing",
-    "/dev",
-    "/gallery",
+    ACTIVATE,
+    REGISTER_BASIC,
+    REGISTER_COMPANY,
+    REGISTER_WORKSPACE,
+    REGISTER_CHECK,
+    REGISTER_DONE,
+    LINK_BILLING,
+    LINK_WORKSPACES,
+    LINK_CREATE,
+    LOGIN,
+    FORGOT_PASSWORD,
+    RESET_PASSWORD,
+    BILLING,
+    DEV,
+    GALLERY,
     "/",
 ];
 
@@ -36,7 +62,7 @@ pub fn safe_back(back: &str) -> Option<&str> {
     };
     let known = PAGES.contains(&path)
         || path
-            .strip_prefix("/workspaces/")
+            .strip_prefix(WORKSPACE_PREFIX)
             .is_some_and(|id| !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()));
     if !known {
         return None;

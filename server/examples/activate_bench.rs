@@ -6,8 +6,8 @@
 //! (`make bench`).
 
 use app::domain::{AwsAccountId, CompanyName, Email, ProductCode, Site, Username, WorkspaceLanguage, WorkspaceName};
-use app::ports::{Accounts, ActivationStore, NewAccount, NewWorkspace, ResolvedCustomer};
-use app::session::{SessionId, SessionKey};
+use app::ssr::ports::{Accounts, ActivationStore, NewAccount, NewWorkspace, ResolvedCustomer};
+use app::ssr::session::{SessionId, SessionKey};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -106,7 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let setup = setup.elapsed();
 
-    let now = app::ports::now();
+    let now = app::ssr::ports::now();
     let closed_before = now - server::metering::CLOSE_AFTER_SECS;
     let newest = closed_before - closed_before.rem_euclid(3600) - 3600;
     let ingest = Instant::now();

@@ -4,9 +4,9 @@
 use app::domain::codes::{CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_FAILED_CHECKS_PER_DAY};
 use app::domain::VerificationCode;
 use app::i18n::Locale;
-use app::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
-use app::security_log::{record, Event, Subject};
-use app::session::SessionKey;
+use app::ssr::ports::{CodeError, CodeSubject, Codes, MailError, Mailer, OutgoingMail, VerificationCodes};
+use app::ssr::security_log::{record, Event, Subject};
+use app::ssr::session::SessionKey;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use rand::Rng;

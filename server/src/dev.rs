@@ -140,7 +140,7 @@ pub struct BillingCenterWorkspace {
 }
 
 pub async fn billing_center_workspace(
-    State(store): State<std::sync::Arc<dyn app::ports::Store>>,
+    State(store): State<std::sync::Arc<dyn app::ssr::ports::Store>>,
     Json(input): Json<BillingCenterWorkspace>,
 ) -> Response {
     use app::domain::{Site, Username, WorkspaceLanguage, WorkspaceName};
@@ -157,8 +157,8 @@ pub async fn billing_center_workspace(
         )
             .into_response();
     };
-    let workspace = app::ports::NewWorkspace { name, site, language };
-    match store.create_billing_center_workspace(&username, &workspace, app::ports::now()).await {
+    let workspace = app::ssr::ports::NewWorkspace { name, site, language };
+    match store.create_billing_center_workspace(&username, &workspace, app::ssr::ports::now()).await {
         Ok(Some(Some(id))) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
         Ok(Some(None)) => {
             (StatusCode::CONFLICT, "the billing account has a workspace of that name on that site").into_response()
@@ -174,13 +174,13 @@ pub async fn billing_center_workspace(
 /// `POST /_dev/mailbox/expire?to=ADDR`: lets ten minutes pass for the codes mailed to `to` (they expire now),
 /// so the "expired code" path can be tried without waiting. Answers `{"expired": N}`.
 pub async fn expire_codes(
-    State(store): State<std::sync::Arc<dyn app::ports::Store>>,
+    State(store): State<std::sync::Arc<dyn app::ssr::ports::Store>>,
     Query(query): Query<MailboxQuery>,
 ) -> Response {
     let Some(to) = query.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
         return (StatusCode::BAD_REQUEST, "the query parameter `to` (an email address) is required").into_response();
     };
-    match store.expire_codes(&to.to_lowercase(), app::ports::now()).await {
+    match store.expire_codes(&to.to_lowercase(), app::ssr::ports::now()).await {
         Ok(n) => Json(serde_json::json!({ "expired": n })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "expire codes");

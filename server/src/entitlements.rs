@@ -2,7 +2,7 @@
 //! AWS account id, paging through `NextToken`) when the buyer registers and when AWS says the entitlement
 //! changed; stored as a whole. An empty answer means "no active contract", never an error.
 
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use serde::Serialize;
 

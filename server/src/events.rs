@@ -13,7 +13,7 @@ use crate::internal::MeteringState;
 use crate::lifecycle::{license_id, Action, LifecycleStore, MarketplaceEvent, Recorded};
 use crate::metering::{Backoff, MeteringStore};
 use crate::sns::{SnsClient, SnsError, SnsMessage};
-use app::ports::now;
+use app::ssr::ports::now;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -4,7 +4,7 @@
 use crate::aws::Marketplace;
 use crate::metering::{run_once, Backoff, MeteringStore, UsageRefusal, UsageReport, DIMENSIONS};
 use crate::store::ServerStore;
-use app::ports::now;
+use app::ssr::ports::now;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -39,7 +39,7 @@ impl MeteringState {
     }
 
     /// One run of the metering job now.
-    pub async fn run(&self, backoff: Backoff) -> Result<crate::metering::RunReport, app::ports::StoreError> {
+    pub async fn run(&self, backoff: Backoff) -> Result<crate::metering::RunReport, app::ssr::ports::StoreError> {
         let store: &dyn MeteringStore = self.store.as_ref();
         run_once(store, &self.marketplace, &self.holder, now(), backoff).await
     }

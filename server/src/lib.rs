@@ -22,7 +22,7 @@ pub mod sns;
 pub mod store;
 pub mod throwaway_pg;
 
-use app::ports::{MailError, Mailer, Ports, Store, StoreError};
+use app::ssr::ports::{MailError, Mailer, Ports, Store, StoreError};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;

@@ -4,7 +4,7 @@
 //! per source id (a replay changes nothing), an event older than the last one applied changes nothing, and an
 //! event for a customer who has not registered yet waits and is applied at registration.
 
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use serde::Serialize;
 

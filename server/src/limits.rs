@@ -6,7 +6,7 @@
 //! to `X-Forwarded-For` — the address the outermost trusted proxy saw: the `hops`-th entry from the right.
 //! Anything further left was written by the client and is never believed.
 
-use app::ports::ClientAddr;
+use app::ssr::ports::ClientAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{COOKIE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -110,7 +110,7 @@ impl RateLimits {
 /// The session a request carries, if any: the activation or the login session's cookie value.
 fn session_of(headers: &HeaderMap) -> Option<String> {
     const NAMES: [&str; 4] =
-        [app::session::COOKIE, app::session::SECURE_COOKIE, crate::LOGIN_COOKIE, crate::SECURE_LOGIN_COOKIE];
+        [app::ssr::session::COOKIE, app::ssr::session::SECURE_COOKIE, crate::LOGIN_COOKIE, crate::SECURE_LOGIN_COOKIE];
     headers
         .get_all(COOKIE)
         .iter()

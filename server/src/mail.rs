@@ -1,7 +1,7 @@
 //! Outgoing mail through lettre: SMTP when `SMTP_URL` is set, otherwise the embedded mailbox (dev), which
 //! keeps every message in memory for `/_dev/mailbox` and `/_dev/mailbox.json`.
 
-use app::ports::{MailError, Mailer, OutgoingMail};
+use app::ssr::ports::{MailError, Mailer, OutgoingMail};
 use async_trait::async_trait;
 use lettre::message::{header::ContentType, Mailbox as Address};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

@@ -8,7 +8,7 @@
 //! A crash between sending and storing is safe: the record stays pending and the next run sends the very same
 //! request (same customer, dimension, hour and quantity), which AWS answers as it did the first time.
 
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -340,7 +340,7 @@ async fn send_batch(
                 answered.push((record.id, status));
             }
         }
-        store.mark_sent(&answered, app::ports::now()).await?;
+        store.mark_sent(&answered, app::ssr::ports::now()).await?;
         report.sent += answered.len() as u64;
         let done: Vec<i64> = answered.iter().map(|(id, _)| *id).collect();
         todo.retain(|r| !done.contains(&r.id));

@@ -10,7 +10,7 @@
 //! While mail waits for a mail service that failed, [`Mailer::failing`] says so and no new code is made: the
 //! buyer is told, and no code or send is used up.
 
-use app::ports::{now, MailError, Mailer, OutgoingMail, StoreError};
+use app::ssr::ports::{now, MailError, Mailer, OutgoingMail, StoreError};
 use async_trait::async_trait;
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use hmac::{Hmac, Mac};

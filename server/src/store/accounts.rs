@@ -7,8 +7,8 @@ crate::store::on_each_backend! {
 use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
 use crate::store::unavailable;
 use app::domain::AwsAccountId;
-use app::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
-use app::session::{session_ended, SessionKey};
+use app::ssr::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
+use app::ssr::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -177,7 +177,7 @@ mod tests {
     use super::*;
     use crate::store::test_support::{count, new_session as session, temp_store as setup};
     use app::domain::{CompanyName, Email, Site, Username, WorkspaceLanguage, WorkspaceName};
-    use app::session::SessionId;
+    use app::ssr::session::SessionId;
     use std::sync::Arc;
 
     fn account(username: &str) -> NewAccount {
@@ -361,7 +361,7 @@ mod tests {
         );
         let s = session(&store, "123456789012").await;
         assert_eq!(
-            store.activate_register(&s, &account("alice"), &workspace(), app::session::IDLE_TIMEOUT_SECS + 1).await.expect("db"),
+            store.activate_register(&s, &account("alice"), &workspace(), app::ssr::session::IDLE_TIMEOUT_SECS + 1).await.expect("db"),
             Err(ActivateRefusal::SessionGone)
         );
         assert_eq!(count(&store, "guance_accounts").await, 0);

@@ -4,10 +4,10 @@
 crate::store::on_each_backend! {
 
 use crate::store::{corrupt, unavailable};
-use app::api::ActivationSummary;
+use app::domain::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
-use app::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
-use app::session::{session_ended, SessionKey};
+use app::ssr::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
+use app::ssr::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -237,7 +237,7 @@ impl ActivationStore for Store {
 mod tests {
     use super::*;
     use crate::store::test_support::{count, temp_store};
-    use app::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
+    use app::ssr::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
     use std::sync::Arc;
 
     async fn store() -> (Store, crate::store::test_support::Guard) {

@@ -5,11 +5,11 @@ crate::store::on_each_backend! {
 
 use crate::store::unavailable;
 use crate::lifecycle::{Subscription, SubscriptionState};
-use app::billing::{
+use app::domain::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
     SettlementRefusal, WorkspaceStart,
 };
-use app::ports::{Billing, StoreError};
+use app::ssr::ports::{Billing, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
 

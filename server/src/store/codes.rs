@@ -8,8 +8,8 @@ use app::domain::codes::{
     CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ADDRESSES_PER_SESSION, MAX_ATTEMPTS,
     MAX_FAILED_CHECKS_PER_DAY, RESEND_AFTER_SECS, SENDS_PER_HOUR,
 };
-use app::ports::{StoreError, VerificationCodes};
-use app::session::SessionKey;
+use app::ssr::ports::{StoreError, VerificationCodes};
+use app::ssr::session::SessionKey;
 use async_trait::async_trait;
 use sqlx::Row;
 

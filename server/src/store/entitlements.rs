@@ -4,7 +4,7 @@ crate::store::on_each_backend! {
 
 use crate::store::unavailable;
 use crate::entitlements::{Entitlement, EntitlementStore, EntitlementValue};
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 

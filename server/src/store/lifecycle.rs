@@ -9,7 +9,7 @@ use crate::lifecycle::{
     Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState, MAX_WAITING,
     MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS,
 };
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 

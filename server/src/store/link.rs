@@ -7,11 +7,11 @@ crate::store::on_each_backend! {
 use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
 use crate::store::unavailable;
 use app::domain::{Email, Username};
-use app::ports::{
+use app::ssr::ports::{
     BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
 };
-use app::session::{session_ended, SessionKey};
-use app::workspaces::{WorkspaceRow, WorkspaceState};
+use app::ssr::session::{session_ended, SessionKey};
+use app::domain::workspace::{WorkspaceRow, WorkspaceState};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -283,7 +283,7 @@ mod tests {
     use super::*;
     use crate::store::test_support::{count, new_session, temp_store};
     use app::domain::{CompanyName, Site, WorkspaceLanguage, WorkspaceName};
-    use app::ports::{Accounts, NewAccount, NewUser};
+    use app::ssr::ports::{Accounts, NewAccount, NewUser};
     use std::sync::Arc;
 
     const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";

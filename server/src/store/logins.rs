@@ -3,7 +3,7 @@
 crate::store::on_each_backend! {
 
 use crate::store::unavailable;
-use app::ports::{LoginAccount, Logins, ResetAccount, StoreError, TwoStep};
+use app::ssr::ports::{LoginAccount, Logins, ResetAccount, StoreError, TwoStep};
 use async_trait::async_trait;
 use sqlx::Row;
 

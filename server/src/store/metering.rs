@@ -5,7 +5,7 @@ crate::store::on_each_backend! {
 
 use crate::store::unavailable;
 use crate::metering::{MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal, UsageReport};
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 

@@ -57,7 +57,7 @@ use crate::entitlements::EntitlementStore;
 use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
 use crate::outbox::OutboxStore;
-use app::ports::{Store, StoreError};
+use app::ssr::ports::{Store, StoreError};
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;

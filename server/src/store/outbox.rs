@@ -5,7 +5,7 @@ crate::store::on_each_backend! {
 
 use crate::outbox::{OutboxStore, QueuedMail, DOWN};
 use crate::store::unavailable;
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 

@@ -4,7 +4,7 @@
 //! and write transactions.
 
 use super::unavailable;
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::time::Duration;

@@ -6,7 +6,7 @@ crate::store::on_each_backend! {
 
 use crate::store::unavailable;
 use app::domain::{Email, Phone, Username};
-use app::ports::{NewWorkspace, StoreError};
+use app::ssr::ports::{NewWorkspace, StoreError};
 
 
 /// A workspace's DataKit token: `tkn_` and 32 hex digits from the OS CSPRNG.

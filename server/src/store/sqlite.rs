@@ -2,7 +2,7 @@
 //! two writers never deadlock upgrading a read lock; uniqueness is the database's job (`ON CONFLICT`).
 
 use super::unavailable;
-use app::ports::StoreError;
+use app::ssr::ports::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
@@ -78,8 +78,8 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 mod tests {
     use super::*;
     use crate::store::test_support::{count, customer};
-    use app::ports::{ActivationStore, ResolvedCustomer};
-    use app::session::SessionId;
+    use app::ssr::ports::{ActivationStore, ResolvedCustomer};
+    use app::ssr::session::SessionId;
 
     fn licensed(account: &str, license: &str) -> ResolvedCustomer {
         let mut resolved = customer(account);

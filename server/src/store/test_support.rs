@@ -3,8 +3,8 @@
 
 use super::{PgStore, SqliteStore};
 use app::domain::{AwsAccountId, ProductCode};
-use app::ports::{ActivationStore, ResolvedCustomer};
-use app::session::{SessionId, SessionKey};
+use app::ssr::ports::{ActivationStore, ResolvedCustomer};
+use app::ssr::session::{SessionId, SessionKey};
 
 /// Keeps a test's store alive (its folder, or nothing for a PostgreSQL database).
 pub struct Guard(#[allow(dead_code)] Option<tempfile::TempDir>);

@@ -200,7 +200,7 @@ async fn subscribe_cancel_lock_and_resubscribe_with_the_final_usage_sent() {
     // A workspace billed to the customer, with usage in the current (open) hour.
     let ws = portal.settled_workspace(account, "u", "x", "w").await;
     let pool = portal.store.pool();
-    let now = app::ports::now();
+    let now = app::ssr::ports::now();
     portal.usage("final", ws, now, 7).await;
 
     assert_eq!(outcome(&portal.sns(account, "subscribe-success").await).1, "applied");
@@ -309,7 +309,7 @@ async fn subscribing_again_under_a_new_license_brings_the_locked_workspace_back(
     let ws = portal.settled_workspace(account, "u", "x", "w").await;
     let first = portal.customer_id(account).await;
     assert_eq!(outcome(&portal.sns(account, "unsubscribe-success").await).1, "applied");
-    let now = app::ports::now();
+    let now = app::ssr::ports::now();
     assert_eq!(portal.store.lock_due(now + 15 * 86_400).await.expect("job"), 1);
     // The buyer subscribes again: AWS makes a new agreement with a new license, and the buyer follows
     // "Set Up Your Account" once more.

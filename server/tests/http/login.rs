@@ -29,7 +29,7 @@ impl Logins for Portal {
     async fn alice(&self) {
         self.subscribe("123456789012").await;
         let password = app::domain::Password::parse(PASSWORD).expect("password");
-        let hash = app::server_checks::hash_password(&password).expect("hash");
+        let hash = app::ssr::checks::hash_password(&password).expect("hash");
         let pool = self.store.pool();
         sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (1, 'Alice', 'alice', 'a@example.com', 'a@example.com', $1, 0)")
             .bind(hash).execute(pool).await.expect("account");
@@ -183,7 +183,7 @@ async fn nobody_locks_the_owner_out_and_overlong_usernames_are_refused_unread() 
     // A stranger has failed 150 times this hour as alice (more than the old hard limit of 100).
     for i in 0..150 {
         sqlx::query("INSERT INTO login_failures (key, at) VALUES ('account:alice', $1)")
-            .bind(app::ports::now() - i)
+            .bind(app::ssr::ports::now() - i)
             .execute(portal.store.pool())
             .await
             .expect("failure");
@@ -228,7 +228,7 @@ async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none()
     let portal = start().await;
     portal.alice().await;
     let password = app::domain::Password::parse(PASSWORD).expect("password");
-    let hash = app::server_checks::hash_password(&password).expect("hash");
+    let hash = app::ssr::checks::hash_password(&password).expect("hash");
     sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, password_hash, created_at) VALUES (2, 'Bob', 'bob', 'b@example.com', $1, 0)")
         .bind(hash)
         .execute(portal.store.pool())
@@ -330,7 +330,7 @@ async fn two_step_verification_guards_a_settlement_change_with_each_code_once() 
         .to_owned();
     assert_eq!(key.replace(' ', "").len(), 32, "160 bits in base32: {key}");
     assert!(page.contains("otpauth://totp/Guance:Alice?"), "{}", main_of(&page));
-    let now = app::ports::now();
+    let now = app::ssr::ports::now();
     let right = authenticator(&key, now);
     let wrong = if right == "000000" { "111111" } else { "000000" };
     let refused = two_step(&portal, &cookie, "on", wrong).await;
@@ -365,10 +365,10 @@ async fn two_step_verification_guards_a_settlement_change_with_each_code_once() 
     }
     // Time passes (the steps used so far are forgotten), but the wrong codes still count.
     sqlx::query("UPDATE guance_accounts SET totp_last_step = 0").execute(portal.store.pool()).await.expect("clock");
-    let locked = two_step(&portal, &cookie, "off", &authenticator(&key, app::ports::now())).await;
+    let locked = two_step(&portal, &cookie, "off", &authenticator(&key, app::ssr::ports::now())).await;
     assert_eq!(locked.headers()[LOCATION], "/billing/two-step?error=locked");
     sqlx::query("DELETE FROM login_failures").execute(portal.store.pool()).await.expect("a day later");
-    let off = two_step(&portal, &cookie, "off", &authenticator(&key, app::ports::now())).await;
+    let off = two_step(&portal, &cookie, "off", &authenticator(&key, app::ssr::ports::now())).await;
     assert_eq!(off.headers()[LOCATION], "/billing?two_step=off");
     let (_, _, billing) = portal.page("/billing?two_step=off", &cookie).await;
     assert!(billing.contains("Two-step verification is off."), "{}", main_of(&billing));
@@ -525,7 +525,7 @@ async fn sessions_end_after_thirty_idle_minutes_or_twelve_hours_with_a_clock_we_
 
     // Absolute: a session logged in 12 hours ago ends however active it was; one just short of it lives.
     let store = portal.store.login_sessions();
-    let now = app::ports::now();
+    let now = app::ssr::ports::now();
     let opened = |logged_in_at: i64| {
         let mut data = std::collections::HashMap::new();
         data.insert("user".to_owned(), json!({ "account_id": 1, "logged_in_at": logged_in_at, "epoch": 0 }));

@@ -48,7 +48,7 @@ async fn fault(aws: &Server, kind: &str, times: u32) {
 }
 
 fn now() -> i64 {
-    app::ports::now()
+    app::ssr::ports::now()
 }
 
 /// The start of the newest hour the job treats as closed at `now`.

@@ -124,7 +124,7 @@ async fn two_instances_share_sessions_codes_races_and_the_metering_job() {
         .fetch_one(&pool)
         .await
         .expect("workspace");
-    let hour = (app::ports::now() / 3600 - 2) * 3600;
+    let hour = (app::ssr::ports::now() / 3600 - 2) * 3600;
     let records: Vec<Value> = (0..60)
         .map(|i| {
             json!({ "event_id": format!("e{i}"), "workspace_id": workspace, "dimension": "hosts",

@@ -67,7 +67,7 @@ async fn security_events_name_the_outcome_the_subject_and_the_client_and_never_a
     let logs = capture();
     let portal = common::start(&[]).await;
     let hash =
-        app::server_checks::hash_password(&app::domain::Password::parse(PASSWORD).expect("password")).expect("hash");
+        app::ssr::checks::hash_password(&app::domain::Password::parse(PASSWORD).expect("password")).expect("hash");
     sqlx::query(
         "INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at)
          VALUES (4242, 'EventualEve', 'eventualeve', 'eve@example.com', 'eve@example.com', $1, 0)",

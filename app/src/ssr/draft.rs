@@ -1,6 +1,10 @@
 //! The wizard's draft: what the buyer typed so far (kept across reloads, Back and tabs; never a password,
 //! only its argon2id hash) and the outcome of the last submission, shown once (post/redirect/get).
 
+use super::ports::Ports;
+use super::session::SessionKey;
+use super::unavailable;
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +193,17 @@ fn clip(s: &mut String, max: usize) {
     if let Some((at, _)) = s.char_indices().nth(max) {
         s.truncate(at);
     }
+}
+
+/// The session's draft (an empty one if none was saved yet; see [`Draft::from_json`]).
+pub async fn load(ports: &Ports, key: &SessionKey) -> Result<Draft, AppError> {
+    let json = ports.store.draft(key).await.map_err(unavailable)?;
+    Ok(json.as_deref().map(Draft::from_json).unwrap_or_default())
+}
+
+pub async fn save(ports: &Ports, key: &SessionKey, draft: &Draft) -> Result<(), AppError> {
+    ports.store.save_draft(key, &draft.to_json()).await.map_err(unavailable)?;
+    Ok(())
 }
 
 #[cfg(test)]

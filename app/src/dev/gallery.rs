@@ -2,17 +2,18 @@
 //! anchor with the props that produce it. It renders the components the pages use — nothing here is a copy —
 //! so a designer sees a change everywhere at once, and the visual checks compare the same markup.
 
-use crate::components::{
+use crate::domain::workspace::WorkspaceRow;
+use crate::domain::workspace::WorkspaceState;
+use crate::domain::{Branch, Site};
+use crate::i18n::{t, use_i18n};
+use crate::ui::StateTag;
+use crate::ui::StepIndicator;
+use crate::ui::{BindControl, BindWords, SiteSelector, WorkspaceListRow};
+use crate::ui::{BranchOption, ErrorSummary, NotFound};
+use crate::ui::{
     Button, ButtonKind, Checkbox, CodeField, LanguageField, Notice, NoticeKind, PasswordField, Select, SendCodeButton,
     SummaryList, SummaryRow, TermsField, TextField,
 };
-use crate::domain::{Branch, Site};
-use crate::i18n::{t, use_i18n};
-use crate::link::{BindControl, BindWords, SiteSelector, WorkspaceListRow};
-use crate::pages::{BranchOption, ErrorSummary, NotFound};
-use crate::register::StepIndicator;
-use crate::workspaces::WorkspaceRow;
-use crate::workspaces::{StateTag, WorkspaceState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -32,9 +33,9 @@ fn Entry(id: &'static str, title: &'static str, props: &'static str, children: C
 /// `/gallery`: only in dev mode (elsewhere the same 404 as any unknown page).
 #[component]
 pub fn GalleryPage() -> impl IntoView {
-    let dev = Resource::new_blocking(|| (), |_| crate::api::dev_settings());
+    let dev = Resource::new_blocking(|| (), |_| super::dev_settings());
     view! {
-        <Suspense fallback=|| view! { <crate::pages::Loading /> }>
+        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
             {move || Suspend::new(async move {
                 match dev.await {
                     Ok(Some(_)) => view! { <Gallery /> }.into_any(),
@@ -59,7 +60,7 @@ fn Gallery() -> impl IntoView {
         </nav>
 
         <Entry id="page-layout" title="Page layout — header with the language switch" props=r#"PageLayout { children }: SiteHeader, then <main id="main">"#>
-            <crate::SiteHeader />
+            <crate::ui::SiteHeader />
         </Entry>
 
         <Entry id="text-field" title="Text field — empty, with a hint" props=r#"TextField id="g-username" label="Username" hint="3 to 32 characters…" value="""#>
@@ -193,7 +194,7 @@ fn Gallery() -> impl IntoView {
             </SummaryList>
         </Entry>
         <Entry id="site-selector" title="Site selector" props=r#"SiteSelector site=Site::Cn2 back="/gallery#site-selector""#>
-            <SiteSelector site=Site::Cn2 back="/gallery#site-selector".to_owned() />
+            <SiteSelector site=Site::Cn2 back="/gallery#site-selector".to_owned() action=crate::wizard::link::site_action() />
         </Entry>
         <Entry id="workspace-rows" title="Workspace list rows — each state, a long and a Chinese name" props=r#"WorkspaceListRow row=WorkspaceRow { state: Linked | Unlinked | SettledByOther, … } aws_account="1111-2222-3333""#>
             <table class="table">
@@ -218,7 +219,7 @@ fn Gallery() -> impl IntoView {
             </table>
         </Entry>
         <Entry id="step-indicator" title="Step indicator" props=r#"StepIndicator step=2"#>
-            <StepIndicator step=2 />
+            <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         </Entry>
         <Entry id="error-summary" title="Error summary" props=r#"ErrorSummary items=[("g-company", "…"), ("g-code-error", "…")]"#>
             <ErrorSummary items=vec![

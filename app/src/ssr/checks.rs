@@ -2,8 +2,12 @@
 //! password hashing (argon2id) and phone numbering plans (phonenumber). The browser shows the same
 //! messages after the server answers.
 
+use super::unavailable;
+use crate::domain::rules::FieldRule;
 use crate::domain::{FieldError, Password, Phone};
+use crate::error::AppError;
 use crate::i18n::{td_string, Locale};
+use crate::messages::FieldMessages;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use zxcvbn::feedback::Warning;
@@ -182,6 +186,70 @@ pub fn check_phone(phone: &Phone) -> Result<(), FieldError> {
     } else {
         Err(FieldError::InvalidPhone)
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The new-account rules, shared by the register branch and Create workspace.
+
+pub fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
+    errors.push((field.to_owned(), message));
+}
+
+/// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
+/// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
+pub fn new_password(
+    locale: Locale,
+    password: &str,
+    confirmation: &str,
+    inputs: &[&str],
+    errors: &mut Vec<(String, String)>,
+) -> Option<Password> {
+    let subject = td_string!(locale, subject_password);
+    let password = match Password::parse(password) {
+        Ok(password) => match check_strength(&password, inputs) {
+            Ok(()) => password,
+            Err(weak) => {
+                push(errors, "password", weak.message(locale));
+                return None;
+            }
+        },
+        Err(e) => {
+            push(
+                errors,
+                "password",
+                FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e),
+            );
+            return None;
+        }
+    };
+    match password.confirm(confirmation) {
+        Ok(()) => Some(password),
+        Err(e) => {
+            let message = match e {
+                FieldError::Mismatch => td_string!(locale, err_password_mismatch).to_owned(),
+                other => FieldMessages::new(locale, subject, td_string!(locale, enter_password_again)).describe(other),
+            };
+            push(errors, "confirm_password", message);
+            None
+        }
+    }
+}
+
+/// An optional phone number, checked by the phone-number library; errors go to `phone`.
+pub fn checked_phone(locale: Locale, input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
+    let checked = Phone::parse_optional(input).and_then(|phone| phone.map(|p| check_phone(&p).map(|()| p)).transpose());
+    match checked {
+        Ok(phone) => phone,
+        Err(e) => {
+            push(errors, "phone", FieldRule::Phone.describe(locale, e));
+            None
+        }
+    }
+}
+
+/// argon2id, off the async threads (it takes tens of milliseconds by design).
+pub async fn hash(password: Password) -> Result<String, AppError> {
+    hashing(move || hash_password(&password)).await.map_err(unavailable)?.map_err(unavailable)
 }
 
 #[cfg(test)]

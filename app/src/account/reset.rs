@@ -9,10 +9,10 @@
 //! account (if any). The link is `/forgot-password/reset?link=<flow id>.<secret>`; opening it moves the proof
 //! into the opener's session and redirects to the bare URL, so the secret leaves the address bar at once.
 
-use crate::api::AppError;
-use crate::components::{Button, ButtonKind, Notice, PasswordField};
+use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
+use crate::ui::{Button, ButtonKind, Notice, PasswordField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -39,13 +39,13 @@ pub struct ResetForm {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+mod ssr {
     use super::*;
-    use crate::api::unavailable;
     use crate::domain::codes::CodePurpose;
-    pub use crate::draft::Flash;
-    use crate::ports::{now, CodeSubject};
-    use crate::session::SessionId;
+    pub use crate::ssr::draft::Flash;
+    use crate::ssr::ports::{now, CodeSubject};
+    use crate::ssr::session::SessionId;
+    use crate::ssr::unavailable;
     use tower_sessions::Session;
 
     pub const FLOW: &str = "password_reset";
@@ -74,7 +74,7 @@ mod server {
     }
 
     impl Flow {
-        pub fn key(&self) -> Option<crate::session::SessionKey> {
+        pub fn key(&self) -> Option<crate::ssr::session::SessionKey> {
             SessionId::from_cookie(&self.id).map(|id| id.key())
         }
     }
@@ -91,7 +91,7 @@ mod server {
     /// hourly limit) is kept for the reset page to show.
     /// Tells the account's owner that its password was changed (a reset they did not make means someone
     /// reads their mailbox). A failure to mail is logged; the reset stands.
-    pub async fn mail_reset_done(ports: &crate::ports::Ports, locale: crate::i18n::Locale, flow: &Flow) {
+    pub async fn mail_reset_done(ports: &crate::ssr::ports::Ports, locale: crate::i18n::Locale, flow: &Flow) {
         let Some(to) = flow.mail_to.clone() else { return };
         let Ok(time) = time::OffsetDateTime::from_unix_timestamp(now()) else { return };
         let time = format!(
@@ -102,7 +102,7 @@ mod server {
             time.hour(),
             time.minute()
         );
-        let mail = crate::ports::OutgoingMail {
+        let mail = crate::ssr::ports::OutgoingMail {
             to,
             subject: td_string!(locale, mail_reset_done_subject).to_owned(),
             text: td_string!(
@@ -121,7 +121,7 @@ mod server {
     }
 
     pub async fn request(session: &Session, identifier: &str) -> Result<(), AppError> {
-        let ports = crate::api::ports()?;
+        let ports = crate::ssr::ports()?;
         let locale = crate::messages::request_locale();
         let earlier = load(session).await?.filter(|flow| flow.identifier == identifier);
         let mut flow = match earlier {
@@ -151,11 +151,11 @@ mod server {
         flow.proven_until = None;
         let link_prefix = format!("{}{RESET}?link={}.", ports.public_url, flow.id);
         let who = match flow.account {
-            Some(id) => crate::security_log::Subject::Account(id),
-            None => crate::security_log::Subject::Username(&flow.identifier),
+            Some(id) => crate::ssr::security_log::Subject::Account(id),
+            None => crate::ssr::security_log::Subject::Username(&flow.identifier),
         };
         let matched = if flow.account.is_some() { "an account matches" } else { "no account matches" };
-        crate::security_log::record(crate::security_log::Event::ResetRequested, who, matched).await;
+        crate::ssr::security_log::record(crate::ssr::security_log::Event::ResetRequested, who, matched).await;
         match ports.codes.send_link(&key, CodePurpose::PasswordReset, &subject, &link_prefix, locale, now()).await {
             Err(e) => return Err(unavailable(e)),
             Ok(Err(refusal)) => {
@@ -169,7 +169,7 @@ mod server {
     /// Opens a reset link (`<flow id>.<secret>`): when its secret is the live one of its flow, the account it
     /// was mailed for becomes this session's proven flow. Returns whether it did.
     pub async fn open_link(session: &Session, link: &str) -> Result<bool, AppError> {
-        let ports = crate::api::ports()?;
+        let ports = crate::ssr::ports()?;
         let locale = crate::messages::request_locale();
         let Some((flow_id, secret)) = link.split_once('.') else { return Ok(false) };
         let well_formed =
@@ -217,8 +217,8 @@ pub async fn forgot_password(identifier: Option<String>) -> Result<(), AppError>
         leptos_axum::redirect(&format!("{REQUEST}?error=too_long"));
         return Ok(());
     }
-    let session = crate::account::server::session().await?;
-    server::request(&session, &identifier).await?;
+    let session = crate::account::ssr::session().await?;
+    ssr::request(&session, &identifier).await?;
     leptos_axum::redirect(RESET);
     Ok(())
 }
@@ -227,11 +227,11 @@ pub async fn forgot_password(identifier: Option<String>) -> Result<(), AppError>
 /// account ends and the visitor goes to `/login` to use the new password.
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(password: Option<String>, confirm_password: Option<String>) -> Result<(), AppError> {
-    use crate::api::unavailable;
-    use crate::register::server::{hash, new_password};
-    let ports = crate::api::ports()?;
-    let session = crate::account::server::session().await?;
-    let Some(mut flow) = server::load(&session).await? else {
+    use crate::ssr::checks::{hash, new_password};
+    use crate::ssr::unavailable;
+    let ports = crate::ssr::ports()?;
+    let session = crate::account::ssr::session().await?;
+    let Some(mut flow) = ssr::load(&session).await? else {
         leptos_axum::redirect(REQUEST);
         return Ok(());
     };
@@ -241,13 +241,13 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
         leptos_axum::redirect(RESET);
         return Ok(());
     };
-    if crate::ports::now() > until {
+    if crate::ssr::ports::now() > until {
         flow.proven_until = None;
-        flow.flash = server::Flash {
+        flow.flash = ssr::Flash {
             errors: vec![("resend".to_owned(), td_string!(locale, err_reset_expired).to_owned())],
             notice: None,
         };
-        server::save(&session, &flow).await?;
+        ssr::save(&session, &flow).await?;
         leptos_axum::redirect(RESET);
         return Ok(());
     }
@@ -263,16 +263,20 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
     match password {
         Some(password) => {
             ports.store.set_password(account, &hash(password).await?).await.map_err(unavailable)?;
-            session.remove::<server::Flow>(server::FLOW).await.map_err(unavailable)?;
-            server::mail_reset_done(&ports, locale, &flow).await;
-            let subject = crate::security_log::Subject::Account(account);
-            crate::security_log::record(crate::security_log::Event::PasswordReset, subject, "every session ended")
-                .await;
+            session.remove::<ssr::Flow>(ssr::FLOW).await.map_err(unavailable)?;
+            ssr::mail_reset_done(&ports, locale, &flow).await;
+            let subject = crate::ssr::security_log::Subject::Account(account);
+            crate::ssr::security_log::record(
+                crate::ssr::security_log::Event::PasswordReset,
+                subject,
+                "every session ended",
+            )
+            .await;
             leptos_axum::redirect("/login?reset=done");
         }
         None => {
-            flow.flash = server::Flash { errors, notice: None };
-            server::save(&session, &flow).await?;
+            flow.flash = ssr::Flash { errors, notice: None };
+            ssr::save(&session, &flow).await?;
             leptos_axum::redirect(RESET);
         }
     }
@@ -284,24 +288,28 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
 /// to `/forgot-password` (`None`).
 #[server(endpoint = "reset_page")]
 pub async fn reset_page(link: Option<String>) -> Result<Option<ResetForm>, AppError> {
-    let session = crate::account::server::session().await?;
+    let session = crate::account::ssr::session().await?;
     if let Some(link) = link {
-        if server::open_link(&session, &link).await? {
+        if ssr::open_link(&session, &link).await? {
             leptos_axum::redirect(RESET);
             return Ok(None);
         }
-        let event = crate::security_log::Event::ResetLinkRefused;
-        crate::security_log::record(event, crate::security_log::Subject::Nobody, "used, expired, replaced or forged")
-            .await;
+        let event = crate::ssr::security_log::Event::ResetLinkRefused;
+        crate::ssr::security_log::record(
+            event,
+            crate::ssr::security_log::Subject::Nobody,
+            "used, expired, replaced or forged",
+        )
+        .await;
         return Ok(Some(ResetForm { link_refused: true, ..ResetForm::default() }));
     }
-    let Some(mut flow) = server::load(&session).await? else {
+    let Some(mut flow) = ssr::load(&session).await? else {
         leptos_axum::redirect(REQUEST);
         return Ok(None);
     };
     let flash = std::mem::take(&mut flow.flash);
     if !flash.is_empty() {
-        server::save(&session, &flow).await?;
+        ssr::save(&session, &flow).await?;
     }
     Ok(Some(ResetForm {
         identifier: flow.identifier,
@@ -325,11 +333,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, forgot_title)) />
         <a class="back-link" href="/login">{t!(i18n, back)}</a>
-        {error.clone().map(|message| view! { <crate::pages::ErrorSummary items=vec![("identifier".to_owned(), message)] /> })}
+        {error.clone().map(|message| view! { <crate::ui::ErrorSummary items=vec![("identifier".to_owned(), message)] /> })}
         <h1>{t!(i18n, forgot_title)}</h1>
         <p>{t!(i18n, forgot_intro)}</p>
         <form method="post" action=action novalidate>
-            <crate::components::TextField id="identifier" label=td_string!(locale, label_identifier) value=""
+            <crate::ui::TextField id="identifier" label=td_string!(locale, label_identifier) value=""
                 autocomplete="username" error=error />
             <Button label=td_string!(locale, forgot_send_link) />
         </form>
@@ -342,12 +350,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let link = use_query_map().with_untracked(|q| q.get("link"));
     let data = Resource::new_blocking(move || link.clone(), reset_page);
     view! {
-        <Suspense fallback=|| view! { <crate::pages::Loading /> }>
+        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some(form)) => view! { <ResetView form /> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                    Err(err) => view! { <crate::ui::ServiceProblem err /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -371,7 +379,7 @@ fn ResetView(form: ResetForm) -> impl IntoView {
     let has_errors = !errors.is_empty();
     let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
     let title = page_title(locale, has_errors, td_string!(locale, reset_title));
-    let summary = has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> });
+    let summary = has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> });
     let back = view! { <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a> };
     if form.proven {
         let change = <ResetPassword as leptos::server_fn::ServerFn>::url();

@@ -5,13 +5,20 @@
 // The form's server function takes one argument per field (the `#[server]` macro's generated code too).
 #![allow(clippy::too_many_arguments)]
 
-use crate::api::{ActivationSummary, AppError};
-use crate::components::{Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
 use crate::domain::rules::FieldRule;
+use crate::domain::ActivationSummary;
 use crate::domain::Site;
+use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::site_name;
-use crate::pages::{wizard_page, ErrorMessage, Step};
+use crate::paths::ACTIVATE;
+#[cfg(feature = "ssr")]
+use crate::paths::REGISTER_BASIC;
+use crate::ui::{Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
+use crate::ui::{ErrorMessage, StepIndicator};
+#[cfg(feature = "ssr")]
+use crate::wizard::{next_step, register_step, RegisterStep};
+use crate::wizard::{wizard_page, Gate, REGISTER_STEPS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -33,92 +40,18 @@ pub struct BasicForm {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod server {
+pub(crate) mod ssr {
     use super::*;
-    use crate::api::unavailable;
     use crate::domain::codes::CodePurpose;
-    use crate::domain::{Email, FieldError, Password, Phone, Username, VerificationCode};
-    use crate::draft::{Draft, Flash};
+    use crate::domain::{Email, Username};
     use crate::i18n::Locale;
-    use crate::messages::{code_rejection, send_refusal, FieldMessages};
-    use crate::ports::{now, CodeSubject, Ports, SessionLookup};
-    use crate::session::SessionKey;
-
-    /// The session's key and summary when it is active.
-    pub async fn active(ports: &Ports) -> Result<Result<(SessionKey, ActivationSummary), bool>, AppError> {
-        let Some(id) = crate::api::session_id().await else {
-            return Ok(Err(false));
-        };
-        let key = id.key();
-        match ports.store.activation(&key, now()).await.map_err(unavailable)? {
-            SessionLookup::Active(summary) => Ok(Ok((key, summary))),
-            SessionLookup::Ended => Ok(Err(true)),
-            SessionLookup::Unknown => Ok(Err(false)),
-        }
-    }
-
-    pub async fn load(ports: &Ports, key: &SessionKey) -> Result<Draft, AppError> {
-        let json = ports.store.draft(key).await.map_err(unavailable)?;
-        Ok(json.as_deref().map(Draft::from_json).unwrap_or_default())
-    }
-
-    pub async fn save(ports: &Ports, key: &SessionKey, draft: &Draft) -> Result<(), AppError> {
-        ports.store.save_draft(key, &draft.to_json()).await.map_err(unavailable)?;
-        Ok(())
-    }
-
-    /// An AWS customer whose billing account is set keeps it: the register branch and Link billing account
-    /// are refused (changing it is an operator's action, not a buyer's click). Unless this very session's
-    /// Activate set it, the buyer is sent to Link workspace with the reason in plain words, nothing changed but
-    /// that notice; returns whether it did.
-    pub async fn refuse_when_activated(
-        ports: &Ports,
-        key: &SessionKey,
-        summary: &ActivationSummary,
-        draft: &mut Draft,
-    ) -> Result<bool, AppError> {
-        if summary.billing_username.is_none() || draft.register.activated {
-            return Ok(false);
-        }
-        // This session's own Activate committed, but the process ended before the draft said so (a crash,
-        // found by `server/tests/http/faults.rs`): it is this buyer's activation, not a second one.
-        if ports.store.activated(key).await.map_err(unavailable)?.is_some() {
-            return Ok(false);
-        }
-        refuse_activated(ports, key, summary, draft).await?;
-        Ok(true)
-    }
-
-    /// Sends the buyer of an AWS account whose billing account is set to Link workspace, saying why.
-    pub async fn refuse_activated(
-        ports: &Ports,
-        key: &SessionKey,
-        summary: &ActivationSummary,
-        draft: &mut Draft,
-    ) -> Result<(), AppError> {
-        let billing = summary.billing_username.as_deref().unwrap_or_default();
-        let locale = crate::messages::request_locale();
-        let notice = td_string!(locale, msg_already_activated, username = billing).to_string();
-        draft.flash = Flash { errors: Vec::new(), notice: Some(notice) };
-        save(ports, key, draft).await?;
-        crate::security_log::record(
-            crate::security_log::Event::SecondActivationRefused,
-            crate::security_log::Subject::AwsAccount(summary.aws_account_id.as_str()),
-            format!("its billing account is {billing}"),
-        )
-        .await;
-        leptos_axum::redirect(crate::link::WORKSPACES);
-        Ok(())
-    }
-
-    /// The last submission's outcome, for the page to show once: taken out of the stored draft.
-    pub async fn take_flash(ports: &Ports, key: &SessionKey, draft: &mut Draft) -> Result<Flash, AppError> {
-        let flash = std::mem::take(&mut draft.flash);
-        if !flash.is_empty() {
-            save(ports, key, draft).await?;
-        }
-        Ok(flash)
-    }
+    use crate::messages::{send_refusal, FieldMessages};
+    use crate::ssr::checks::{checked_phone, hash, new_password, push};
+    use crate::ssr::codes::verify_code;
+    use crate::ssr::draft::{Draft, Flash};
+    use crate::ssr::ports::{now, CodeSubject, Ports};
+    use crate::ssr::session::SessionKey;
+    use crate::ssr::unavailable;
 
     /// The typed answers of step 1, checked field by field in the form's order.
     pub struct Submitted {
@@ -129,101 +62,6 @@ pub(crate) mod server {
         pub email: String,
         pub code: String,
         pub phone: String,
-    }
-
-    pub fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
-        errors.push((field.to_owned(), message));
-    }
-
-    /// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
-    /// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
-    pub fn new_password(
-        locale: Locale,
-        password: &str,
-        confirmation: &str,
-        inputs: &[&str],
-        errors: &mut Vec<(String, String)>,
-    ) -> Option<Password> {
-        let subject = td_string!(locale, subject_password);
-        let password = match Password::parse(password) {
-            Ok(password) => match crate::server_checks::check_strength(&password, inputs) {
-                Ok(()) => password,
-                Err(weak) => {
-                    push(errors, "password", weak.message(locale));
-                    return None;
-                }
-            },
-            Err(e) => {
-                push(
-                    errors,
-                    "password",
-                    FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e),
-                );
-                return None;
-            }
-        };
-        match password.confirm(confirmation) {
-            Ok(()) => Some(password),
-            Err(e) => {
-                let message = match e {
-                    FieldError::Mismatch => td_string!(locale, err_password_mismatch).to_owned(),
-                    other => {
-                        FieldMessages::new(locale, subject, td_string!(locale, enter_password_again)).describe(other)
-                    }
-                };
-                push(errors, "confirm_password", message);
-                None
-            }
-        }
-    }
-
-    /// An optional phone number, checked by the phone-number library; errors go to `phone`.
-    pub fn checked_phone(locale: Locale, input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
-        let checked = Phone::parse_optional(input)
-            .and_then(|phone| phone.map(|p| crate::server_checks::check_phone(&p).map(|()| p)).transpose());
-        match checked {
-            Ok(phone) => phone,
-            Err(e) => {
-                push(errors, "phone", FieldRule::Phone.describe(locale, e));
-                None
-            }
-        }
-    }
-
-    /// Checks the typed code for `address` (see [`crate::ports::CodeSubject`]); true when it is right (and
-    /// now used up), else the reason goes to the `code` field.
-    pub async fn verify_code(
-        locale: Locale,
-        ports: &Ports,
-        key: &SessionKey,
-        purpose: CodePurpose,
-        address: &str,
-        typed: &str,
-        errors: &mut Vec<(String, String)>,
-    ) -> Result<bool, AppError> {
-        let code = match VerificationCode::parse(typed) {
-            Ok(code) => code,
-            Err(e) => {
-                let enter = td_string!(locale, err_code_required);
-                push(errors, "code", FieldMessages::new(locale, td_string!(locale, subject_code), enter).describe(e));
-                return Ok(false);
-            }
-        };
-        match ports.codes.check_code(key, purpose, address, &code, locale, now()).await.map_err(unavailable)? {
-            Ok(()) => Ok(true),
-            Err(rejection) => {
-                push(errors, "code", code_rejection(locale, rejection));
-                Ok(false)
-            }
-        }
-    }
-
-    /// argon2id, off the async threads (it takes tens of milliseconds by design).
-    pub async fn hash(password: Password) -> Result<String, AppError> {
-        crate::server_checks::hashing(move || crate::server_checks::hash_password(&password))
-            .await
-            .map_err(unavailable)?
-            .map_err(unavailable)
     }
 
     /// Sends a code to the typed email (when it parses), remembering the other answers.
@@ -323,32 +161,25 @@ pub(crate) mod server {
 
 /// Step 1's page data; shows the last submission's errors once.
 #[server(endpoint = "register_basic_page")]
-pub async fn register_basic_page() -> Result<Step<Box<BasicForm>>, AppError> {
-    let ports = crate::api::ports()?;
-    let (key, summary) = match server::active(&ports).await? {
-        Ok(active) => active,
-        Err(ended) => return Ok(Step::NoSession { ended }),
+pub async fn register_basic_page() -> Result<Gate<Box<BasicForm>>, AppError> {
+    let ports = crate::ssr::ports()?;
+    let mut visit = match register_step(&ports, RegisterStep::Basic).await?.shown() {
+        Ok(visit) => visit,
+        Err(gate) => return Ok(gate),
     };
-    let mut draft = server::load(&ports, &key).await?;
-    if draft.register.activated {
-        leptos_axum::redirect(crate::register_company::DONE);
-    }
-    if server::refuse_when_activated(&ports, &key, &summary, &mut draft).await? {
-        return Ok(Step::Redirected);
-    }
-    let flash = server::take_flash(&ports, &key, &mut draft).await?;
-    let r = &draft.register;
+    let flash = visit.take_flash(&ports).await?;
+    let r = &visit.draft.register;
     let email_verified =
         r.email_verified.is_some() && r.email_verified.as_deref() == Some(&r.email.trim().to_lowercase());
-    Ok(Step::Show(Box::new(BasicForm {
-        summary,
+    Ok(Gate::Show(Box::new(BasicForm {
+        summary: visit.summary.clone(),
         site: r.site.clone(),
         username: r.username.clone(),
         email: r.email.clone(),
         phone: r.phone.clone(),
         email_verified,
         password_kept: r.basic_done && r.password_hash.is_some(),
-        resend_wait: draft.resend_wait("register", crate::ports::now()),
+        resend_wait: visit.draft.resend_wait("register", crate::ssr::ports::now()),
         errors: flash.errors,
         notice: flash.notice,
     })))
@@ -366,12 +197,11 @@ pub async fn register_basic(
     phone: Option<String>,
     intent: Option<String>,
 ) -> Result<(), AppError> {
-    let ports = crate::api::ports()?;
-    let Ok((key, summary)) = server::active(&ports).await? else {
-        leptos_axum::redirect("/activate/register");
+    let ports = crate::ssr::ports()?;
+    let Some(mut visit) = register_step(&ports, RegisterStep::Basic).await?.for_post(REGISTER_BASIC) else {
         return Ok(());
     };
-    let form = server::Submitted {
+    let form = ssr::Submitted {
         site: site.unwrap_or_default(),
         username: username.unwrap_or_default(),
         password: password.unwrap_or_default(),
@@ -380,37 +210,21 @@ pub async fn register_basic(
         code: code.unwrap_or_default(),
         phone: phone.unwrap_or_default(),
     };
-    let mut draft = server::load(&ports, &key).await?;
-    if draft.register.activated {
-        leptos_axum::redirect(crate::register_company::DONE);
-        return Ok(());
-    }
-    if server::refuse_when_activated(&ports, &key, &summary, &mut draft).await? {
-        return Ok(());
-    }
+    let draft = &mut visit.draft;
     draft.register.site = form.site.trim().to_owned();
     draft.register.username = form.username.trim().to_owned();
     draft.register.email = form.email.trim().to_owned();
     draft.register.phone = form.phone.trim().to_owned();
     let locale = crate::messages::request_locale();
     let next = if intent.as_deref() == Some("send_code") {
-        server::send_code(locale, &ports, &key, &form, &mut draft).await?;
+        ssr::send_code(locale, &ports, &visit.key, &form, draft).await?;
         "/activate/register#code"
-    } else if server::submit(locale, &ports, &key, &form, &mut draft).await? {
-        crate::register_company::next_step(&draft.register)
+    } else if ssr::submit(locale, &ports, &visit.key, &form, draft).await? {
+        next_step(&visit.register_progress())
     } else {
-        "/activate/register"
+        REGISTER_BASIC
     };
-    server::save(&ports, &key, &draft).await?;
-    leptos_axum::redirect(next);
-    Ok(())
-}
-
-/// "Step N of 4".
-#[component]
-pub fn StepIndicator(step: u8) -> impl IntoView {
-    let text = td_string!(crate::messages::page_locale(), step_indicator, step = step, total = 4).to_string();
-    view! { <p class="step-indicator" aria-current="step">{text}</p> }
+    visit.finish(&ports, next).await
 }
 
 /// `/activate/register`.
@@ -435,9 +249,9 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
     let site_error = e("site");
     view! {
         <Title text=title />
-        <a class="back-link" href="/activate">{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
-        <StepIndicator step=1 />
+        <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> })}
+        <StepIndicator step=1 total=REGISTER_STEPS />
         <h1>{t!(i18n, basic_title)}</h1>
         <p>
             {t!(i18n, activating_before)}

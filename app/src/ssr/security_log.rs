@@ -83,7 +83,7 @@ impl std::fmt::Display for Subject<'_> {
 
 /// The request's client address (as the rate limits see it), when known.
 async fn client() -> Option<std::net::IpAddr> {
-    leptos_axum::extract::<axum::Extension<crate::ports::ClientAddr>>().await.ok().map(|addr| addr.0 .0)
+    leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>().await.ok().map(|addr| addr.0 .0)
 }
 
 /// Records `event` about `subject`, with the request's client address and a `detail` that never holds a

@@ -3,7 +3,7 @@
 
 use crate::domain::codes::{CodePurpose, CodeRejection, SendRefusal};
 use crate::domain::{AwsAccountId, Branch, ProductCode};
-use crate::session::SessionKey;
+use crate::ssr::session::SessionKey;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -37,7 +37,7 @@ pub enum SessionLookup {
     Unknown,
     /// The session existed but was idle for longer than the timeout; it is now removed.
     Ended,
-    Active(crate::api::ActivationSummary),
+    Active(crate::domain::ActivationSummary),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -308,7 +308,7 @@ pub trait Billing: Send + Sync + 'static {
         &self,
         account_id: i64,
         now: i64,
-    ) -> Result<Option<crate::billing::BillingCenter>, StoreError>;
+    ) -> Result<Option<crate::domain::billing::BillingCenter>, StoreError>;
     /// The workspace's start page, if `account_id` may open it (its owner, or the owner of its billing
     /// account); `None` alike for a workspace that does not exist.
     async fn workspace_start(
@@ -316,16 +316,16 @@ pub trait Billing: Send + Sync + 'static {
         account_id: i64,
         workspace_id: i64,
         now: i64,
-    ) -> Result<Option<crate::billing::WorkspaceStart>, StoreError>;
+    ) -> Result<Option<crate::domain::billing::WorkspaceStart>, StoreError>;
     /// Switches a workspace of `account_id`'s billing account to `to`, at most once per calendar month, in
     /// one transaction.
     async fn change_settlement(
         &self,
         account_id: i64,
         workspace_id: i64,
-        to: crate::billing::SettlementMethod,
+        to: crate::domain::billing::SettlementMethod,
         now: i64,
-    ) -> Result<Result<(), crate::billing::SettlementRefusal>, StoreError>;
+    ) -> Result<Result<(), crate::domain::billing::SettlementRefusal>, StoreError>;
 }
 
 /// What logging in needs of a Guance account.
@@ -515,7 +515,7 @@ pub trait Workspaces: Send + Sync + 'static {
         &self,
         session: &SessionKey,
         now: i64,
-    ) -> Result<Option<Vec<crate::workspaces::WorkspaceRow>>, StoreError>;
+    ) -> Result<Option<Vec<crate::domain::workspace::WorkspaceRow>>, StoreError>;
 
     /// Bills a workspace of the linked billing account to the session's AWS customer.
     async fn bind_workspace(

@@ -6,11 +6,11 @@
 //! and only a later one is taken, in one conditional write); wrong codes are counted per account, and after
 //! [`MAX_WRONG_PER_DAY`] in 24 hours no code is checked until the oldest is a day old.
 
-use crate::api::AppError;
-use crate::components::{Button, ButtonKind, Notice, NoticeKind};
+use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
-use crate::pages::ErrorMessage;
+use crate::ui::ErrorMessage;
+use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -63,10 +63,10 @@ impl Refusal {
 }
 
 #[cfg(feature = "ssr")]
-pub mod server {
+pub mod ssr {
     use super::*;
-    use crate::api::unavailable;
-    use crate::ports::Ports;
+    use crate::ssr::ports::Ports;
+    use crate::ssr::unavailable;
     use totp_rs::{Builder, Secret, Totp};
 
     /// The session key of a secret offered but not yet confirmed.
@@ -145,7 +145,7 @@ pub mod server {
         let Some(account) = ports.store.account_by_id(account_id).await.map_err(unavailable)? else {
             return Ok(None);
         };
-        let session = crate::account::server::session().await?;
+        let session = crate::account::ssr::session().await?;
         let pending: Option<String> = session.get(PENDING).await.map_err(unavailable)?;
         let secret = match pending {
             Some(secret) => secret,
@@ -179,7 +179,7 @@ pub mod server {
         typed: &str,
         now: i64,
     ) -> Result<Result<(), Refusal>, AppError> {
-        let session = crate::account::server::session().await?;
+        let session = crate::account::ssr::session().await?;
         let Some(secret) = session.get::<String>(PENDING).await.map_err(unavailable)? else {
             return Ok(Err(Refusal::Wrong));
         };
@@ -196,34 +196,34 @@ pub mod server {
 /// The data of `/billing/two-step`, or a redirect to `/login`.
 #[server(endpoint = "two_step_page")]
 pub async fn two_step_page() -> Result<Option<TwoStepSettings>, AppError> {
-    let ports = crate::api::ports()?;
-    let Some(user) = crate::account::server::user_or_login(crate::ports::now()).await? else {
+    let ports = crate::ssr::ports()?;
+    let Some(user) = crate::account::ssr::user_or_login(crate::ssr::ports::now()).await? else {
         return Ok(None);
     };
-    server::page(&ports, user.account_id).await
+    ssr::page(&ports, user.account_id).await
 }
 
 /// **Turn on** (with the code the app shows) and **Turn off** (with a current code): back to the page with
 /// `?error=…`, or to the billing center with `?two_step=on|off`.
 #[server(endpoint = "two_step")]
 pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<(), AppError> {
-    use crate::api::unavailable;
-    let ports = crate::api::ports()?;
-    let now = crate::ports::now();
-    let Some(user) = crate::account::server::user_or_login(now).await? else {
+    use crate::ssr::unavailable;
+    let ports = crate::ssr::ports()?;
+    let now = crate::ssr::ports::now();
+    let Some(user) = crate::account::ssr::user_or_login(now).await? else {
         return Ok(());
     };
     let typed = totp.unwrap_or_default();
     let (outcome, done) = if intent.as_deref() == Some("off") {
-        let outcome = server::require(&ports, user.account_id, Some(&typed), now).await?;
+        let outcome = ssr::require(&ports, user.account_id, Some(&typed), now).await?;
         if outcome.is_ok() {
             ports.store.disable_two_step(user.account_id).await.map_err(unavailable)?;
         }
         (outcome, "off")
     } else {
-        (server::turn_on(&ports, user.account_id, &typed, now).await?, "on")
+        (ssr::turn_on(&ports, user.account_id, &typed, now).await?, "on")
     };
-    use crate::security_log::{record as security, Event, Subject};
+    use crate::ssr::security_log::{record as security, Event, Subject};
     let subject = Subject::Account(user.account_id);
     match outcome {
         Ok(()) if done == "on" => security(Event::TwoStepOn, subject, "").await,
@@ -259,12 +259,12 @@ pub fn TwoStepSettingsPage() -> impl IntoView {
     let error = use_query_map().with_untracked(|q| q.get("error").as_deref().and_then(Refusal::parse));
     let data = Resource::new_blocking(|| (), |_| two_step_page());
     view! {
-        <Suspense fallback=|| view! { <crate::pages::Loading /> }>
+        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some(page)) => view! { <TwoStepView page error /> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(err) => view! { <crate::pages::ServiceProblem err /> }.into_any(),
+                    Err(err) => view! { <crate::ui::ServiceProblem err /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -277,7 +277,7 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let message = error.map(|r| r.message(locale).to_owned());
     let action = <TwoStep as leptos::server_fn::ServerFn>::url();
-    let summary = message.clone().map(|m| view! { <crate::pages::ErrorSummary items=vec![("totp".to_owned(), m)] /> });
+    let summary = message.clone().map(|m| view! { <crate::ui::ErrorSummary items=vec![("totp".to_owned(), m)] /> });
     let body = if page.enabled {
         view! {
             <Notice kind=NoticeKind::Success text=td_string!(locale, two_step_is_on) />

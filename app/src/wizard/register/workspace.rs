@@ -1,17 +1,21 @@
 //! Register branch, step 3 of 4: the workspace (name, language — fixed at creation — and the terms).
 //! Reachable only after steps 1 and 2; the answers are kept in the session's draft.
 
-use crate::api::AppError;
-use crate::components::{Button, LanguageField, TermsField, TextField};
 use crate::domain::rules::FieldRule;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
+use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
-use crate::pages::{wizard_page, Step};
-use crate::register::StepIndicator;
+use crate::paths::REGISTER_COMPANY;
+use crate::ui::StepIndicator;
+use crate::ui::{Button, LanguageField, TermsField, TextField};
+use crate::wizard::{wizard_page, Gate};
 #[cfg(feature = "ssr")]
-use crate::register_company::{earlier_step, next_step, post_progress};
+use crate::{
+    paths::{ACTIVATE, REGISTER_WORKSPACE},
+    wizard::{next_step, register_step, RegisterStep},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -26,15 +30,15 @@ pub struct WorkspaceForm {
 
 /// Step 3's page data; redirects to the first unfinished step.
 #[server(endpoint = "register_workspace_page")]
-pub async fn register_workspace_page() -> Result<Step<WorkspaceForm>, AppError> {
-    let ports = crate::api::ports()?;
-    let (key, mut draft) = match crate::register_company::step_page(&ports, 3).await? {
-        Ok(found) => found,
-        Err(step) => return Ok(step),
+pub async fn register_workspace_page() -> Result<Gate<WorkspaceForm>, AppError> {
+    let ports = crate::ssr::ports()?;
+    let mut visit = match register_step(&ports, RegisterStep::Workspace).await?.shown() {
+        Ok(visit) => visit,
+        Err(gate) => return Ok(gate),
     };
-    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
-    let r = draft.register;
-    Ok(Step::Show(WorkspaceForm {
+    let flash = visit.take_flash(&ports).await?;
+    let r = visit.draft.register;
+    Ok(Gate::Show(WorkspaceForm {
         workspace_name: r.workspace_name,
         language: r.language,
         terms: r.terms,
@@ -50,15 +54,11 @@ pub async fn register_workspace(
     terms: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::WorkspaceName;
-    use crate::draft::Flash;
-    let ports = crate::api::ports()?;
-    let Some((key, mut draft)) = post_progress(&ports).await? else {
+    use crate::ssr::draft::Flash;
+    let ports = crate::ssr::ports()?;
+    let Some(mut visit) = register_step(&ports, RegisterStep::Workspace).await?.for_post(ACTIVATE) else {
         return Ok(());
     };
-    if let Some(step) = earlier_step(&draft.register, 3) {
-        leptos_axum::redirect(step);
-        return Ok(());
-    }
     let (workspace_name, language) = (workspace_name.unwrap_or_default(), language.unwrap_or_default());
     let terms = terms.is_some_and(|t| !t.is_empty());
     let locale = crate::messages::request_locale();
@@ -72,16 +72,14 @@ pub async fn register_workspace(
     if !terms {
         errors.push(("terms".to_owned(), td_string!(locale, err_terms).to_owned()));
     }
-    let r = &mut draft.register;
+    let r = &mut visit.draft.register;
     r.workspace_name = workspace_name.trim().to_owned();
     r.language = language.trim().to_owned();
     r.terms = terms;
     r.workspace_done = errors.is_empty();
-    let next = if errors.is_empty() { next_step(r) } else { "/activate/register/workspace" };
-    draft.flash = Flash { errors, notice: None };
-    crate::register::server::save(&ports, &key, &draft).await?;
-    leptos_axum::redirect(next);
-    Ok(())
+    let next = if errors.is_empty() { next_step(&visit.register_progress()) } else { REGISTER_WORKSPACE };
+    visit.draft.flash = Flash { errors, notice: None };
+    visit.finish(&ports, next).await
 }
 
 /// `/activate/register/workspace`.
@@ -101,9 +99,9 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
     let action = <RegisterWorkspace as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, workspace_title)) />
-        <a class="back-link" href="/activate/register/company">{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=form.errors.clone() /> })}
-        <StepIndicator step=3 />
+        <a class="back-link" href=REGISTER_COMPANY>{t!(i18n, back)}</a>
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> })}
+        <StepIndicator step=3 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, workspace_title)}</h1>
         <form method="post" action=action novalidate>
             <TextField

@@ -6,11 +6,15 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod activation;
+pub mod billing;
 pub mod codes;
 mod fields;
 #[cfg(test)]
 mod fuzz;
 pub mod rules;
+pub mod workspace;
+pub use activation::{ActivationState, ActivationSummary};
 pub use fields::{
     CompanyName, CompanySize, Email, Industry, Password, Phone, Username, VerificationCode, WorkspaceName,
 };
@@ -297,8 +301,8 @@ impl Branch {
 
     pub fn path(self) -> &'static str {
         match self {
-            Self::Register => "/activate/register",
-            Self::Link => "/activate/link",
+            Self::Register => crate::paths::REGISTER_BASIC,
+            Self::Link => crate::paths::LINK_BILLING,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Register branch, step 4 of 4: check your answers (each with a Change link back to its step, which then
 //! returns here), **Activate**, and the completion page where the new workspace reads **Linked**.
 
-use crate::api::AppError;
-use crate::components::{Button, SummaryList, SummaryRow};
+use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
-use crate::pages::{wizard_page, Step};
-use crate::register::StepIndicator;
-use crate::workspaces::{StateTag, WorkspaceRow};
+use crate::paths::REGISTER_WORKSPACE;
+use crate::ui::StepIndicator;
+use crate::ui::{Button, SummaryList, SummaryRow};
+#[cfg(feature = "ssr")]
+use crate::wizard::{refuse_when_activated, register_step, visit as visit_again, RegisterStep};
+use crate::wizard::{wizard_page, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -28,14 +30,15 @@ pub struct CheckData {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod server {
+pub(crate) mod ssr {
     use super::*;
+    use crate::domain::workspace::WorkspaceRow;
     use crate::domain::{
         CompanyName, CompanySize, Email, Industry, Phone, Site, Username, WorkspaceLanguage, WorkspaceName,
     };
-    use crate::draft::RegisterDraft;
     use crate::i18n::{td_string, Locale};
-    use crate::ports::{Activated, NewAccount, NewWorkspace, OutgoingMail, Ports};
+    use crate::ssr::draft::RegisterDraft;
+    use crate::ssr::ports::{Activated, NewAccount, NewWorkspace, OutgoingMail, Ports};
 
     fn answer(label: &str, value: impl Into<String>, change: &str) -> Answer {
         Answer { label: label.to_owned(), value: value.into(), change: change.to_owned() }
@@ -99,10 +102,8 @@ pub(crate) mod server {
 
     /// The draft as the store's input, or the step to revisit when an answer no longer holds (a draft
     /// written by an older version, say). The email must be the one proven by a code.
-    pub fn collect(r: &RegisterDraft) -> Result<(NewAccount, NewWorkspace), &'static str> {
-        const BASIC: &str = "/activate/register";
-        const COMPANY: &str = "/activate/register/company";
-        const WORKSPACE: &str = "/activate/register/workspace";
+    pub fn collect(r: &RegisterDraft) -> Result<(NewAccount, NewWorkspace), RegisterStep> {
+        use RegisterStep::{Basic as BASIC, Company as COMPANY, Workspace as WORKSPACE};
         let email = Email::parse(&r.email).map_err(|_| BASIC)?;
         if r.email_verified.as_deref() != Some(email.key().as_str()) {
             return Err(BASIC);
@@ -136,7 +137,7 @@ pub(crate) mod server {
             name: done.workspace_name.clone(),
             site_code: done.site_code.clone(),
             language_code: done.language_code.clone(),
-            state: crate::workspaces::WorkspaceState::Linked,
+            state: crate::domain::workspace::WorkspaceState::Linked,
         };
         let base = ports.public_url.as_str();
         let text = td_string!(
@@ -164,17 +165,16 @@ pub(crate) mod server {
 
 /// Step 4's page data: every answer, with a Change link each.
 #[server(endpoint = "register_check_page")]
-pub async fn register_check_page() -> Result<Step<CheckData>, AppError> {
-    let ports = crate::api::ports()?;
-    let (key, mut draft) = match crate::register_company::step_page(&ports, 4).await? {
-        Ok(found) => found,
-        Err(step) => return Ok(step),
+pub async fn register_check_page() -> Result<Gate<CheckData>, AppError> {
+    let ports = crate::ssr::ports()?;
+    let mut visit = match register_step(&ports, RegisterStep::Check).await?.shown() {
+        Ok(visit) => visit,
+        Err(gate) => return Ok(gate),
     };
-    let flash = crate::register::server::take_flash(&ports, &key, &mut draft).await?;
-    let summary = crate::register::server::active(&ports).await?.ok().map(|(_, summary)| summary);
-    Ok(Step::Show(CheckData {
-        aws_account: summary.map(|s| s.aws_account_id.display_grouped()).unwrap_or_default(),
-        answers: server::answers(&draft.register, leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>()),
+    let flash = visit.take_flash(&ports).await?;
+    Ok(Gate::Show(CheckData {
+        aws_account: visit.summary.aws_account_id.display_grouped(),
+        answers: ssr::answers(&visit.draft.register, leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>()),
         errors: flash.errors,
     }))
 }
@@ -183,34 +183,29 @@ pub async fn register_check_page() -> Result<Step<CheckData>, AppError> {
 /// and shows the completion page.
 #[server(endpoint = "register_activate")]
 pub async fn register_activate() -> Result<(), AppError> {
-    use crate::api::unavailable;
-    use crate::draft::Flash;
-    use crate::ports::{now, ActivateRefusal};
-    use crate::register_company::{earlier_step, post_progress, DONE};
-    let ports = crate::api::ports()?;
-    let Some((key, mut draft)) = post_progress(&ports).await? else {
+    use crate::paths::{ACTIVATE, REGISTER_DONE};
+    use crate::ssr::draft::Flash;
+    use crate::ssr::ports::{now, ActivateRefusal};
+    use crate::ssr::unavailable;
+    let ports = crate::ssr::ports()?;
+    let Some(mut visit) = register_step(&ports, RegisterStep::Check).await?.for_post(ACTIVATE) else {
         return Ok(());
     };
-    if let Some(step) = earlier_step(&draft.register, 4) {
-        leptos_axum::redirect(step);
-        return Ok(());
-    }
-    let (account, workspace) = match server::collect(&draft.register) {
+    let (account, workspace) = match ssr::collect(&visit.draft.register) {
         Ok(input) => input,
         Err(step) => {
             // An answer no longer holds: that step is open again, and the buyer answers it once more.
-            let r = &mut draft.register;
+            let r = &mut visit.draft.register;
             match step {
-                "/activate/register" => r.basic_done = false,
-                "/activate/register/company" => r.company_done = false,
-                _ => r.workspace_done = false,
+                RegisterStep::Basic => r.basic_done = false,
+                RegisterStep::Company => r.company_done = false,
+                RegisterStep::Workspace | RegisterStep::Check => r.workspace_done = false,
             }
-            crate::register::server::save(&ports, &key, &draft).await?;
-            leptos_axum::redirect(step);
-            return Ok(());
+            return visit.finish(&ports, step.path()).await;
         }
     };
-    match ports.store.activate_register(&key, &account, &workspace, now()).await.map_err(unavailable)? {
+    let key = &visit.key;
+    match ports.store.activate_register(key, &account, &workspace, now()).await.map_err(unavailable)? {
         Ok(outcome) => {
             if outcome.first {
                 let done = &outcome.activated;
@@ -221,20 +216,19 @@ pub async fn register_activate() -> Result<(), AppError> {
                     done.workspace_id,
                     done.aws_account_id.as_str()
                 );
-                let subject = crate::security_log::Subject::Account(done.account_id);
-                crate::security_log::record(crate::security_log::Event::Activated, subject, detail).await;
+                let subject = crate::ssr::security_log::Subject::Account(done.account_id);
+                crate::ssr::security_log::record(crate::ssr::security_log::Event::Activated, subject, detail).await;
                 let locale = leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>();
-                server::mail_activated(&ports, locale, &account.email, &outcome.activated).await;
+                ssr::mail_activated(&ports, locale, &account.email, &outcome.activated).await;
             }
-            draft.register.activated = true;
-            draft.register.password_hash = None;
-            draft.flash = Flash::default();
-            crate::register::server::save(&ports, &key, &draft).await?;
-            leptos_axum::redirect(DONE);
+            visit.draft.register.activated = true;
+            visit.draft.register.password_hash = None;
+            visit.draft.flash = Flash::default();
+            visit.finish(&ports, REGISTER_DONE).await?;
         }
         Err(ActivateRefusal::UsernameTaken) => {
-            draft.register.basic_done = false;
-            draft.flash = Flash {
+            visit.draft.register.basic_done = false;
+            visit.draft.flash = Flash {
                 errors: vec![(
                     "username".to_owned(),
                     crate::i18n::td_string!(
@@ -245,18 +239,16 @@ pub async fn register_activate() -> Result<(), AppError> {
                 )],
                 notice: None,
             };
-            crate::register::server::save(&ports, &key, &draft).await?;
-            leptos_axum::redirect("/activate/register");
+            visit.finish(&ports, RegisterStep::Basic.path()).await?;
         }
-        Err(ActivateRefusal::SessionGone) => leptos_axum::redirect("/activate"),
+        Err(ActivateRefusal::SessionGone) => leptos_axum::redirect(ACTIVATE),
         // Another session of this AWS account set its billing account meanwhile.
-        Err(ActivateRefusal::AlreadyActivated) => {
-            if let Ok((_, summary)) = crate::register::server::active(&ports).await? {
-                crate::register::server::refuse_when_activated(&ports, &key, &summary, &mut draft).await?;
-            } else {
-                leptos_axum::redirect("/activate");
+        Err(ActivateRefusal::AlreadyActivated) => match visit_again(&ports).await?.shown::<()>() {
+            Ok(mut visit) => {
+                refuse_when_activated(&ports, &mut visit).await?;
             }
-        }
+            Err(_) => leptos_axum::redirect(ACTIVATE),
+        },
     }
     Ok(())
 }
@@ -280,9 +272,9 @@ fn CheckView(data: CheckData) -> impl IntoView {
             if has_errors { td_string!(locale, error_prefix) } else { "" },
             td_string!(locale, check_title)
         ) />
-        <a class="back-link" href="/activate/register/workspace">{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::pages::ErrorSummary items=errors.clone() /> })}
-        <StepIndicator step=4 />
+        <a class="back-link" href=REGISTER_WORKSPACE>{t!(i18n, back)}</a>
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=errors.clone() /> })}
+        <StepIndicator step=4 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, check_title)}</h1>
         <SummaryList>
             {answers
@@ -301,97 +293,11 @@ fn CheckView(data: CheckData) -> impl IntoView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoneData {
-    pub workspace: WorkspaceRow,
-    pub username: String,
-    pub aws_account: String,
-}
-
-/// The completion page's data: what Activate created, read back from the store.
-#[server(endpoint = "register_done_page")]
-pub async fn register_done_page() -> Result<Step<DoneData>, AppError> {
-    use crate::api::unavailable;
-    use crate::register_company::{next_step, progress, Progress};
-    let ports = crate::api::ports()?;
-    let (key, draft) = match progress(&ports).await? {
-        Progress::Found(key, draft) => (key, *draft),
-        Progress::NoSession { ended } => return Ok(Step::NoSession { ended }),
-        Progress::Refused => return Ok(Step::Redirected),
-    };
-    let Some(done) = ports.store.activated(&key).await.map_err(unavailable)? else {
-        leptos_axum::redirect(next_step(&draft.register));
-        return Ok(Step::Redirected);
-    };
-    Ok(Step::Show(DoneData {
-        workspace: WorkspaceRow {
-            id: done.workspace_id,
-            name: done.workspace_name,
-            site_code: done.site_code,
-            language_code: done.language_code,
-            state: crate::workspaces::WorkspaceState::Linked,
-        },
-        username: done.username,
-        aws_account: done.aws_account_id.display_grouped(),
-    }))
-}
-
-/// **Confirm** on a completion page: activation is finished — the activation session ends (its cookie is
-/// cleared and it is gone from the store: nobody at this browser can go on as this AWS account) — and the
-/// buyer logs in.
-#[server(endpoint = "finish_activation")]
-pub async fn finish_activation() -> Result<(), AppError> {
-    use crate::api::unavailable;
-    let ports = crate::api::ports()?;
-    if let Some(id) = crate::api::session_id().await {
-        ports.store.end_session(&id.key()).await.map_err(unavailable)?;
-        let name = crate::session::cookie_name(!ports.dev_mode);
-        crate::api::set_cookie(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))?;
-    }
-    leptos_axum::redirect("/login");
-    Ok(())
-}
-
-/// `/activate/register/done`.
-#[component]
-pub fn RegisterDonePage() -> impl IntoView {
-    wizard_page(register_done_page, |data| view! { <DoneView data /> }.into_any())
-}
-
-#[component]
-fn DoneView(data: DoneData) -> impl IntoView {
-    let DoneData { workspace, username, aws_account } = data;
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
-    let finish = <FinishActivation as leptos::server_fn::ServerFn>::url();
-    let (site, language, state) = (workspace.site_name(locale), workspace.language_name(), workspace.state);
-    let name = workspace.name;
-    view! {
-        <Title text=td_string!(locale, done_title) />
-        <div class="panel-success">
-            <h1>{t!(i18n, done_title)}</h1>
-            <p>{td_string!(locale, done_billed_to, account = aws_account).to_string()}</p>
-        </div>
-        <SummaryList testid="activated-workspace">
-            <SummaryRow label=td_string!(locale, done_workspace)>{name}</SummaryRow>
-            <SummaryRow label=td_string!(locale, answer_site)>{site}</SummaryRow>
-            <SummaryRow label=td_string!(locale, answer_workspace_language)>{language}</SummaryRow>
-            <SummaryRow label=td_string!(locale, done_settlement)><StateTag state /></SummaryRow>
-        </SummaryList>
-        <h2>{t!(i18n, done_next_heading)}</h2>
-        <p>
-            {td_string!(locale, done_next, username = username).to_string()}
-        </p>
-        <form method="post" action=finish>
-            <Button label=td_string!(locale, button_confirm) busy_on_press=true />
-        </form>
-    }
-}
-
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::server::{answers, collect};
-    use crate::draft::RegisterDraft;
+    use super::ssr::{answers, collect};
+    use crate::ssr::draft::RegisterDraft;
+    use crate::wizard::RegisterStep;
 
     fn complete() -> RegisterDraft {
         RegisterDraft {
@@ -421,13 +327,17 @@ mod tests {
         assert_eq!(workspace.language.code(), "zh");
 
         let unproven = RegisterDraft { email: "someone.else@example.com".into(), ..complete() };
-        assert_eq!(collect(&unproven).err(), Some("/activate/register"), "the email must be the one a code proved");
+        assert_eq!(
+            collect(&unproven).err().map(RegisterStep::path),
+            Some("/activate/register"),
+            "the email must be the one a code proved"
+        );
         let no_hash = RegisterDraft { password_hash: None, ..complete() };
-        assert_eq!(collect(&no_hash).err(), Some("/activate/register"));
+        assert_eq!(collect(&no_hash).err().map(RegisterStep::path), Some("/activate/register"));
         let no_terms = RegisterDraft { terms: false, ..complete() };
-        assert_eq!(collect(&no_terms).err(), Some("/activate/register/workspace"));
+        assert_eq!(collect(&no_terms).err().map(RegisterStep::path), Some("/activate/register/workspace"));
         let bad_company = RegisterDraft { company_name: "A".into(), ..complete() };
-        assert_eq!(collect(&bad_company).err(), Some("/activate/register/company"));
+        assert_eq!(collect(&bad_company).err().map(RegisterStep::path), Some("/activate/register/company"));
     }
 
     #[test]

@@ -1,0 +1,140 @@
+//! `/login` and logout.
+
+use crate::error::AppError;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::page_title;
+use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// **Log in**. Every failure answers the same way: back to `/login?error=credentials`.
+#[server(endpoint = "login")]
+pub async fn login(username: Option<String>, password: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::ports::now;
+    use crate::ssr::security_log::{record as security, Event, Subject};
+    use crate::ssr::unavailable;
+    let ports = crate::ssr::ports()?;
+    let session = super::ssr::session().await?;
+    let username = username.unwrap_or_default().trim().to_owned();
+    let password = password.unwrap_or_default();
+    // No account has a longer username: refused before the store is asked anything (or argon2 runs).
+    if username.chars().count() > crate::domain::Username::MAX {
+        tokio::time::sleep(super::ssr::delay_for(3)).await;
+        leptos_axum::redirect("/login?error=credentials");
+        return Ok(());
+    }
+    let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
+        .await
+        .ok()
+        .map(|addr| format!("client:{}", addr.0 .0));
+    let account_key = format!("account:{}", username.to_lowercase());
+    let at = now();
+    let hour_ago = at - 3600;
+    let account_failures = ports.store.login_failures(&account_key, hour_ago).await.map_err(unavailable)?;
+    let client_failures = match &client {
+        Some(key) => ports.store.login_failures(key, hour_ago).await.map_err(unavailable)?,
+        None => 0,
+    };
+    let found = ports.store.login_account(&username).await.map_err(unavailable)?;
+    let hash = found.as_ref().map_or_else(|| super::ssr::dummy_hash().to_owned(), |a| a.password_hash.clone());
+    let matches = crate::ssr::checks::hashing(move || crate::ssr::checks::verify_password(&password, &hash))
+        .await
+        .map_err(unavailable)?;
+    // No lockout (nobody can lock another out by failing on purpose): failures only slow the answers down.
+    match found {
+        Some(account) if matches => {
+            ports.store.clear_login_failures(&account_key).await.map_err(unavailable)?;
+            session.cycle_id().await.map_err(unavailable)?;
+            let user = super::SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
+            session.insert(super::ssr::USER, user).await.map_err(unavailable)?;
+            security(Event::LoginSucceeded, Subject::Account(account.id), "").await;
+            leptos_axum::redirect("/billing");
+        }
+        _ => {
+            let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
+            ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
+            let why = if found.is_some() { "wrong password" } else { "no such account" };
+            security(Event::LoginFailed, Subject::Username(&username), why).await;
+            tokio::time::sleep(super::ssr::delay_for(account_failures.max(client_failures))).await;
+            // The typed username comes back in the form through a minute-long cookie for `/login` only: never
+            // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
+            // a failure.
+            super::ssr::remember_typed(&username)?;
+            leptos_axum::redirect("/login?error=credentials");
+        }
+    }
+    Ok(())
+}
+
+/// **Log out**: the session ends on the server too.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = super::ssr::session().await?;
+    session.flush().await.map_err(crate::ssr::unavailable)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The username typed at the last failed log in (its cookie cleared: shown once), or empty.
+#[server(endpoint = "login_page")]
+pub async fn login_page() -> Result<String, AppError> {
+    super::ssr::take_typed().await
+}
+
+/// `/login`.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let (failed, reset) = use_query_map().with_untracked(|q| {
+        (q.get("error").as_deref() == Some("credentials"), q.get("reset").as_deref() == Some("done"))
+    });
+    let typed = Resource::new(|| (), |_| login_page());
+    let message = td_string!(locale, login_failed);
+    let action = <Login as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=page_title(locale, failed, td_string!(locale, login_title)) />
+        {failed.then(|| view! { <crate::ui::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
+        <h1>{t!(i18n, login_title)}</h1>
+        {reset.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, login_password_changed) /> })}
+        <Suspense fallback=crate::ui::Loading>
+            {move || Suspend::new(async move {
+                let username = typed.await.unwrap_or_default();
+                view! {
+                    <form method="post" action=action novalidate>
+                        <crate::ui::TextField id="username" label=td_string!(locale, answer_username) value=username
+                            autocomplete="username" error=failed.then(|| message.to_owned()) />
+                        <crate::ui::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
+                        <Button label=td_string!(locale, button_login) />
+                    </form>
+                }
+            })}
+        </Suspense>
+        <p><a href=crate::paths::FORGOT_PASSWORD>{t!(i18n, login_forgot)}</a></p>
+    }
+}
+
+#[component]
+pub(super) fn LogoutButton() -> impl IntoView {
+    let action = <Logout as leptos::server_fn::ServerFn>::url();
+    view! {
+        <form method="post" action=action class="logout">
+            <Button label=td_string!(use_i18n().get_locale_untracked(), button_logout) kind=ButtonKind::Secondary small=true />
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn failed_logins_slow_down_without_locking_out() {
+        use crate::account::ssr::delay_for;
+        assert_eq!(delay_for(0), std::time::Duration::ZERO);
+        assert_eq!(delay_for(2), std::time::Duration::ZERO);
+        assert_eq!(delay_for(3), std::time::Duration::from_millis(250));
+        assert_eq!(delay_for(5), std::time::Duration::from_millis(1000));
+        assert_eq!(delay_for(500), std::time::Duration::from_millis(4000), "capped");
+    }
+}

@@ -1,0 +1,179 @@
+//! Link billing account: the billing account's username, and a code mailed to the address on file.
+
+use crate::domain::rules::FieldRule;
+use crate::domain::Site;
+use crate::error::AppError;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::page_title;
+#[cfg(feature = "ssr")]
+use crate::paths::LINK_WORKSPACES;
+use crate::paths::{ACTIVATE, LINK_BILLING};
+use crate::ui::ErrorSummary;
+use crate::ui::SiteSelector;
+use crate::ui::{Button, CodeField, Notice, SendCodeButton, TextField};
+#[cfg(feature = "ssr")]
+use crate::wizard::{refuse_activated, visit};
+use crate::wizard::{wizard_page, Gate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkForm {
+    pub aws_account: String,
+    pub site: Site,
+    pub username: String,
+    /// Where the last code went, and the seconds before Send code may be pressed again for it.
+    pub resend_wait: (String, i64),
+    pub errors: Vec<(String, String)>,
+    pub notice: Option<String>,
+}
+
+#[server(endpoint = "link_billing_page")]
+pub async fn link_billing_page() -> Result<Gate<LinkForm>, AppError> {
+    let ports = crate::ssr::ports()?;
+    let mut visit = match visit(&ports).await?.shown() {
+        Ok(visit) => visit,
+        Err(gate) => return Ok(gate),
+    };
+    if visit.summary.billing_username.is_some() {
+        return Ok(Gate::redirect(LINK_WORKSPACES));
+    }
+    let flash = visit.take_flash(&ports).await?;
+    let draft = visit.draft;
+    Ok(Gate::Show(LinkForm {
+        aws_account: visit.summary.aws_account_id.display_grouped(),
+        site: super::ssr::site(&draft),
+        resend_wait: draft.resend_wait("link_billing", crate::ssr::ports::now()),
+        username: draft.link.billing_username,
+        errors: flash.errors,
+        notice: flash.notice,
+    }))
+}
+
+/// Link billing account's form: `intent` `send_code` (Send code) or anything else (Link billing account).
+#[server(endpoint = "link_billing")]
+pub async fn link_billing(
+    username: Option<String>,
+    code: Option<String>,
+    intent: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::codes::CodePurpose;
+    use crate::domain::Username;
+    use crate::ssr::checks::push;
+    use crate::ssr::codes::verify_code;
+    use crate::ssr::draft::Flash;
+    use crate::ssr::ports::{now, CodeSubject, LinkRefusal};
+    use crate::ssr::unavailable;
+    let ports = crate::ssr::ports()?;
+    let Some(mut visit) = visit(&ports).await?.for_post(ACTIVATE) else {
+        return Ok(());
+    };
+    let typed = username.unwrap_or_default();
+    // An AWS account keeps the billing account it has: a repeat of this very link (a second press) goes on to
+    // its workspaces, anything else is refused with the reason.
+    if let Some(linked) = visit.summary.billing_username.clone() {
+        let key_of = |name: &str| Username::parse(name).map(|u| u.key()).ok();
+        if intent.as_deref() != Some("send_code") && key_of(&typed).is_some() && key_of(&typed) == key_of(&linked) {
+            leptos_axum::redirect(LINK_WORKSPACES);
+        } else {
+            refuse_activated(&ports, &mut visit).await?;
+        }
+        return Ok(());
+    }
+    let key = visit.key.clone();
+    let locale = crate::messages::request_locale();
+    let draft = &mut visit.draft;
+    draft.link.billing_username = typed.trim().to_owned();
+    let mut flash = Flash::default();
+    let mut next = LINK_BILLING;
+    match Username::parse(&typed) {
+        Err(e) => push(&mut flash.errors, "username", FieldRule::BillingUsername.describe(locale, e)),
+        Ok(username) if intent.as_deref() == Some("send_code") => {
+            let on_file = ports.store.billing_account_email(&username).await.map_err(unavailable)?;
+            let subject = CodeSubject::billing_account(&username, on_file);
+            match ports.codes.send_code(&key, CodePurpose::LinkBillingAccount, &subject, locale, now()).await {
+                Err(e) => return Err(unavailable(e)),
+                Ok(Err(refusal)) => push(&mut flash.errors, "code", crate::messages::send_refusal(locale, refusal)),
+                // The same words whether or not the billing account exists.
+                Ok(Ok(())) => {
+                    draft.sent_code("link_billing", &typed, now());
+                    flash.notice =
+                        Some(td_string!(locale, msg_link_code_sent, username = username.as_str()).to_string())
+                }
+            }
+        }
+        Ok(username) => {
+            let address = CodeSubject::billing_account(&username, None).address;
+            let typed = code.unwrap_or_default();
+            let purpose = CodePurpose::LinkBillingAccount;
+            if verify_code(locale, &ports, &key, purpose, &address, &typed, &mut flash.errors).await? {
+                match ports.store.link_billing_account(&key, &username, now()).await.map_err(unavailable)? {
+                    Ok(linked) => {
+                        crate::ssr::security_log::record(
+                            crate::ssr::security_log::Event::BillingLinked,
+                            crate::ssr::security_log::Subject::Username(&linked),
+                            "billing account linked to the session's AWS account",
+                        )
+                        .await;
+                        next = LINK_WORKSPACES
+                    }
+                    // Only a guess can reach this: a code is mailed only to a real account.
+                    Err(LinkRefusal::NoSuchAccount) => {
+                        push(&mut flash.errors, "code", td_string!(locale, err_link_code_wrong).to_owned())
+                    }
+                    Err(LinkRefusal::SessionGone) => next = ACTIVATE,
+                    // Another session of this AWS account linked a billing account meanwhile.
+                    Err(LinkRefusal::AlreadyLinked) => {
+                        if let Gate::Show(mut visit) = crate::wizard::visit(&ports).await? {
+                            refuse_activated(&ports, &mut visit).await?;
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    draft.flash = flash;
+    visit.finish(&ports, if next == LINK_BILLING { "/activate/link#main" } else { next }).await
+}
+
+/// `/activate/link`.
+#[component]
+pub fn LinkBillingPage() -> impl IntoView {
+    wizard_page(link_billing_page, |form| view! { <LinkFormView form /> }.into_any())
+}
+
+#[component]
+fn LinkFormView(form: LinkForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let has_errors = !form.errors.is_empty();
+    let errors = form.errors.clone();
+    let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let code_error = e("code");
+    let action = <LinkBilling as leptos::server_fn::ServerFn>::url();
+    view! {
+        <Title text=page_title(locale, has_errors, td_string!(locale, link_title)) />
+        <div class="page-top">
+            <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
+            <SiteSelector site=form.site back=LINK_BILLING.to_owned() action=super::site_action() />
+        </div>
+        {has_errors.then(|| view! { <ErrorSummary items=form.errors.clone() /> })}
+        <h1>{t!(i18n, link_title)}</h1>
+        <p>
+            {t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}
+        </p>
+        {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
+        <form method="post" action=action novalidate>
+            <button type="submit" name="intent" value="link" class="implicit-submit" tabindex="-1" aria-hidden="true">
+                {t!(i18n, button_link)}
+            </button>
+            <TextField live=FieldRule::BillingUsername id="username" label=td_string!(locale, label_billing_username) value=form.username.clone()
+                autocomplete="username" error=e("username") />
+            <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
+            <CodeField error=code_error />
+            <Button label=td_string!(locale, button_link) intent="link" busy_on_press=true />
+        </form>
+    }
+}

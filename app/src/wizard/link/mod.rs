@@ -1,0 +1,72 @@
+//! The link branch ("I have a billing account"): link the billing account with a code mailed to the address
+//! on file, then bind its workspaces to the AWS account or create new ones. A **Site** selector at the top
+//! right of these pages decides where a new workspace is created.
+
+pub mod billing;
+pub mod create;
+pub mod workspaces;
+
+#[cfg(feature = "ssr")]
+use crate::domain::Site;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::paths::{LINK_BILLING, LINK_CREATE, LINK_WORKSPACES};
+
+/// Create workspace, for a buyer with a Guance account and for one without.
+pub(crate) const CREATE_EXISTING: &str = "/activate/link/create?account=existing";
+pub(crate) const CREATE_NEW: &str = "/activate/link/create?account=new";
+#[cfg(feature = "ssr")]
+use crate::wizard::{visit, Gate};
+use leptos::prelude::*;
+
+/// The site new workspaces go to when the buyer has not chosen one.
+#[cfg(feature = "ssr")]
+pub const DEFAULT_SITE: Site = Site::Us1;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use super::*;
+    use crate::domain::workspace::WorkspaceRow;
+    use crate::ssr::draft::Draft;
+    use crate::ssr::ports::Ports;
+    use crate::ssr::session::SessionKey;
+    use crate::ssr::unavailable;
+
+    /// The selected site.
+    pub fn site(draft: &Draft) -> Site {
+        Site::parse_aws(&draft.link.site).unwrap_or(DEFAULT_SITE)
+    }
+
+    /// The workspaces of the linked billing account, or (none linked) a redirect to Link billing account.
+    pub async fn workspaces(ports: &Ports, key: &SessionKey) -> Result<Gate<Vec<WorkspaceRow>>, AppError> {
+        match ports.store.linked_workspaces(key, crate::ssr::ports::now()).await.map_err(unavailable)? {
+            Some(rows) => Ok(Gate::Show(rows)),
+            None => Ok(Gate::redirect(LINK_BILLING)),
+        }
+    }
+}
+
+/// Where the [`crate::ui::SiteSelector`] posts.
+pub(crate) fn site_action() -> &'static str {
+    <ChooseSite as leptos::server_fn::ServerFn>::url()
+}
+
+/// The Site selector's form: remembers the site and returns to the page it was on.
+#[server(endpoint = "choose_site")]
+pub async fn choose_site(site: Option<String>, back: Option<String>) -> Result<(), AppError> {
+    let ports = crate::ssr::ports()?;
+    let back = match back.as_deref() {
+        Some(LINK_WORKSPACES) => LINK_WORKSPACES,
+        Some(back @ (CREATE_EXISTING | CREATE_NEW)) => back,
+        Some(LINK_CREATE) => LINK_CREATE,
+        _ => LINK_BILLING,
+    };
+    if let Ok(Gate::Show(mut visit)) = visit(&ports).await {
+        if let Ok(site) = Site::parse_aws(site.as_deref().unwrap_or_default()) {
+            visit.draft.link.site = site.code().to_owned();
+            visit.save(&ports).await?;
+        }
+    }
+    leptos_axum::redirect(back);
+    Ok(())
+}
