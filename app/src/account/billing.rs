@@ -2,7 +2,7 @@
 
 use super::login::LogoutButton;
 use crate::domain::billing::{BillingCenter, BillingState, Settlement, SettlementMethod};
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
 use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
@@ -158,7 +158,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
             <span>{td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}</span>
             <LogoutButton />
         </div>
-        {refusal.map(|item| view! { <crate::ui::ErrorSummary items=vec![item] /> })}
+        {refusal.map(|item| view! { <crate::ui::ErrorSummary errors=FormErrors::one(&item.0, item.1) /> })}
         <h1>{t!(i18n, billing_title)}</h1>
         {query.changed.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, settlement_changed) /> })}
         {two_step_notice.map(|text| view! { <Notice kind=NoticeKind::Success text /> })}

@@ -1,6 +1,6 @@
 //! `/login` and logout.
 
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
@@ -95,7 +95,7 @@ pub fn LoginPage() -> impl IntoView {
     let action = <Login as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, failed, td_string!(locale, login_title)) />
-        {failed.then(|| view! { <crate::ui::ErrorSummary items=vec![("username".to_owned(), message.to_owned())] /> })}
+        {failed.then(|| view! { <crate::ui::ErrorSummary errors=FormErrors::one("username", message) /> })}
         <h1>{t!(i18n, login_title)}</h1>
         {reset.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, login_password_changed) /> })}
         <Suspense fallback=crate::ui::Loading>

@@ -9,7 +9,7 @@
 //! account (if any). The link is `/forgot-password/reset?link=<flow id>.<secret>`; opening it moves the proof
 //! into the opener's session and redirects to the bare URL, so the secret leaves the address bar at once.
 
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 use crate::ui::{Button, ButtonKind, Notice, PasswordField};
@@ -35,7 +35,7 @@ pub struct ResetForm {
     /// The link opened does not work (used, expired, replaced, or not a link of ours).
     pub link_refused: bool,
     /// (field id, message) of the last submission, in the form's order.
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
 }
 
 #[cfg(feature = "ssr")]
@@ -159,7 +159,7 @@ mod ssr {
         match ports.codes.send_link(&key, CodePurpose::PasswordReset, &subject, &link_prefix, locale, now()).await {
             Err(e) => return Err(unavailable(e)),
             Ok(Err(refusal)) => {
-                flow.flash.errors.push(("resend".into(), crate::messages::link_refusal(locale, refusal)));
+                flow.flash.errors.push("resend", crate::messages::link_refusal(locale, refusal));
             }
             Ok(Ok(())) => {}
         }
@@ -243,15 +243,13 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
     };
     if crate::ssr::ports::now() > until {
         flow.proven_until = None;
-        flow.flash = ssr::Flash {
-            errors: vec![("resend".to_owned(), td_string!(locale, err_reset_expired).to_owned())],
-            notice: None,
-        };
+        flow.flash =
+            ssr::Flash { errors: FormErrors::one("resend", td_string!(locale, err_reset_expired)), notice: None };
         ssr::save(&session, &flow).await?;
         leptos_axum::redirect(RESET);
         return Ok(());
     }
-    let mut errors = Vec::new();
+    let mut errors = FormErrors::default();
     let personal: Vec<&str> = flow.personal.iter().map(String::as_str).collect();
     let password = new_password(
         locale,
@@ -333,7 +331,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, forgot_title)) />
         <a class="back-link" href="/login">{t!(i18n, back)}</a>
-        {error.clone().map(|message| view! { <crate::ui::ErrorSummary items=vec![("identifier".to_owned(), message)] /> })}
+        {error.clone().map(|message| view! { <crate::ui::ErrorSummary errors=FormErrors::one("identifier", message) /> })}
         <h1>{t!(i18n, forgot_title)}</h1>
         <p>{t!(i18n, forgot_intro)}</p>
         <form method="post" action=action novalidate>
@@ -377,9 +375,9 @@ fn ResetView(form: ResetForm) -> impl IntoView {
     }
     let errors = form.errors.clone();
     let has_errors = !errors.is_empty();
-    let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let e = move |field: &str| errors.field(field);
     let title = page_title(locale, has_errors, td_string!(locale, reset_title));
-    let summary = has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> });
+    let summary = has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> });
     let back = view! { <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a> };
     if form.proven {
         let change = <ResetPassword as leptos::server_fn::ServerFn>::url();

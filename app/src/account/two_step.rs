@@ -6,7 +6,7 @@
 //! and only a later one is taken, in one conditional write); wrong codes are counted per account, and after
 //! [`MAX_WRONG_PER_DAY`] in 24 hours no code is checked until the oldest is a day old.
 
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 use crate::ui::ErrorMessage;
@@ -277,7 +277,7 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let message = error.map(|r| r.message(locale).to_owned());
     let action = <TwoStep as leptos::server_fn::ServerFn>::url();
-    let summary = message.clone().map(|m| view! { <crate::ui::ErrorSummary items=vec![("totp".to_owned(), m)] /> });
+    let summary = message.clone().map(|m| view! { <crate::ui::ErrorSummary errors=FormErrors::one("totp", m) /> });
     let body = if page.enabled {
         view! {
             <Notice kind=NoticeKind::Success text=td_string!(locale, two_step_is_on) />

@@ -5,6 +5,7 @@
 use crate::domain::workspace::WorkspaceRow;
 use crate::domain::workspace::WorkspaceState;
 use crate::domain::{Branch, Site};
+use crate::error::FormErrors;
 use crate::i18n::{t, use_i18n};
 use crate::ui::StateTag;
 use crate::ui::StepIndicator;
@@ -222,10 +223,7 @@ fn Gallery() -> impl IntoView {
             <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         </Entry>
         <Entry id="error-summary" title="Error summary" props=r#"ErrorSummary items=[("g-company", "…"), ("g-code-error", "…")]"#>
-            <ErrorSummary items=vec![
-                ("g-company".to_owned(), "Company name must be 2 characters or more".to_owned()),
-                ("g-code-error".to_owned(), "The verification code is not correct. You have 4 more tries".to_owned()),
-            ] />
+            <ErrorSummary errors=summary_errors() />
         </Entry>
         <Entry id="bind-dialog" title="Confirmation dialog — Bind (press it)" props=r#"BindControl workspace_id=0 name="Production" words=BindWords { … } action="/gallery""#>
             <BindControl workspace_id=0 name="Production".to_owned() action="/gallery".to_owned() words=BindWords {
@@ -264,6 +262,12 @@ const INDEX: [(&str, &str); 19] = [
     ("bind-dialog", "Confirmation dialog"),
     ("state-tags", "Workspace states"),
 ];
+
+fn summary_errors() -> FormErrors {
+    let mut errors = FormErrors::one("g-company", "Company name must be 2 characters or more");
+    errors.push("g-code-error", "The verification code is not correct. You have 4 more tries");
+    errors
+}
 
 fn options() -> Vec<(&'static str, String)> {
     vec![("a", "1–49 people".to_owned()), ("b", "50–499 people".to_owned()), ("c", "500 people or more".to_owned())]

@@ -5,7 +5,7 @@
 use super::unavailable;
 use crate::domain::rules::FieldRule;
 use crate::domain::{FieldError, Password, Phone};
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{td_string, Locale};
 use crate::messages::FieldMessages;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -191,10 +191,6 @@ pub fn check_phone(phone: &Phone) -> Result<(), FieldError> {
 // ---------------------------------------------------------------------------------------------------------
 // The new-account rules, shared by the register branch and Create workspace.
 
-pub fn push(errors: &mut Vec<(String, String)>, field: &str, message: String) {
-    errors.push((field.to_owned(), message));
-}
-
 /// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
 /// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
 pub fn new_password(
@@ -202,23 +198,20 @@ pub fn new_password(
     password: &str,
     confirmation: &str,
     inputs: &[&str],
-    errors: &mut Vec<(String, String)>,
+    errors: &mut FormErrors,
 ) -> Option<Password> {
     let subject = td_string!(locale, subject_password);
     let password = match Password::parse(password) {
         Ok(password) => match check_strength(&password, inputs) {
             Ok(()) => password,
             Err(weak) => {
-                push(errors, "password", weak.message(locale));
+                errors.push("password", weak.message(locale));
                 return None;
             }
         },
         Err(e) => {
-            push(
-                errors,
-                "password",
-                FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e),
-            );
+            errors
+                .push("password", FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e));
             return None;
         }
     };
@@ -229,19 +222,19 @@ pub fn new_password(
                 FieldError::Mismatch => td_string!(locale, err_password_mismatch).to_owned(),
                 other => FieldMessages::new(locale, subject, td_string!(locale, enter_password_again)).describe(other),
             };
-            push(errors, "confirm_password", message);
+            errors.push("confirm_password", message);
             None
         }
     }
 }
 
 /// An optional phone number, checked by the phone-number library; errors go to `phone`.
-pub fn checked_phone(locale: Locale, input: &str, errors: &mut Vec<(String, String)>) -> Option<Phone> {
+pub fn checked_phone(locale: Locale, input: &str, errors: &mut FormErrors) -> Option<Phone> {
     let checked = Phone::parse_optional(input).and_then(|phone| phone.map(|p| check_phone(&p).map(|()| p)).transpose());
     match checked {
         Ok(phone) => phone,
         Err(e) => {
-            push(errors, "phone", FieldRule::Phone.describe(locale, e));
+            errors.push("phone", FieldRule::Phone.describe(locale, e));
             None
         }
     }

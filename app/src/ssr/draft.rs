@@ -4,7 +4,7 @@
 use super::ports::Ports;
 use super::session::SessionKey;
 use super::unavailable;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +108,7 @@ pub struct CodeSent {
 pub struct Flash {
     /// (field id, message), in the order of the form.
     #[serde(default)]
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
     #[serde(default)]
     pub notice: Option<String>,
 }
@@ -214,7 +214,7 @@ mod tests {
     fn drafts_round_trip_and_tolerate_old_or_broken_json() {
         let mut draft = Draft::default();
         draft.register.username = "alice".into();
-        draft.flash.errors.push(("username".into(), "Enter a username".into()));
+        draft.flash.errors.push("username", "Enter a username");
         assert_eq!(Draft::from_json(&draft.to_json()), draft);
         assert_eq!(Draft::from_json("{}"), Draft::default());
         assert_eq!(Draft::from_json("not json"), Draft::default());

@@ -1,6 +1,6 @@
 //! What every page may show: the error message and summary, a service problem (503), loading, not found.
 
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use leptos::html;
 use leptos::prelude::*;
@@ -24,12 +24,12 @@ pub(crate) fn ErrorMessage(
     }
 }
 
-/// "There is a problem" summary: takes focus when it appears and links to each field. `items` are (field
-/// id, message) pairs. The words are translated here, on the server; the island only moves focus.
+/// "There is a problem" summary: takes focus when it appears and links to each field in error. The words are
+/// translated here, on the server; the island only moves focus.
 #[component]
-pub(crate) fn ErrorSummary(items: Vec<(String, String)>) -> impl IntoView {
+pub(crate) fn ErrorSummary(errors: FormErrors) -> impl IntoView {
     let title = td_string!(use_i18n().get_locale_untracked(), error_summary_title).to_owned();
-    view! { <ErrorSummaryFocus items title /> }
+    view! { <ErrorSummaryFocus items=errors.items() title /> }
 }
 
 #[island]

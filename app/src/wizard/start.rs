@@ -2,7 +2,7 @@
 //! activation session, where activation starts).
 
 use crate::domain::{ActivationState, ActivationSummary, Branch};
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ui::{
     BranchOption, Button, ErrorMessage, ErrorSummary, Loading, Notice, NoticeKind, ServiceProblem, SummaryList,
@@ -48,7 +48,7 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
     let action = <ChooseBranch as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=title />
-        {has_error.then(|| view! { <ErrorSummary items=vec![("branch-register".into(), message.into())] /> })}
+        {has_error.then(|| view! { <ErrorSummary errors=FormErrors::one("branch-register", message) /> })}
         <h1>{t!(i18n, activate_heading)}</h1>
         {summary.payment_failed.then(|| view! {
             <Notice kind=NoticeKind::Warning testid="payment-failed" title=td_string!(locale, payment_failed_heading)

@@ -2,7 +2,7 @@
 
 use crate::domain::rules::FieldRule;
 use crate::domain::Site;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 #[cfg(feature = "ssr")]
@@ -25,7 +25,7 @@ pub struct LinkForm {
     pub username: String,
     /// Where the last code went, and the seconds before Send code may be pressed again for it.
     pub resend_wait: (String, i64),
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
     pub notice: Option<String>,
 }
 
@@ -60,8 +60,7 @@ pub async fn link_billing(
 ) -> Result<(), AppError> {
     use crate::domain::codes::CodePurpose;
     use crate::domain::Username;
-    use crate::ssr::checks::push;
-    use crate::ssr::codes::verify_code;
+    use crate::ssr::codes::{send_code, verify_code, CodeRequest};
     use crate::ssr::draft::Flash;
     use crate::ssr::ports::{now, CodeSubject, LinkRefusal};
     use crate::ssr::unavailable;
@@ -88,19 +87,18 @@ pub async fn link_billing(
     let mut flash = Flash::default();
     let mut next = LINK_BILLING;
     match Username::parse(&typed) {
-        Err(e) => push(&mut flash.errors, "username", FieldRule::BillingUsername.describe(locale, e)),
+        Err(e) => flash.errors.push("username", FieldRule::BillingUsername.describe(locale, e)),
         Ok(username) if intent.as_deref() == Some("send_code") => {
             let on_file = ports.store.billing_account_email(&username).await.map_err(unavailable)?;
-            let subject = CodeSubject::billing_account(&username, on_file);
-            match ports.codes.send_code(&key, CodePurpose::LinkBillingAccount, &subject, locale, now()).await {
-                Err(e) => return Err(unavailable(e)),
-                Ok(Err(refusal)) => push(&mut flash.errors, "code", crate::messages::send_refusal(locale, refusal)),
-                // The same words whether or not the billing account exists.
-                Ok(Ok(())) => {
-                    draft.sent_code("link_billing", &typed, now());
-                    flash.notice =
-                        Some(td_string!(locale, msg_link_code_sent, username = username.as_str()).to_string())
-                }
+            let request = CodeRequest {
+                form: "link_billing",
+                typed: &typed,
+                purpose: CodePurpose::LinkBillingAccount,
+                subject: CodeSubject::billing_account(&username, on_file),
+            };
+            // The same words whether or not the billing account exists.
+            if send_code(locale, &ports, &key, request, draft, &mut flash.errors).await? {
+                flash.notice = Some(td_string!(locale, msg_link_code_sent, username = username.as_str()).to_string())
             }
         }
         Ok(username) => {
@@ -120,7 +118,7 @@ pub async fn link_billing(
                     }
                     // Only a guess can reach this: a code is mailed only to a real account.
                     Err(LinkRefusal::NoSuchAccount) => {
-                        push(&mut flash.errors, "code", td_string!(locale, err_link_code_wrong).to_owned())
+                        flash.errors.push("code", td_string!(locale, err_link_code_wrong).to_owned())
                     }
                     Err(LinkRefusal::SessionGone) => next = ACTIVATE,
                     // Another session of this AWS account linked a billing account meanwhile.
@@ -150,7 +148,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let errors = form.errors.clone();
-    let e = move |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let e = move |field: &str| errors.field(field);
     let code_error = e("code");
     let action = <LinkBilling as leptos::server_fn::ServerFn>::url();
     view! {
@@ -159,7 +157,7 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
             <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
             <SiteSelector site=form.site back=LINK_BILLING.to_owned() action=super::site_action() />
         </div>
-        {has_errors.then(|| view! { <ErrorSummary items=form.errors.clone() /> })}
+        {has_errors.then(|| view! { <ErrorSummary errors=form.errors.clone() /> })}
         <h1>{t!(i18n, link_title)}</h1>
         <p>
             {t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}

@@ -7,7 +7,7 @@ use crate::domain::rules::FieldRule;
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
 #[cfg(feature = "ssr")]
@@ -42,7 +42,7 @@ pub struct CreateForm {
     pub terms: bool,
     /// Where the last code went, and the seconds before Send code may be pressed again for it.
     pub resend_wait: (String, i64),
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
     pub notice: Option<String>,
 }
 
@@ -130,8 +130,8 @@ pub async fn link_create(
 ) -> Result<(), AppError> {
     use crate::domain::codes::CodePurpose;
     use crate::domain::{Email, Username, WorkspaceName};
-    use crate::ssr::checks::{checked_phone, hash, new_password, push};
-    use crate::ssr::codes::verify_code;
+    use crate::ssr::checks::{checked_phone, hash, new_password};
+    use crate::ssr::codes::{send_code, verify_code, CodeRequest};
     use crate::ssr::draft::Flash;
     use crate::ssr::ports::{now, CodeSubject, CreateRefusal, NewUser, NewWorkspace, WorkspaceOwner};
     use crate::ssr::unavailable;
@@ -168,7 +168,7 @@ pub async fn link_create(
 
     if intent.as_deref() == Some("send_code") {
         match Email::parse(&email_typed) {
-            Err(e) => push(&mut flash.errors, "email", FieldRule::Email.describe(locale, e)),
+            Err(e) => flash.errors.push("email", FieldRule::Email.describe(locale, e)),
             Ok(email) => {
                 let subject = if new_account {
                     CodeSubject::email(&email)
@@ -176,20 +176,14 @@ pub async fn link_create(
                     let exists = ports.store.guance_account_exists(&email).await.map_err(unavailable)?;
                     CodeSubject::guance_account(&email, exists)
                 };
-                let sent = ports.codes.send_code(&key, purpose, &subject, locale, now()).await.map_err(unavailable)?;
-                if sent.is_ok() {
-                    draft.sent_code("link_create", &email_typed, now());
-                }
-                match sent {
-                    Err(refusal) => push(&mut flash.errors, "code", crate::messages::send_refusal(locale, refusal)),
-                    Ok(()) if new_account => {
-                        flash.notice = Some(td_string!(locale, msg_code_sent, email = email.as_str()).to_string())
-                    }
-                    // The same words whether or not an account uses the address.
-                    Ok(()) => {
-                        flash.notice =
-                            Some(td_string!(locale, msg_guance_code_sent, email = email.as_str()).to_string())
-                    }
+                let request = CodeRequest { form: "link_create", typed: &email_typed, purpose, subject };
+                if send_code(locale, &ports, &key, request, draft, &mut flash.errors).await? {
+                    flash.notice = Some(if new_account {
+                        td_string!(locale, msg_code_sent, email = email.as_str()).to_string()
+                    } else {
+                        // The same words whether or not an account uses the address.
+                        td_string!(locale, msg_guance_code_sent, email = email.as_str()).to_string()
+                    });
                 }
             }
         }
@@ -198,24 +192,24 @@ pub async fn link_create(
     }
 
     // Create: every answer in the form's order.
-    let mut errors = Vec::new();
+    let mut errors = FormErrors::default();
     let name = WorkspaceName::parse(&workspace_name)
-        .map_err(|e| push(&mut errors, "workspace_name", FieldRule::WorkspaceName.describe(locale, e)))
+        .map_err(|e| errors.push("workspace_name", FieldRule::WorkspaceName.describe(locale, e)))
         .ok();
     let language = WorkspaceLanguage::parse(&language)
-        .map_err(|_| push(&mut errors, "language-en", td_string!(locale, err_language_required).to_owned()))
+        .map_err(|_| errors.push("language-en", td_string!(locale, err_language_required).to_owned()))
         .ok();
     let mut new_user = None;
     let mut password_ok = None;
     if new_account {
         let user = match Username::parse(&username) {
             Ok(u) if !ports.store.username_available(&u).await.map_err(unavailable)? => {
-                push(&mut errors, "username", td_string!(locale, err_username_taken).to_owned());
+                errors.push("username", td_string!(locale, err_username_taken).to_owned());
                 None
             }
             Ok(u) => Some(u),
             Err(e) => {
-                push(&mut errors, "username", FieldRule::Username.describe(locale, e));
+                errors.push("username", FieldRule::Username.describe(locale, e));
                 None
             }
         };
@@ -228,8 +222,7 @@ pub async fn link_create(
         );
         new_user = user;
     }
-    let email =
-        Email::parse(&email_typed).map_err(|e| push(&mut errors, "email", FieldRule::Email.describe(locale, e))).ok();
+    let email = Email::parse(&email_typed).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
     if let Some(email) = &email {
         let proven = draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
         if !proven {
@@ -241,7 +234,7 @@ pub async fn link_create(
     }
     let phone = if new_account { checked_phone(locale, &phone, &mut errors) } else { None };
     if !terms {
-        push(&mut errors, "terms", td_string!(locale, err_terms).to_owned());
+        errors.push("terms", td_string!(locale, err_terms).to_owned());
     }
 
     let ready = match (errors.is_empty(), name, language, email) {
@@ -270,7 +263,7 @@ pub async fn link_create(
             draft.link =
                 crate::ssr::draft::LinkDraft { site: keep_site, billing_username: keep_billing, ..Default::default() };
             draft.flash = Flash {
-                errors: vec![],
+                errors: FormErrors::default(),
                 notice: Some(
                     td_string!(
                         locale,
@@ -287,8 +280,7 @@ pub async fn link_create(
             leptos_axum::redirect(LINK_BILLING);
             return Ok(());
         }
-        Err(CreateRefusal::NameTaken) => push(
-            &mut errors,
+        Err(CreateRefusal::NameTaken) => errors.push(
             "workspace_name",
             td_string!(
                 locale,
@@ -299,11 +291,9 @@ pub async fn link_create(
             .to_string(),
         ),
         Err(CreateRefusal::UsernameTaken) => {
-            push(&mut errors, "username", td_string!(locale, err_username_taken_meanwhile).to_owned())
+            errors.push("username", td_string!(locale, err_username_taken_meanwhile).to_owned())
         }
-        Err(CreateRefusal::NoSuchAccount) => {
-            push(&mut errors, "email", td_string!(locale, err_no_guance_account).to_owned())
-        }
+        Err(CreateRefusal::NoSuchAccount) => errors.push("email", td_string!(locale, err_no_guance_account).to_owned()),
     }
     draft.flash = Flash { errors, notice: None };
     visit.finish(&ports, back).await
@@ -322,12 +312,12 @@ fn CreateView(form: CreateForm) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
     let errors = form.errors.clone();
-    let e = move |field: &str| errors.iter().find(|(f, _)| f.starts_with(field)).map(|(_, m)| m.clone());
+    let e = move |field: &str| errors.field(field);
     let back = form.account.map_or(LINK_CREATE, AccountChoice::path).to_owned();
     let new_account = form.account == Some(AccountChoice::New);
     let chosen = form.account.is_some();
     let action = <LinkCreate as leptos::server_fn::ServerFn>::url();
-    let language_error = e("language");
+    let language_error = form.errors.group("language");
     let terms_error = e("terms");
     let code_error = e("code");
     view! {
@@ -336,7 +326,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
             <a class="back-link" href=LINK_WORKSPACES>{t!(i18n, back)}</a>
             <SiteSelector site=form.site back=back action=super::site_action() />
         </div>
-        {has_errors.then(|| view! { <ErrorSummary items=form.errors.clone() /> })}
+        {has_errors.then(|| view! { <ErrorSummary errors=form.errors.clone() /> })}
         <h1>{t!(i18n, create_title)}</h1>
         <p>{td_string!(locale, create_on_site, site = site_name(locale, form.site)).to_string()}</p>
         <form method="get" action=LINK_CREATE>

@@ -3,7 +3,7 @@
 
 use crate::domain::workspace::{WorkspaceRow, WorkspaceState};
 use crate::domain::Site;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 #[cfg(feature = "ssr")]
@@ -28,7 +28,7 @@ pub struct WorkspacesData {
     pub rows: Vec<WorkspaceRow>,
     /// The workspace whose Bind asks for confirmation (the page's confirmation without JavaScript).
     pub confirm: Option<WorkspaceRow>,
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
     pub notice: Option<String>,
 }
 
@@ -88,12 +88,8 @@ pub async fn bind_workspace(workspace_id: Option<String>) -> Result<(), AppError
             leptos_axum::redirect(LINK_BILLING);
             return Ok(());
         }
-        Err(BindRefusal::NotFound) => {
-            flash.errors.push(("workspaces".to_owned(), td_string!(locale, err_bind_not_found).to_owned()))
-        }
-        Err(BindRefusal::SettledByOther) => {
-            flash.errors.push(("workspaces".to_owned(), td_string!(locale, err_bind_settled).to_owned()))
-        }
+        Err(BindRefusal::NotFound) => flash.errors.push("workspaces", td_string!(locale, err_bind_not_found)),
+        Err(BindRefusal::SettledByOther) => flash.errors.push("workspaces", td_string!(locale, err_bind_settled)),
     }
     visit.draft.flash = flash;
     visit.finish(&ports, LINK_WORKSPACES).await
@@ -122,7 +118,7 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
             <span></span>
             <SiteSelector site=data.site back=LINK_WORKSPACES.to_owned() action=super::site_action() />
         </div>
-        {has_errors.then(|| view! { <ErrorSummary items=data.errors.clone() /> })}
+        {has_errors.then(|| view! { <ErrorSummary errors=data.errors.clone() /> })}
         <h1>{t!(i18n, workspaces_title)}</h1>
         <p>
             {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong> {t!(i18n, workspaces_intro_2)}

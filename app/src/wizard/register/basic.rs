@@ -8,7 +8,7 @@
 use crate::domain::rules::FieldRule;
 use crate::domain::ActivationSummary;
 use crate::domain::Site;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::site_name;
 use crate::paths::ACTIVATE;
@@ -35,7 +35,7 @@ pub struct BasicForm {
     pub password_kept: bool,
     /// Where the last code went, and the seconds before Send code may be pressed again for it.
     pub resend_wait: (String, i64),
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
     pub notice: Option<String>,
 }
 
@@ -45,11 +45,11 @@ pub(crate) mod ssr {
     use crate::domain::codes::CodePurpose;
     use crate::domain::{Email, Username};
     use crate::i18n::Locale;
-    use crate::messages::{send_refusal, FieldMessages};
-    use crate::ssr::checks::{checked_phone, hash, new_password, push};
-    use crate::ssr::codes::verify_code;
+    use crate::messages::FieldMessages;
+    use crate::ssr::checks::{checked_phone, hash, new_password};
+    use crate::ssr::codes::{send_code, verify_code, CodeRequest};
     use crate::ssr::draft::{Draft, Flash};
-    use crate::ssr::ports::{now, CodeSubject, Ports};
+    use crate::ssr::ports::{CodeSubject, Ports};
     use crate::ssr::session::SessionKey;
     use crate::ssr::unavailable;
 
@@ -65,7 +65,7 @@ pub(crate) mod ssr {
     }
 
     /// Sends a code to the typed email (when it parses), remembering the other answers.
-    pub async fn send_code(
+    pub async fn ask_for_code(
         locale: Locale,
         ports: &Ports,
         key: &SessionKey,
@@ -74,17 +74,17 @@ pub(crate) mod ssr {
     ) -> Result<(), AppError> {
         let mut flash = Flash::default();
         match Email::parse(&form.email) {
-            Err(e) => push(&mut flash.errors, "email", FieldRule::Email.describe(locale, e)),
+            Err(e) => flash.errors.push("email", FieldRule::Email.describe(locale, e)),
             Ok(email) => {
-                let subject = CodeSubject::email(&email);
-                match ports.codes.send_code(key, CodePurpose::Register, &subject, locale, now()).await {
-                    Err(e) => return Err(unavailable(e)),
-                    Ok(Err(refusal)) => push(&mut flash.errors, "code", send_refusal(locale, refusal)),
-                    Ok(Ok(())) => {
-                        draft.register.code_sent_to = Some(email.key());
-                        draft.sent_code("register", &form.email, now());
-                        flash.notice = Some(td_string!(locale, msg_code_sent, email = email.as_str()).to_string());
-                    }
+                let request = CodeRequest {
+                    form: "register",
+                    typed: &form.email,
+                    purpose: CodePurpose::Register,
+                    subject: CodeSubject::email(&email),
+                };
+                if send_code(locale, ports, key, request, draft, &mut flash.errors).await? {
+                    draft.register.code_sent_to = Some(email.key());
+                    flash.notice = Some(td_string!(locale, msg_code_sent, email = email.as_str()).to_string());
                 }
             }
         }
@@ -100,26 +100,25 @@ pub(crate) mod ssr {
         form: &Submitted,
         draft: &mut Draft,
     ) -> Result<bool, AppError> {
-        let mut errors = Vec::new();
+        let mut errors = FormErrors::default();
         if let Err(e) = Site::parse_aws(&form.site) {
             let messages =
                 FieldMessages::new(locale, td_string!(locale, subject_site), td_string!(locale, err_site_required));
-            push(&mut errors, "site-cn2", messages.describe(e));
+            errors.push("site-cn2", messages.describe(e));
         }
         let username = match Username::parse(&form.username) {
             Ok(username) if !ports.store.username_available(&username).await.map_err(unavailable)? => {
-                push(&mut errors, "username", td_string!(locale, err_username_taken).to_owned());
+                errors.push("username", td_string!(locale, err_username_taken).to_owned());
                 None
             }
             Ok(username) => Some(username),
             Err(e) => {
-                push(&mut errors, "username", FieldRule::Username.describe(locale, e));
+                errors.push("username", FieldRule::Username.describe(locale, e));
                 None
             }
         };
-        let email = Email::parse(&form.email)
-            .map_err(|e| push(&mut errors, "email", FieldRule::Email.describe(locale, e)))
-            .ok();
+        let email =
+            Email::parse(&form.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
         // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
         let keep_password = form.password.is_empty()
             && form.confirm_password.is_empty()
@@ -217,7 +216,7 @@ pub async fn register_basic(
     draft.register.phone = form.phone.trim().to_owned();
     let locale = crate::messages::request_locale();
     let next = if intent.as_deref() == Some("send_code") {
-        ssr::send_code(locale, &ports, &visit.key, &form, draft).await?;
+        ssr::ask_for_code(locale, &ports, &visit.key, &form, draft).await?;
         "/activate/register#code"
     } else if ssr::submit(locale, &ports, &visit.key, &form, draft).await? {
         next_step(&visit.register_progress())
@@ -233,10 +232,6 @@ pub fn RegisterBasicPage() -> impl IntoView {
     wizard_page(register_basic_page, |form| view! { <BasicFormView form=*form /> }.into_any())
 }
 
-fn error_for(errors: &[(String, String)], field: &str) -> Option<String> {
-    errors.iter().find(|(f, _)| f == field || (field == "site" && f.starts_with("site"))).map(|(_, m)| m.clone())
-}
-
 #[component]
 fn BasicFormView(form: BasicForm) -> impl IntoView {
     let i18n = use_i18n();
@@ -244,13 +239,13 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
     let has_errors = !form.errors.is_empty();
     let title = crate::messages::page_title(locale, has_errors, td_string!(locale, basic_title));
     let errors = form.errors.clone();
-    let e = move |field: &str| error_for(&errors, field);
+    let e = move |field: &str| errors.field(field);
     let action = <RegisterBasic as leptos::server_fn::ServerFn>::url();
-    let site_error = e("site");
+    let site_error = form.errors.group("site");
     view! {
         <Title text=title />
         <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> })}
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=1 total=REGISTER_STEPS />
         <h1>{t!(i18n, basic_title)}</h1>
         <p>

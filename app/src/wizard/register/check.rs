@@ -1,7 +1,7 @@
 //! Register branch, step 4 of 4: check your answers (each with a Change link back to its step, which then
 //! returns here), **Activate**, and the completion page where the new workspace reads **Linked**.
 
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::paths::REGISTER_WORKSPACE;
 use crate::ui::StepIndicator;
@@ -26,7 +26,7 @@ pub struct Answer {
 pub struct CheckData {
     pub aws_account: String,
     pub answers: Vec<Answer>,
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
 }
 
 #[cfg(feature = "ssr")]
@@ -229,14 +229,13 @@ pub async fn register_activate() -> Result<(), AppError> {
         Err(ActivateRefusal::UsernameTaken) => {
             visit.draft.register.basic_done = false;
             visit.draft.flash = Flash {
-                errors: vec![(
-                    "username".to_owned(),
+                errors: FormErrors::one(
+                    "username",
                     crate::i18n::td_string!(
                         leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>(),
                         username_taken_meanwhile
-                    )
-                    .to_owned(),
-                )],
+                    ),
+                ),
                 notice: None,
             };
             visit.finish(&ports, RegisterStep::Basic.path()).await?;
@@ -273,7 +272,7 @@ fn CheckView(data: CheckData) -> impl IntoView {
             td_string!(locale, check_title)
         ) />
         <a class="back-link" href=REGISTER_WORKSPACE>{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=errors.clone() /> })}
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=errors.clone() /> })}
         <StepIndicator step=4 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, check_title)}</h1>
         <SummaryList>

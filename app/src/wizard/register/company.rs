@@ -3,7 +3,7 @@
 
 use crate::domain::rules::FieldRule;
 use crate::domain::{CompanySize, Industry};
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{company_size_label, industry_label, page_title};
 use crate::paths::REGISTER_BASIC;
@@ -23,7 +23,7 @@ pub struct CompanyForm {
     pub company_name: String,
     pub industry: String,
     pub company_size: String,
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
 }
 
 /// Step 2's page data; redirects to step 1 when it is not complete.
@@ -60,15 +60,15 @@ pub async fn register_company(
     let (company_name, industry, company_size) =
         (company_name.unwrap_or_default(), industry.unwrap_or_default(), company_size.unwrap_or_default());
     let locale = crate::messages::request_locale();
-    let mut errors = Vec::new();
+    let mut errors = FormErrors::default();
     if let Err(e) = CompanyName::parse(&company_name) {
-        errors.push(("company_name".to_owned(), FieldRule::CompanyName.describe(locale, e)));
+        errors.push("company_name", FieldRule::CompanyName.describe(locale, e));
     }
     if Industry::parse_optional(&industry).is_err() {
-        errors.push(("industry".to_owned(), td_string!(locale, err_industry).to_owned()));
+        errors.push("industry", td_string!(locale, err_industry).to_owned());
     }
     if CompanySize::parse_optional(&company_size).is_err() {
-        errors.push(("company_size".to_owned(), td_string!(locale, err_company_size).to_owned()));
+        errors.push("company_size", td_string!(locale, err_company_size).to_owned());
     }
     let r = &mut visit.draft.register;
     r.company_name = company_name.trim().to_owned();
@@ -91,12 +91,12 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
-    let error = |field: &str| form.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let error = |field: &str| form.errors.field(field);
     let action = <RegisterCompany as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, company_title)) />
         <a class="back-link" href=REGISTER_BASIC>{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> })}
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, company_title)}</h1>
         <form method="post" action=action novalidate>

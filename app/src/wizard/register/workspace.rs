@@ -4,7 +4,7 @@
 use crate::domain::rules::FieldRule;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
 use crate::paths::REGISTER_COMPANY;
@@ -25,7 +25,7 @@ pub struct WorkspaceForm {
     pub workspace_name: String,
     pub language: String,
     pub terms: bool,
-    pub errors: Vec<(String, String)>,
+    pub errors: FormErrors,
 }
 
 /// Step 3's page data; redirects to the first unfinished step.
@@ -62,15 +62,15 @@ pub async fn register_workspace(
     let (workspace_name, language) = (workspace_name.unwrap_or_default(), language.unwrap_or_default());
     let terms = terms.is_some_and(|t| !t.is_empty());
     let locale = crate::messages::request_locale();
-    let mut errors = Vec::new();
+    let mut errors = FormErrors::default();
     if let Err(e) = WorkspaceName::parse(&workspace_name) {
-        errors.push(("workspace_name".to_owned(), FieldRule::WorkspaceName.describe(locale, e)));
+        errors.push("workspace_name", FieldRule::WorkspaceName.describe(locale, e));
     }
     if WorkspaceLanguage::parse(&language).is_err() {
-        errors.push(("language-en".to_owned(), td_string!(locale, err_language_required).to_owned()));
+        errors.push("language-en", td_string!(locale, err_language_required).to_owned());
     }
     if !terms {
-        errors.push(("terms".to_owned(), td_string!(locale, err_terms).to_owned()));
+        errors.push("terms", td_string!(locale, err_terms).to_owned());
     }
     let r = &mut visit.draft.register;
     r.workspace_name = workspace_name.trim().to_owned();
@@ -93,14 +93,14 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let has_errors = !form.errors.is_empty();
-    let error = |field: &str| form.errors.iter().find(|(f, _)| f.starts_with(field)).map(|(_, m)| m.clone());
-    let language_error = error("language");
+    let error = |field: &str| form.errors.field(field);
+    let language_error = form.errors.group("language");
     let terms_error = error("terms");
     let action = <RegisterWorkspace as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, workspace_title)) />
         <a class="back-link" href=REGISTER_COMPANY>{t!(i18n, back)}</a>
-        {has_errors.then(|| view! { <crate::ui::ErrorSummary items=form.errors.clone() /> })}
+        {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=3 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, workspace_title)}</h1>
         <form method="post" action=action novalidate>
