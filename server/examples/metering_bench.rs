@@ -38,6 +38,59 @@ impl Meter for Timed {
     }
 }
 
+/// Customer `i` arrives through the fulfillment POST; a billing account of its own with one workspace is billed
+/// to it. Returns the workspace id.
+async fn customer_with_a_workspace(
+    http: &reqwest::Client,
+    base: &str,
+    store: &SqliteStore,
+    i: usize,
+) -> Result<i64, Box<dyn std::error::Error>> {
+    let account = format!("{:012}", 500_000_000_000_u64 + i as u64);
+    let minted: Value = http
+        .post(format!("{base}/_sim/aws/tokens"))
+        .json(&json!({ "aws_account_id": account }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = minted["token"].as_str().ok_or("no token")?;
+    http.post(format!("{base}/marketplace/aws")).form(&[("x-amzn-marketplace-token", token)]).send().await?;
+    let pool = store.pool();
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
+         VALUES ($1, $1, 'a@example.com', 'x', 0) RETURNING id",
+    )
+    .bind(format!("u{i}"))
+    .fetch_one(pool)
+    .await?;
+    let billing: i64 = sqlx::query_scalar(
+        "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
+         VALUES ($1, $1, 'a@example.com', $2, 0) RETURNING id",
+    )
+    .bind(format!("u{i}"))
+    .bind(user)
+    .fetch_one(pool)
+    .await?;
+    let workspace: i64 = sqlx::query_scalar(
+        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+         VALUES ($1, $2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
+    )
+    .bind(billing)
+    .bind(user)
+    .fetch_one(pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
+         SELECT $1, id, 0 FROM marketplace_customers WHERE aws_account_id = $2",
+    )
+    .bind(workspace)
+    .bind(&account)
+    .execute(pool)
+    .await?;
+    Ok(workspace)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
@@ -60,49 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = Instant::now();
     let mut workspaces = Vec::with_capacity(CUSTOMERS);
     for i in 0..CUSTOMERS {
-        let account = format!("{:012}", 500_000_000_000_u64 + i as u64);
-        let minted: Value = http
-            .post(format!("{base}/_sim/aws/tokens"))
-            .json(&json!({ "aws_account_id": account }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = minted["token"].as_str().ok_or("no token")?;
-        http.post(format!("{base}/marketplace/aws")).form(&[("x-amzn-marketplace-token", token)]).send().await?;
-        let pool = store.pool();
-        let user: i64 = sqlx::query_scalar(
-            "INSERT INTO guance_accounts (username, username_key, email, password_hash, created_at)
-             VALUES ($1, $1, 'a@example.com', 'x', 0) RETURNING id",
-        )
-        .bind(format!("u{i}"))
-        .fetch_one(pool)
-        .await?;
-        let billing: i64 = sqlx::query_scalar(
-            "INSERT INTO billing_accounts (username, username_key, email, owner_account_id, created_at)
-             VALUES ($1, $1, 'a@example.com', $2, 0) RETURNING id",
-        )
-        .bind(format!("u{i}"))
-        .bind(user)
-        .fetch_one(pool)
-        .await?;
-        let workspace: i64 = sqlx::query_scalar(
-            "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
-             VALUES ($1, $2, 'w', 'w', 'us1', 'en', 0) RETURNING id",
-        )
-        .bind(billing)
-        .bind(user)
-        .fetch_one(pool)
-        .await?;
-        sqlx::query(
-            "INSERT INTO workspace_settlements (workspace_id, customer_id, linked_at)
-             SELECT $1, id, 0 FROM marketplace_customers WHERE aws_account_id = $2",
-        )
-        .bind(workspace)
-        .bind(&account)
-        .execute(pool)
-        .await?;
-        workspaces.push(workspace);
+        workspaces.push(customer_with_a_workspace(&http, &base, &store, i).await?);
     }
     let setup = setup.elapsed();
 

@@ -101,6 +101,89 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: std::num::NonZeroU32 = match std::num::
 /// EventBridge's API key in dev mode.
 pub const DEV_EVENTBRIDGE_API_KEY: &str = "dev-eventbridge-api-key";
 
+/// The setting `name` is refused for `reason`.
+fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid { name, reason: reason.to_string() }
+}
+
+/// A secret setting `name` when set: at least [`MIN_SECRET_KEY_LEN`] characters.
+fn secret(name: &'static str, value: Option<String>) -> Result<Option<SecretKey>, ConfigError> {
+    match value {
+        Some(value) if value.len() < MIN_SECRET_KEY_LEN => {
+            Err(ConfigError::Invalid { name, reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters") })
+        }
+        value => Ok(value.map(|v| SecretKey(v.into_bytes()))),
+    }
+}
+
+/// `PORTAL_SNS_TOPIC_ARNS`: a comma-separated list of SNS topic ARNs.
+fn sns_topics(list: &str) -> Result<Vec<String>, ConfigError> {
+    let topics: Vec<String> = list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    if let Some(bad) = topics.iter().find(|t| !t.starts_with("arn:aws") || t.split(':').count() != 6) {
+        return Err(ConfigError::Invalid {
+            name: "PORTAL_SNS_TOPIC_ARNS",
+            reason: format!("{bad:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"),
+        });
+    }
+    Ok(topics)
+}
+
+/// The settings that guard the doors: who may send events, from where a buyer may arrive, who may read the
+/// metrics, which proxies to believe, and how fast one client may post.
+struct Guards {
+    eventbridge_api_key: Option<SecretKey>,
+    sns_topic_arns: Vec<String>,
+    fulfillment_origins: Vec<String>,
+    metrics_token: Option<SecretKey>,
+    trusted_proxy_hops: usize,
+    rate_limit_per_minute: std::num::NonZeroU32,
+}
+
+impl Guards {
+    fn read(
+        get: &impl Fn(&str) -> Option<String>,
+        mode: Mode,
+        product_code: &ProductCode,
+    ) -> Result<Self, ConfigError> {
+        let eventbridge_api_key = match (secret("PORTAL_EVENTBRIDGE_API_KEY", get("PORTAL_EVENTBRIDGE_API_KEY"))?, mode)
+        {
+            (Some(key), _) => Some(key),
+            (None, Mode::Dev) => Some(SecretKey(DEV_EVENTBRIDGE_API_KEY.as_bytes().to_vec())),
+            (None, Mode::Prod) => None,
+        };
+        let sns_topic_arns = match get("PORTAL_SNS_TOPIC_ARNS") {
+            Some(list) => sns_topics(&list)?,
+            None => default_sns_topics(product_code),
+        };
+        let fulfillment_origins = match get("PORTAL_FULFILLMENT_ORIGINS") {
+            Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
+            None => crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS.iter().map(|o| o.to_string()).collect(),
+        };
+        let metrics_token = secret("PORTAL_METRICS_TOKEN", get("PORTAL_METRICS_TOKEN"))?;
+        let trusted_proxy_hops =
+            match get("PORTAL_TRUSTED_PROXY_HOPS") {
+                None => 0,
+                Some(v) => v.parse().ok().filter(|n| *n <= 8).ok_or_else(|| {
+                    invalid("PORTAL_TRUSTED_PROXY_HOPS", "it must be a number of proxies from 0 to 8")
+                })?,
+            };
+        let rate_limit_per_minute = match get("PORTAL_RATE_LIMIT_PER_MINUTE") {
+            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
+            Some(v) => v
+                .parse()
+                .map_err(|_| invalid("PORTAL_RATE_LIMIT_PER_MINUTE", "it must be a whole number of at least 1"))?,
+        };
+        Ok(Guards {
+            eventbridge_api_key,
+            sns_topic_arns,
+            fulfillment_origins,
+            metrics_token,
+            trusted_proxy_hops,
+            rate_limit_per_minute,
+        })
+    }
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -120,7 +203,7 @@ impl Config {
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned())
             .parse()
-            .map_err(|e| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", reason: format!("{e}") })?;
+            .map_err(|e| invalid("LEPTOS_SITE_ADDR", e))?;
         if mode == Mode::Dev && !site_addr.ip().is_loopback() {
             return Err(ConfigError::DevNotLoopback(site_addr));
         }
@@ -132,17 +215,16 @@ impl Config {
         let public_url = get("PORTAL_PUBLIC_URL");
         let internal_token = get("PORTAL_INTERNAL_TOKEN");
         if mode == Mode::Prod {
-            let missing: Vec<&'static str> = [
-                ("DATABASE_URL", database_url.is_none()),
-                ("SMTP_URL", smtp_url.is_none()),
-                ("AWS_MARKETPLACE_PRODUCT_CODE", product_code.is_none()),
-                ("PORTAL_SECRET_KEY", secret_key.is_none()),
-                ("PORTAL_PUBLIC_URL", public_url.is_none()),
-                ("PORTAL_INTERNAL_TOKEN", internal_token.is_none()),
-            ]
-            .into_iter()
-            .filter_map(|(name, missing)| missing.then_some(name))
-            .collect();
+            let required = [
+                ("DATABASE_URL", &database_url),
+                ("SMTP_URL", &smtp_url),
+                ("AWS_MARKETPLACE_PRODUCT_CODE", &product_code),
+                ("PORTAL_SECRET_KEY", &secret_key),
+                ("PORTAL_PUBLIC_URL", &public_url),
+                ("PORTAL_INTERNAL_TOKEN", &internal_token),
+            ];
+            let missing: Vec<&'static str> =
+                required.into_iter().filter_map(|(name, value)| value.is_none().then_some(name)).collect();
             if !missing.is_empty() {
                 return Err(ConfigError::Missing(missing));
             }
@@ -168,108 +250,33 @@ impl Config {
         let mail_from = get("PORTAL_MAIL_FROM")
             .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned())
             .parse()
-            .map_err(|e| ConfigError::Invalid { name: "PORTAL_MAIL_FROM", reason: format!("{e}") })?;
-        let secret_key = match secret_key {
-            Some(key) if key.len() < MIN_SECRET_KEY_LEN => {
-                return Err(ConfigError::Invalid {
-                    name: "PORTAL_SECRET_KEY",
-                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
-                })
-            }
-            Some(key) => SecretKey(key.into_bytes()),
-            None => {
-                let mut key = vec![0u8; 32];
-                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-                SecretKey(key)
-            }
-        };
+            .map_err(|e| invalid("PORTAL_MAIL_FROM", e))?;
+        let secret_key = secret("PORTAL_SECRET_KEY", secret_key)?.unwrap_or_else(|| {
+            let mut key = vec![0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+            SecretKey(key)
+        });
         let public_url = match public_url {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
                 url.trim_end_matches('/').to_owned()
             }
-            Some(_) => {
-                return Err(ConfigError::Invalid {
-                    name: "PORTAL_PUBLIC_URL",
-                    reason: "it must start with https:// or http://".to_owned(),
-                })
-            }
+            Some(_) => return Err(invalid("PORTAL_PUBLIC_URL", "it must start with https:// or http://")),
             None => format!("http://{}", loopback_authority(site_addr)),
         };
-        let internal_token = match internal_token {
-            Some(token) if token.len() < MIN_SECRET_KEY_LEN => {
-                return Err(ConfigError::Invalid {
-                    name: "PORTAL_INTERNAL_TOKEN",
-                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
-                })
-            }
-            Some(token) => SecretKey(token.into_bytes()),
-            None => SecretKey(DEV_INTERNAL_TOKEN.as_bytes().to_vec()),
-        };
+        let internal_token = secret("PORTAL_INTERNAL_TOKEN", internal_token)?
+            .unwrap_or_else(|| SecretKey(DEV_INTERNAL_TOKEN.as_bytes().to_vec()));
         let metering_interval_secs = match get("PORTAL_METERING_INTERVAL_SECS") {
             None => DEFAULT_METERING_INTERVAL_SECS,
-            Some(v) => v
-                .parse()
-                .map_err(|e| ConfigError::Invalid { name: "PORTAL_METERING_INTERVAL_SECS", reason: format!("{e}") })?,
+            Some(v) => v.parse().map_err(|e| invalid("PORTAL_METERING_INTERVAL_SECS", e))?,
         };
-        let eventbridge_api_key = match (get("PORTAL_EVENTBRIDGE_API_KEY"), mode) {
-            (Some(key), _) if key.len() < MIN_SECRET_KEY_LEN => {
-                return Err(ConfigError::Invalid {
-                    name: "PORTAL_EVENTBRIDGE_API_KEY",
-                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
-                })
-            }
-            (Some(key), _) => Some(SecretKey(key.into_bytes())),
-            (None, Mode::Dev) => Some(SecretKey(DEV_EVENTBRIDGE_API_KEY.as_bytes().to_vec())),
-            (None, Mode::Prod) => None,
-        };
-        let sns_topic_arns = match get("PORTAL_SNS_TOPIC_ARNS") {
-            Some(list) => {
-                let topics: Vec<String> =
-                    list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
-                if let Some(bad) = topics.iter().find(|t| !t.starts_with("arn:aws") || t.split(':').count() != 6) {
-                    return Err(ConfigError::Invalid {
-                        name: "PORTAL_SNS_TOPIC_ARNS",
-                        reason: format!("{bad:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"),
-                    });
-                }
-                topics
-            }
-            None => default_sns_topics(&product_code),
-        };
-        let fulfillment_origins = match get("PORTAL_FULFILLMENT_ORIGINS") {
-            Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
-            None => crate::fulfillment::DEFAULT_FULFILLMENT_ORIGINS.iter().map(|o| o.to_string()).collect(),
-        };
-        let metrics_token = match get("PORTAL_METRICS_TOKEN") {
-            Some(token) if token.len() < MIN_SECRET_KEY_LEN => {
-                return Err(ConfigError::Invalid {
-                    name: "PORTAL_METRICS_TOKEN",
-                    reason: format!("it must be at least {MIN_SECRET_KEY_LEN} characters"),
-                })
-            }
-            token => token.map(|t| SecretKey(t.into_bytes())),
-        };
-        let trusted_proxy_hops = match get("PORTAL_TRUSTED_PROXY_HOPS") {
-            None => 0,
-            Some(v) => v.parse().ok().filter(|n| *n <= 8).ok_or_else(|| ConfigError::Invalid {
-                name: "PORTAL_TRUSTED_PROXY_HOPS",
-                reason: "it must be a number of proxies from 0 to 8".to_owned(),
-            })?,
-        };
-        let rate_limit_per_minute = match get("PORTAL_RATE_LIMIT_PER_MINUTE") {
-            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
-            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
-                name: "PORTAL_RATE_LIMIT_PER_MINUTE",
-                reason: "it must be a whole number of at least 1".to_owned(),
-            })?,
-        };
+        let guards = Guards::read(&get, mode, &product_code)?;
         Ok(Config {
-            trusted_proxy_hops,
-            rate_limit_per_minute,
-            metrics_token,
-            fulfillment_origins,
-            sns_topic_arns,
-            eventbridge_api_key,
+            trusted_proxy_hops: guards.trusted_proxy_hops,
+            rate_limit_per_minute: guards.rate_limit_per_minute,
+            metrics_token: guards.metrics_token,
+            fulfillment_origins: guards.fulfillment_origins,
+            sns_topic_arns: guards.sns_topic_arns,
+            eventbridge_api_key: guards.eventbridge_api_key,
             internal_token,
             metering_interval_secs,
             public_url,

@@ -35,6 +35,7 @@ pub async fn change_settlement(
     to: Option<String>,
     totp: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::domain::billing::SettlementRefusal;
     use crate::ssr::security_log::{record as security, Event, Subject};
     use crate::ssr::unavailable;
     let ports = crate::ssr::ports()?;
@@ -49,7 +50,6 @@ pub async fn change_settlement(
         leptos_axum::redirect(&format!("/billing?confirm={}&totp={}", id.unwrap_or_default(), refusal.code()));
         return Ok(());
     }
-    use crate::domain::billing::SettlementRefusal;
     let to = to.as_deref().and_then(SettlementMethod::parse);
     let outcome = match (id, to) {
         (Some(id), Some(to)) => {

@@ -207,6 +207,7 @@ pub async fn two_step_page() -> Result<Option<TwoStepSettings>, AppError> {
 /// `?error=…`, or to the billing center with `?two_step=on|off`.
 #[server(endpoint = "two_step")]
 pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::security_log::{record as security, Event, Subject};
     use crate::ssr::unavailable;
     let ports = crate::ssr::ports()?;
     let now = crate::ssr::ports::now();
@@ -223,7 +224,6 @@ pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<()
     } else {
         (ssr::turn_on(&ports, user.account_id, &typed, now).await?, "on")
     };
-    use crate::ssr::security_log::{record as security, Event, Subject};
     let subject = Subject::Account(user.account_id);
     match outcome {
         Ok(()) if done == "on" => security(Event::TwoStepOn, subject, "").await,

@@ -4,7 +4,7 @@
 
 use super::unavailable;
 use crate::domain::rules::FieldRule;
-use crate::domain::{FieldError, Password, Phone};
+use crate::domain::{FieldError, Password, Phone, Username};
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{td_string, Locale};
 use crate::messages::FieldMessages;
@@ -224,6 +224,26 @@ pub fn new_password(
             };
             errors.push("confirm_password", message);
             None
+        }
+    }
+}
+
+/// A new account's username: its rules, and nobody has it yet; errors go to `username`.
+pub async fn new_username(
+    locale: Locale,
+    ports: &super::ports::Ports,
+    typed: &str,
+    errors: &mut FormErrors,
+) -> Result<Option<Username>, AppError> {
+    match Username::parse(typed) {
+        Ok(username) if !ports.store.username_available(&username).await.map_err(unavailable)? => {
+            errors.push("username", td_string!(locale, err_username_taken));
+            Ok(None)
+        }
+        Ok(username) => Ok(Some(username)),
+        Err(e) => {
+            errors.push("username", FieldRule::Username.describe(locale, e));
+            Ok(None)
         }
     }
 }

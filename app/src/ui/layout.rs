@@ -73,8 +73,8 @@ pub(crate) fn PageLayout(children: Children) -> impl IntoView {
 /// back to the page (a path of this site; anything else goes to `/activate`).
 #[server(endpoint = "set_language")]
 pub async fn set_language(lang: Option<String>, back: Option<String>) -> Result<(), AppError> {
-    let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
     use crate::paths;
+    let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
     let back = back.as_deref().and_then(paths::safe_back).unwrap_or(paths::ACTIVATE);
     crate::ssr::set_cookie(&format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))?;
     leptos_axum::redirect(back);

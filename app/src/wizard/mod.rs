@@ -61,6 +61,24 @@ impl<T> Gate<T> {
     }
 }
 
+/// What a form's submit button asks for (its `intent`): **Send code**, or the step's own action (Continue,
+/// Link billing account, Create — Enter in a field is that too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    SendCode,
+    Submit,
+}
+
+impl Intent {
+    pub fn parse(intent: Option<&str>) -> Self {
+        if intent == Some("send_code") {
+            Intent::SendCode
+        } else {
+            Intent::Submit
+        }
+    }
+}
+
 /// A wizard page: loads its data with `load` (a server function; the server waits for it, so the HTML is
 /// complete without JavaScript) and renders it with `render`; the other outcomes look the same everywhere.
 pub(crate) fn wizard_page<T, F, Fut>(load: F, render: fn(T) -> AnyView) -> impl IntoView

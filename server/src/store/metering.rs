@@ -19,6 +19,9 @@ impl Store {
         customer: Option<i64>,
         now: i64,
     ) -> Result<(u64, u64), StoreError> {
+        // The events in scope of workspaces billed to an AWS customer.
+        const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (CAST($1 AS BIGINT) IS NULL OR usage_hour + 3600 <= $1)
+             AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE CAST($3 AS BIGINT) IS NULL OR customer_id = $3)";
         let mut tx = self.begin_write().await?;
         let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
             .fetch_one(&mut *tx)
@@ -42,9 +45,6 @@ impl Store {
         .await
         .map_err(unavailable)?
         .rows_affected();
-        // The events in scope of workspaces billed to an AWS customer.
-        const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (CAST($1 AS BIGINT) IS NULL OR usage_hour + 3600 <= $1)
-             AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE CAST($3 AS BIGINT) IS NULL OR customer_id = $3)";
         sqlx::query(&format!(
             "UPDATE usage_events SET metering_record_id = (
                  SELECT m.id FROM metering_records m JOIN workspace_settlements s ON s.customer_id = m.customer_id

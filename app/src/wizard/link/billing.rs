@@ -12,7 +12,7 @@ use crate::ui::ErrorSummary;
 use crate::ui::SiteSelector;
 use crate::ui::{Button, CodeField, Notice, SendCodeButton, TextField};
 #[cfg(feature = "ssr")]
-use crate::wizard::{refuse_activated, visit};
+use crate::wizard::{refuse_activated, visit, Intent};
 use crate::wizard::{wizard_page, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,7 +73,10 @@ pub async fn link_billing(
     // its workspaces, anything else is refused with the reason.
     if let Some(linked) = visit.summary.billing_username.clone() {
         let key_of = |name: &str| Username::parse(name).map(|u| u.key()).ok();
-        if intent.as_deref() != Some("send_code") && key_of(&typed).is_some() && key_of(&typed) == key_of(&linked) {
+        if Intent::parse(intent.as_deref()) == Intent::Submit
+            && key_of(&typed).is_some()
+            && key_of(&typed) == key_of(&linked)
+        {
             leptos_axum::redirect(LINK_WORKSPACES);
         } else {
             refuse_activated(&ports, &mut visit).await?;
@@ -88,7 +91,7 @@ pub async fn link_billing(
     let mut next = LINK_BILLING;
     match Username::parse(&typed) {
         Err(e) => flash.errors.push("username", FieldRule::BillingUsername.describe(locale, e)),
-        Ok(username) if intent.as_deref() == Some("send_code") => {
+        Ok(username) if Intent::parse(intent.as_deref()) == Intent::SendCode => {
             let on_file = ports.store.billing_account_email(&username).await.map_err(unavailable)?;
             let request = CodeRequest {
                 form: "link_billing",

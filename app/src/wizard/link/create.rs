@@ -20,7 +20,7 @@ use crate::ui::{
     TextField,
 };
 #[cfg(feature = "ssr")]
-use crate::wizard::visit;
+use crate::wizard::{visit, Intent};
 use crate::wizard::{wizard_page, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -128,13 +128,6 @@ pub async fn link_create(
     terms: Option<String>,
     intent: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::codes::CodePurpose;
-    use crate::domain::{Email, Username, WorkspaceName};
-    use crate::ssr::checks::{checked_phone, hash, new_password};
-    use crate::ssr::codes::{send_code, verify_code, CodeRequest};
-    use crate::ssr::draft::Flash;
-    use crate::ssr::ports::{now, CodeSubject, CreateRefusal, NewUser, NewWorkspace, WorkspaceOwner};
-    use crate::ssr::unavailable;
     let ports = crate::ssr::ports()?;
     let Some(mut visit) = visit(&ports).await?.for_post(crate::paths::ACTIVATE) else {
         return Ok(());
@@ -143,160 +136,208 @@ pub async fn link_create(
         leptos_axum::redirect(LINK_CREATE);
         return Ok(());
     };
-    let new_account = choice == AccountChoice::New;
-    let key = visit.key.clone();
-    let draft = &mut visit.draft;
+    let typed = ssr::Typed {
+        choice,
+        workspace_name: workspace_name.unwrap_or_default(),
+        language: language.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+        code: code.unwrap_or_default(),
+        username: username.unwrap_or_default(),
+        password: password.unwrap_or_default(),
+        confirm_password: confirm_password.unwrap_or_default(),
+        phone: phone.unwrap_or_default(),
+        terms: terms.is_some_and(|t| !t.is_empty()),
+    };
+    typed.keep(&mut visit.draft.link);
     let locale = crate::messages::request_locale();
-    let kind = choice.code();
-    let back = choice.path();
-    let purpose = if new_account { CodePurpose::Register } else { CodePurpose::GuanceAccount };
-    let (workspace_name, language, email_typed) =
-        (workspace_name.unwrap_or_default(), language.unwrap_or_default(), email.unwrap_or_default());
-    let (username, phone) = (username.unwrap_or_default(), phone.unwrap_or_default());
-    let terms = terms.is_some_and(|t| !t.is_empty());
-    let l = &mut draft.link;
-    l.account = kind.to_owned();
-    l.workspace_name = workspace_name.trim().to_owned();
-    l.language = language.trim().to_owned();
-    l.email = email_typed.trim().to_owned();
-    l.terms = terms;
-    if new_account {
-        l.username = username.trim().to_owned();
-        l.phone = phone.trim().to_owned();
+    if Intent::parse(intent.as_deref()) == Intent::SendCode {
+        ssr::send(locale, &ports, &mut visit, &typed).await
+    } else {
+        ssr::create(locale, &ports, &mut visit, &typed).await
     }
-    let mut flash = Flash::default();
+}
 
-    if intent.as_deref() == Some("send_code") {
-        match Email::parse(&email_typed) {
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::domain::codes::CodePurpose;
+    use crate::domain::{Email, WorkspaceName};
+    use crate::i18n::Locale;
+    use crate::ssr::checks::{checked_phone, hash, new_password, new_username};
+    use crate::ssr::codes::{send_code, verify_code, CodeRequest};
+    use crate::ssr::draft::{Flash, LinkDraft};
+    use crate::ssr::ports::{now, CodeSubject, CreateRefusal, NewUser, NewWorkspace, Ports, WorkspaceOwner};
+    use crate::ssr::unavailable;
+    use crate::wizard::Visit;
+
+    /// Create workspace's answers, as typed.
+    pub struct Typed {
+        pub choice: AccountChoice,
+        pub workspace_name: String,
+        pub language: String,
+        pub email: String,
+        pub code: String,
+        pub username: String,
+        pub password: String,
+        pub confirm_password: String,
+        pub phone: String,
+        pub terms: bool,
+    }
+
+    impl Typed {
+        fn new_account(&self) -> bool {
+            self.choice == AccountChoice::New
+        }
+
+        fn purpose(&self) -> CodePurpose {
+            if self.new_account() {
+                CodePurpose::Register
+            } else {
+                CodePurpose::GuanceAccount
+            }
+        }
+
+        /// Keeps the answers in the draft (never the password), whatever happens next.
+        pub fn keep(&self, l: &mut LinkDraft) {
+            l.account = self.choice.code().to_owned();
+            l.workspace_name = self.workspace_name.trim().to_owned();
+            l.language = self.language.trim().to_owned();
+            l.email = self.email.trim().to_owned();
+            l.terms = self.terms;
+            if self.new_account() {
+                l.username = self.username.trim().to_owned();
+                l.phone = self.phone.trim().to_owned();
+            }
+        }
+    }
+
+    /// Send code: a code to the typed email (when it parses) — for a Guance account, whether or not one uses
+    /// the address, in the same words.
+    pub async fn send(locale: Locale, ports: &Ports, visit: &mut Visit, typed: &Typed) -> Result<(), AppError> {
+        let mut flash = Flash::default();
+        match Email::parse(&typed.email) {
             Err(e) => flash.errors.push("email", FieldRule::Email.describe(locale, e)),
             Ok(email) => {
-                let subject = if new_account {
+                let subject = if typed.new_account() {
                     CodeSubject::email(&email)
                 } else {
                     let exists = ports.store.guance_account_exists(&email).await.map_err(unavailable)?;
                     CodeSubject::guance_account(&email, exists)
                 };
-                let request = CodeRequest { form: "link_create", typed: &email_typed, purpose, subject };
-                if send_code(locale, &ports, &key, request, draft, &mut flash.errors).await? {
-                    flash.notice = Some(if new_account {
+                let request =
+                    CodeRequest { form: "link_create", typed: &typed.email, purpose: typed.purpose(), subject };
+                if send_code(locale, ports, &visit.key, request, &mut visit.draft, &mut flash.errors).await? {
+                    flash.notice = Some(if typed.new_account() {
                         td_string!(locale, msg_code_sent, email = email.as_str()).to_string()
                     } else {
-                        // The same words whether or not an account uses the address.
                         td_string!(locale, msg_guance_code_sent, email = email.as_str()).to_string()
                     });
                 }
             }
         }
-        draft.flash = flash;
-        return visit.finish(&ports, &format!("{back}#code")).await;
+        visit.draft.flash = flash;
+        visit.finish(ports, &format!("{}#code", typed.choice.path())).await
     }
 
-    // Create: every answer in the form's order.
-    let mut errors = FormErrors::default();
-    let name = WorkspaceName::parse(&workspace_name)
-        .map_err(|e| errors.push("workspace_name", FieldRule::WorkspaceName.describe(locale, e)))
-        .ok();
-    let language = WorkspaceLanguage::parse(&language)
-        .map_err(|_| errors.push("language-en", td_string!(locale, err_language_required).to_owned()))
-        .ok();
-    let mut new_user = None;
-    let mut password_ok = None;
-    if new_account {
-        let user = match Username::parse(&username) {
-            Ok(u) if !ports.store.username_available(&u).await.map_err(unavailable)? => {
-                errors.push("username", td_string!(locale, err_username_taken).to_owned());
-                None
-            }
-            Ok(u) => Some(u),
-            Err(e) => {
-                errors.push("username", FieldRule::Username.describe(locale, e));
-                None
-            }
-        };
-        password_ok = new_password(
-            locale,
-            &password.unwrap_or_default(),
-            &confirm_password.unwrap_or_default(),
-            &[&username, &email_typed],
-            &mut errors,
-        );
-        new_user = user;
-    }
-    let email = Email::parse(&email_typed).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
-    if let Some(email) = &email {
-        let proven = draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
-        if !proven {
-            let typed = code.unwrap_or_default();
-            if verify_code(locale, &ports, &key, purpose, &email.key(), &typed, &mut errors).await? {
-                draft.link.email_verified = Some((kind.to_owned(), email.key()));
+    /// Every answer checked in the form's order: the workspace and its owner, or `None` with the reasons in
+    /// `errors` (a right code is used up and remembered even so).
+    async fn checked(
+        locale: Locale,
+        ports: &Ports,
+        visit: &mut Visit,
+        typed: &Typed,
+        errors: &mut FormErrors,
+    ) -> Result<Option<(NewWorkspace, WorkspaceOwner)>, AppError> {
+        let name = WorkspaceName::parse(&typed.workspace_name)
+            .map_err(|e| errors.push("workspace_name", FieldRule::WorkspaceName.describe(locale, e)))
+            .ok();
+        let language = WorkspaceLanguage::parse(&typed.language)
+            .map_err(|_| errors.push("language-en", td_string!(locale, err_language_required)))
+            .ok();
+        let (mut new_user, mut password) = (None, None);
+        if typed.new_account() {
+            new_user = new_username(locale, ports, &typed.username, errors).await?;
+            let others = [typed.username.as_str(), typed.email.as_str()];
+            password = new_password(locale, &typed.password, &typed.confirm_password, &others, errors);
+        }
+        let email =
+            Email::parse(&typed.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
+        if let Some(email) = &email {
+            let kind = typed.choice.code();
+            let proven = visit.draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
+            if !proven
+                && verify_code(locale, ports, &visit.key, typed.purpose(), &email.key(), &typed.code, errors).await?
+            {
+                visit.draft.link.email_verified = Some((kind.to_owned(), email.key()));
             }
         }
-    }
-    let phone = if new_account { checked_phone(locale, &phone, &mut errors) } else { None };
-    if !terms {
-        errors.push("terms", td_string!(locale, err_terms).to_owned());
+        let phone = if typed.new_account() { checked_phone(locale, &typed.phone, errors) } else { None };
+        if !typed.terms {
+            errors.push("terms", td_string!(locale, err_terms));
+        }
+        let (true, Some(name), Some(language), Some(email)) = (errors.is_empty(), name, language, email) else {
+            return Ok(None);
+        };
+        let owner = match (typed.new_account(), new_user, password) {
+            (false, _, _) => WorkspaceOwner::Existing(email),
+            (true, Some(username), Some(password)) => {
+                WorkspaceOwner::New(NewUser { username, email, phone, password_hash: hash(password).await? })
+            }
+            // Every rule passed, so both are there.
+            (true, _, _) => return Ok(None),
+        };
+        let workspace = NewWorkspace { name, site: super::super::ssr::site(&visit.draft), language };
+        Ok(Some((workspace, owner)))
     }
 
-    let ready = match (errors.is_empty(), name, language, email) {
-        (true, Some(name), Some(language), Some(email)) => Some((name, language, email)),
-        _ => None,
-    };
-    let Some((name, language, email)) = ready else {
-        draft.flash = Flash { errors, notice: None };
-        return visit.finish(&ports, back).await;
-    };
-    let owner = if new_account {
-        let (Some(username), Some(password)) = (new_user, password_ok) else {
-            leptos_axum::redirect(back);
-            return Ok(());
+    /// Create: the workspace (and the new account) in one transaction, then Link workspace with the news.
+    pub async fn create(locale: Locale, ports: &Ports, visit: &mut Visit, typed: &Typed) -> Result<(), AppError> {
+        let back = typed.choice.path();
+        let mut errors = FormErrors::default();
+        let Some((workspace, owner)) = checked(locale, ports, visit, typed, &mut errors).await? else {
+            visit.draft.flash = Flash { errors, notice: None };
+            return visit.finish(ports, back).await;
         };
-        WorkspaceOwner::New(NewUser { username, email, phone, password_hash: hash(password).await? })
-    } else {
-        WorkspaceOwner::Existing(email)
-    };
-    let site = super::ssr::site(draft);
-    let workspace = NewWorkspace { name, site, language };
-    match ports.store.create_workspace(&key, &owner, &workspace, now()).await.map_err(unavailable)? {
-        Ok(created) => {
-            let keep_site = draft.link.site.clone();
-            let keep_billing = draft.link.billing_username.clone();
-            draft.link =
-                crate::ssr::draft::LinkDraft { site: keep_site, billing_username: keep_billing, ..Default::default() };
-            draft.flash = Flash {
-                errors: FormErrors::default(),
-                notice: Some(
-                    td_string!(
-                        locale,
-                        msg_workspace_created,
-                        name = created.name.as_str(),
-                        site = site_name(locale, site)
-                    )
-                    .to_string(),
-                ),
-            };
-            return visit.finish(&ports, LINK_WORKSPACES).await;
+        let site = workspace.site;
+        match ports.store.create_workspace(&visit.key, &owner, &workspace, now()).await.map_err(unavailable)? {
+            Ok(created) => {
+                let l = &visit.draft.link;
+                visit.draft.link = LinkDraft {
+                    site: l.site.clone(),
+                    billing_username: l.billing_username.clone(),
+                    ..Default::default()
+                };
+                let notice = td_string!(
+                    locale,
+                    msg_workspace_created,
+                    name = created.name.as_str(),
+                    site = site_name(locale, site)
+                );
+                visit.draft.flash = Flash { errors, notice: Some(notice.to_string()) };
+                return visit.finish(ports, LINK_WORKSPACES).await;
+            }
+            Err(CreateRefusal::NotLinked) => {
+                leptos_axum::redirect(LINK_BILLING);
+                return Ok(());
+            }
+            Err(CreateRefusal::NameTaken) => errors.push(
+                "workspace_name",
+                td_string!(
+                    locale,
+                    err_workspace_name_taken,
+                    name = workspace.name.as_str(),
+                    site = site_name(locale, site)
+                )
+                .to_string(),
+            ),
+            Err(CreateRefusal::UsernameTaken) => {
+                errors.push("username", td_string!(locale, err_username_taken_meanwhile))
+            }
+            Err(CreateRefusal::NoSuchAccount) => errors.push("email", td_string!(locale, err_no_guance_account)),
         }
-        Err(CreateRefusal::NotLinked) => {
-            leptos_axum::redirect(LINK_BILLING);
-            return Ok(());
-        }
-        Err(CreateRefusal::NameTaken) => errors.push(
-            "workspace_name",
-            td_string!(
-                locale,
-                err_workspace_name_taken,
-                name = workspace.name.as_str(),
-                site = site_name(locale, site)
-            )
-            .to_string(),
-        ),
-        Err(CreateRefusal::UsernameTaken) => {
-            errors.push("username", td_string!(locale, err_username_taken_meanwhile).to_owned())
-        }
-        Err(CreateRefusal::NoSuchAccount) => errors.push("email", td_string!(locale, err_no_guance_account).to_owned()),
+        visit.draft.flash = Flash { errors, notice: None };
+        visit.finish(ports, back).await
     }
-    draft.flash = Flash { errors, notice: None };
-    visit.finish(&ports, back).await
 }
 
 /// `/activate/link/create?account=existing|new`.

@@ -17,7 +17,7 @@ use crate::paths::REGISTER_BASIC;
 use crate::ui::{Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
 use crate::ui::{ErrorMessage, StepIndicator};
 #[cfg(feature = "ssr")]
-use crate::wizard::{next_step, register_step, RegisterStep};
+use crate::wizard::{next_step, register_step, Intent, RegisterStep};
 use crate::wizard::{wizard_page, Gate, REGISTER_STEPS};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,15 +43,14 @@ pub struct BasicForm {
 pub(crate) mod ssr {
     use super::*;
     use crate::domain::codes::CodePurpose;
-    use crate::domain::{Email, Username};
+    use crate::domain::Email;
     use crate::i18n::Locale;
     use crate::messages::FieldMessages;
-    use crate::ssr::checks::{checked_phone, hash, new_password};
+    use crate::ssr::checks::{checked_phone, hash, new_password, new_username};
     use crate::ssr::codes::{send_code, verify_code, CodeRequest};
     use crate::ssr::draft::{Draft, Flash};
     use crate::ssr::ports::{CodeSubject, Ports};
     use crate::ssr::session::SessionKey;
-    use crate::ssr::unavailable;
 
     /// The typed answers of step 1, checked field by field in the form's order.
     pub struct Submitted {
@@ -106,17 +105,7 @@ pub(crate) mod ssr {
                 FieldMessages::new(locale, td_string!(locale, subject_site), td_string!(locale, err_site_required));
             errors.push("site-cn2", messages.describe(e));
         }
-        let username = match Username::parse(&form.username) {
-            Ok(username) if !ports.store.username_available(&username).await.map_err(unavailable)? => {
-                errors.push("username", td_string!(locale, err_username_taken).to_owned());
-                None
-            }
-            Ok(username) => Some(username),
-            Err(e) => {
-                errors.push("username", FieldRule::Username.describe(locale, e));
-                None
-            }
-        };
+        let username = new_username(locale, ports, &form.username, &mut errors).await?;
         let email =
             Email::parse(&form.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
         // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
@@ -215,7 +204,7 @@ pub async fn register_basic(
     draft.register.email = form.email.trim().to_owned();
     draft.register.phone = form.phone.trim().to_owned();
     let locale = crate::messages::request_locale();
-    let next = if intent.as_deref() == Some("send_code") {
+    let next = if Intent::parse(intent.as_deref()) == Intent::SendCode {
         ssr::ask_for_code(locale, &ports, &visit.key, &form, draft).await?;
         "/activate/register#code"
     } else if ssr::submit(locale, &ports, &visit.key, &form, draft).await? {

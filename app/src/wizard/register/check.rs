@@ -46,8 +46,8 @@ pub(crate) mod ssr {
 
     /// The answers in the order of the steps, as the buyer reads them.
     pub fn answers(r: &RegisterDraft, locale: Locale) -> Vec<Answer> {
-        let not_given = || td_string!(locale, not_given).to_owned();
         use crate::messages::{company_size_label, industry_label, site_name};
+        let not_given = || td_string!(locale, not_given).to_owned();
         let site = Site::parse_aws(&r.site).map(|s| site_name(locale, s).to_owned()).unwrap_or_default();
         let industry =
             Industry::parse_optional(&r.industry).ok().flatten().map(|i| industry_label(locale, i).to_owned());
