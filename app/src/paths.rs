@@ -10,6 +10,9 @@ pub const REGISTER_DONE: &str = "/activate/register/done";
 pub const LINK_BILLING: &str = "/activate/link";
 pub const LINK_WORKSPACES: &str = "/activate/link/workspaces";
 pub const LINK_CREATE: &str = "/activate/link/create";
+/// Create workspace's two forms: for a buyer with a Guance account, and for one without.
+pub const LINK_CREATE_EXISTING: &str = "/activate/link/create?account=existing";
+pub const LINK_CREATE_NEW: &str = "/activate/link/create?account=new";
 pub const LOGIN: &str = "/login";
 pub const FORGOT_PASSWORD: &str = "/forgot-password";
 pub const RESET_PASSWORD: &str = "/forgot-password/reset";
@@ -19,6 +22,8 @@ pub const TWO_STEP: &str = "/billing/two-step";
 pub const WORKSPACE_PREFIX: &str = "/workspaces/";
 pub const DEV: &str = "/dev";
 pub const GALLERY: &str = "/gallery";
+/// Where `/dev`'s form posts (the server's dev route, not a page).
+pub const DEV_SUBSCRIBE: &str = "/dev/subscribe";
 
 /// A workspace's start page.
 pub fn workspace(id: i64) -> String {
@@ -92,6 +97,22 @@ pub fn safe_back(back: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The route table (`lib.rs`, whose `path!` takes literals) serves exactly these addresses.
+    #[test]
+    fn the_route_table_serves_every_page_here_and_no_other() {
+        let lib = include_str!("lib.rs");
+        let mut routed: Vec<&str> = lib.split("path!(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        routed.sort_unstable();
+        let mut pages: Vec<&str> = PAGES.iter().copied().filter(|p| *p != "/").chain([TWO_STEP]).collect();
+        pages.push("/workspaces/:id");
+        pages.sort_unstable();
+        assert_eq!(routed, pages);
+        assert_eq!(workspace(7), "/workspaces/7");
+        for form in [LINK_CREATE_EXISTING, LINK_CREATE_NEW] {
+            assert_eq!(form.split_once('?').map(|(page, _)| page), Some(LINK_CREATE));
+        }
+    }
 
     #[test]
     fn only_this_sites_pages_are_gone_back_to() {

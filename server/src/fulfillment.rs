@@ -184,7 +184,7 @@ async fn resolve_and_start(
         .same_site(SameSite::Lax)
         .secure(state.secure_cookies)
         .path("/");
-    Ok((jar.add(cookie), Redirect::to("/activate")))
+    Ok((jar.add(cookie), Redirect::to(app::paths::ACTIVATE)))
 }
 
 /// AWS Marketplace's pages that post the registration token (the Set Up Your Account button), by default:

@@ -192,7 +192,7 @@ fn pages(state: &AppState, dev: bool) -> Router {
     Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), move || shell(options.clone()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
-        .route("/", get(|| async { Redirect::to("/activate") }))
+        .route("/", get(|| async { Redirect::to(app::paths::ACTIVATE) }))
         .route("/healthz", get(healthz))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state.clone())
@@ -257,7 +257,7 @@ fn dev_routes(config: &Config, tools: DevTools) -> Router {
         own: config::simulator_url(config.site_addr),
         eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
     });
-    let subscribe = Router::new().route("/dev/subscribe", post(dev::subscribe)).with_state(sim.clone());
+    let subscribe = Router::new().route(app::paths::DEV_SUBSCRIBE, post(dev::subscribe)).with_state(sim.clone());
     let mailbox = Router::new()
         .route("/_dev/mailbox", get(dev::mailbox_page))
         .route("/_dev/mailbox.json", get(dev::mailbox_json))

@@ -153,7 +153,7 @@ fn busy_page(locale: app::i18n::Locale) -> Response {
         view! {
             <h1>{heading}</h1>
             <p>{td_string!(locale, busy_text)}</p>
-            <p><a href="/activate">{td_string!(locale, busy_back)}</a></p>
+            <p><a href=app::paths::ACTIVATE>{td_string!(locale, busy_back)}</a></p>
         },
     );
     let mut res = (StatusCode::SERVICE_UNAVAILABLE, axum::response::Html(body)).into_response();

@@ -5,6 +5,7 @@ use crate::domain::billing::{BillingCenter, BillingState, Settlement, Settlement
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_title, site_name};
+use crate::paths::BILLING;
 use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,7 +48,7 @@ pub async fn change_settlement(
     if let Err(refusal) = crate::account::two_step::ssr::require(&ports, user.account_id, totp.as_deref(), now).await? {
         let detail = format!("settlement change of workspace {}: {}", id.unwrap_or_default(), refusal.code());
         security(Event::TwoStepRefused, Subject::Account(user.account_id), detail).await;
-        leptos_axum::redirect(&format!("/billing?confirm={}&totp={}", id.unwrap_or_default(), refusal.code()));
+        leptos_axum::redirect(&format!("{BILLING}?confirm={}&totp={}", id.unwrap_or_default(), refusal.code()));
         return Ok(());
     }
     let to = to.as_deref().and_then(SettlementMethod::parse);
@@ -61,13 +62,13 @@ pub async fn change_settlement(
     let event = if outcome.is_ok() { Event::SettlementChanged } else { Event::SettlementRefused };
     security(event, Subject::Account(user.account_id), detail).await;
     let target = match outcome {
-        Ok(()) => format!("/billing?changed={}", id.unwrap_or_default()),
-        Err(SettlementRefusal::ThisMonth { from }) => format!("/billing?refused=month&from={from}"),
-        Err(SettlementRefusal::NoAwsAccount) => "/billing?refused=no_aws".to_owned(),
-        Err(SettlementRefusal::NoActiveSubscription) => "/billing?refused=no_subscription".to_owned(),
-        Err(SettlementRefusal::Locked) => "/billing?refused=locked".to_owned(),
-        Err(SettlementRefusal::Unchanged) => "/billing?refused=unchanged".to_owned(),
-        Err(SettlementRefusal::NotFound) => "/billing?refused=not_found".to_owned(),
+        Ok(()) => format!("{BILLING}?changed={}", id.unwrap_or_default()),
+        Err(SettlementRefusal::ThisMonth { from }) => format!("{BILLING}?refused=month&from={from}"),
+        Err(SettlementRefusal::NoAwsAccount) => format!("{BILLING}?refused=no_aws"),
+        Err(SettlementRefusal::NoActiveSubscription) => format!("{BILLING}?refused=no_subscription"),
+        Err(SettlementRefusal::Locked) => format!("{BILLING}?refused=locked"),
+        Err(SettlementRefusal::Unchanged) => format!("{BILLING}?refused=unchanged"),
+        Err(SettlementRefusal::NotFound) => format!("{BILLING}?refused=not_found"),
     };
     leptos_axum::redirect(&target);
     Ok(())
@@ -185,7 +186,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                         {two_step.then(|| view! { <crate::account::two_step::TotpField error=totp_error.clone() /> })}
                         <Button label=td_string!(locale, button_confirm) busy_on_press=true />
                         " "
-                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href="/billing" />
+                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href=BILLING />
                     </form>
                 </div>
             }
@@ -227,7 +228,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                         let switch_name = format!("({})", w.name);
                         view! {
                             <tr data-testid="billing-row">
-                                <th scope="row"><a href=format!("/workspaces/{}", w.id)>{w.name}</a></th>
+                                <th scope="row"><a href=crate::paths::workspace(w.id)>{w.name}</a></th>
                                 <td data-label=td_string!(locale, col_site)>{site}</td>
                                 <td data-label=td_string!(locale, billing_owner)>{w.owner}</td>
                                 <td data-label=td_string!(locale, billing_settlement)>{linked}{settlement}</td>
@@ -235,7 +236,7 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                                 <td data-label=td_string!(locale, col_state)><strong class="tag">{state}</strong></td>
                                 <td>
                                     {switchable.then(|| view! {
-                                        <form method="get" action="/billing">
+                                        <form method="get" action=BILLING>
                                             <input type="hidden" name="confirm" value=w.id />
                                             <Button label=switch label_suffix=switch_name.clone() kind=ButtonKind::Secondary small=true />
                                         </form>

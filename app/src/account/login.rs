@@ -3,6 +3,8 @@
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
+#[cfg(feature = "ssr")]
+use crate::paths::LOGIN;
 use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +23,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
     // No account has a longer username: refused before the store is asked anything (or argon2 runs).
     if username.chars().count() > crate::domain::Username::MAX {
         tokio::time::sleep(super::ssr::delay_for(3)).await;
-        leptos_axum::redirect("/login?error=credentials");
+        leptos_axum::redirect(&format!("{LOGIN}?error=credentials"));
         return Ok(());
     }
     let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
@@ -49,7 +51,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             let user = super::SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
             session.insert(super::ssr::USER, user).await.map_err(unavailable)?;
             security(Event::LoginSucceeded, Subject::Account(account.id), "").await;
-            leptos_axum::redirect("/billing");
+            leptos_axum::redirect(crate::paths::BILLING);
         }
         _ => {
             let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
@@ -61,7 +63,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
             // a failure.
             super::ssr::remember_typed(&username)?;
-            leptos_axum::redirect("/login?error=credentials");
+            leptos_axum::redirect(&format!("{LOGIN}?error=credentials"));
         }
     }
     Ok(())
@@ -72,7 +74,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
 pub async fn logout() -> Result<(), AppError> {
     let session = super::ssr::session().await?;
     session.flush().await.map_err(crate::ssr::unavailable)?;
-    leptos_axum::redirect("/login");
+    leptos_axum::redirect(LOGIN);
     Ok(())
 }
 

@@ -83,7 +83,7 @@ pub(crate) mod ssr {
     pub async fn user_or_login(now: i64) -> Result<Option<SessionUser>, AppError> {
         let user = current_user(&session().await?, now).await?;
         if user.is_none() {
-            leptos_axum::redirect("/login");
+            leptos_axum::redirect(crate::paths::LOGIN);
         }
         Ok(user)
     }

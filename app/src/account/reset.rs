@@ -12,15 +12,15 @@
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
+#[cfg(feature = "ssr")]
+use crate::paths::RESET_PASSWORD;
+use crate::paths::{FORGOT_PASSWORD, LOGIN};
 use crate::ui::{Button, ButtonKind, Notice, PasswordField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-pub const REQUEST: &str = "/forgot-password";
-#[cfg(feature = "ssr")]
-pub const RESET: &str = "/forgot-password/reset";
 /// A username or an email address: no longer than an email may be.
 #[cfg(feature = "ssr")]
 const MAX_IDENTIFIER: usize = 254;
@@ -149,7 +149,7 @@ mod ssr {
         let subject = CodeSubject { address: flow.address.clone(), deliver_to };
         flow.flash = Flash::default();
         flow.proven_until = None;
-        let link_prefix = format!("{}{RESET}?link={}.", ports.public_url, flow.id);
+        let link_prefix = format!("{}{RESET_PASSWORD}?link={}.", ports.public_url, flow.id);
         let who = match flow.account {
             Some(id) => crate::ssr::security_log::Subject::Account(id),
             None => crate::ssr::security_log::Subject::Username(&flow.identifier),
@@ -210,16 +210,16 @@ mod ssr {
 pub async fn forgot_password(identifier: Option<String>) -> Result<(), AppError> {
     let identifier = identifier.unwrap_or_default().trim().to_owned();
     if identifier.is_empty() {
-        leptos_axum::redirect(&format!("{REQUEST}?error=required"));
+        leptos_axum::redirect(&format!("{FORGOT_PASSWORD}?error=required"));
         return Ok(());
     }
     if identifier.chars().count() > MAX_IDENTIFIER {
-        leptos_axum::redirect(&format!("{REQUEST}?error=too_long"));
+        leptos_axum::redirect(&format!("{FORGOT_PASSWORD}?error=too_long"));
         return Ok(());
     }
     let session = crate::account::ssr::session().await?;
     ssr::request(&session, &identifier).await?;
-    leptos_axum::redirect(RESET);
+    leptos_axum::redirect(RESET_PASSWORD);
     Ok(())
 }
 
@@ -232,13 +232,13 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
     let ports = crate::ssr::ports()?;
     let session = crate::account::ssr::session().await?;
     let Some(mut flow) = ssr::load(&session).await? else {
-        leptos_axum::redirect(REQUEST);
+        leptos_axum::redirect(FORGOT_PASSWORD);
         return Ok(());
     };
     let locale = crate::messages::request_locale();
     let (Some(until), Some(account)) = (flow.proven_until, flow.account) else {
         // The link was not opened: the page still says to open it.
-        leptos_axum::redirect(RESET);
+        leptos_axum::redirect(RESET_PASSWORD);
         return Ok(());
     };
     if crate::ssr::ports::now() > until {
@@ -246,7 +246,7 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
         flow.flash =
             ssr::Flash { errors: FormErrors::one("resend", td_string!(locale, err_reset_expired)), notice: None };
         ssr::save(&session, &flow).await?;
-        leptos_axum::redirect(RESET);
+        leptos_axum::redirect(RESET_PASSWORD);
         return Ok(());
     }
     let mut errors = FormErrors::default();
@@ -270,12 +270,12 @@ pub async fn reset_password(password: Option<String>, confirm_password: Option<S
                 "every session ended",
             )
             .await;
-            leptos_axum::redirect("/login?reset=done");
+            leptos_axum::redirect(&format!("{LOGIN}?reset=done"));
         }
         None => {
             flow.flash = ssr::Flash { errors, notice: None };
             ssr::save(&session, &flow).await?;
-            leptos_axum::redirect(RESET);
+            leptos_axum::redirect(RESET_PASSWORD);
         }
     }
     Ok(())
@@ -289,7 +289,7 @@ pub async fn reset_page(link: Option<String>) -> Result<Option<ResetForm>, AppEr
     let session = crate::account::ssr::session().await?;
     if let Some(link) = link {
         if ssr::open_link(&session, &link).await? {
-            leptos_axum::redirect(RESET);
+            leptos_axum::redirect(RESET_PASSWORD);
             return Ok(None);
         }
         let event = crate::ssr::security_log::Event::ResetLinkRefused;
@@ -302,7 +302,7 @@ pub async fn reset_page(link: Option<String>) -> Result<Option<ResetForm>, AppEr
         return Ok(Some(ResetForm { link_refused: true, ..ResetForm::default() }));
     }
     let Some(mut flow) = ssr::load(&session).await? else {
-        leptos_axum::redirect(REQUEST);
+        leptos_axum::redirect(FORGOT_PASSWORD);
         return Ok(None);
     };
     let flash = std::mem::take(&mut flow.flash);
@@ -330,7 +330,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = <ForgotPassword as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, forgot_title)) />
-        <a class="back-link" href="/login">{t!(i18n, back)}</a>
+        <a class="back-link" href=LOGIN>{t!(i18n, back)}</a>
         {error.clone().map(|message| view! { <crate::ui::ErrorSummary errors=FormErrors::one("identifier", message) /> })}
         <h1>{t!(i18n, forgot_title)}</h1>
         <p>{t!(i18n, forgot_intro)}</p>
@@ -369,7 +369,7 @@ fn ResetView(form: ResetForm) -> impl IntoView {
             <Title text=page_title(locale, true, td_string!(locale, reset_title)) />
             <h1>{t!(i18n, reset_title)}</h1>
             <p>{t!(i18n, reset_link_invalid)}</p>
-            <p><a href=REQUEST>{t!(i18n, reset_link_again)}</a></p>
+            <p><a href=FORGOT_PASSWORD>{t!(i18n, reset_link_again)}</a></p>
         }
         .into_any();
     }
@@ -378,7 +378,7 @@ fn ResetView(form: ResetForm) -> impl IntoView {
     let e = move |field: &str| errors.field(field);
     let title = page_title(locale, has_errors, td_string!(locale, reset_title));
     let summary = has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> });
-    let back = view! { <a class="back-link" href=REQUEST>{t!(i18n, reset_other_identifier)}</a> };
+    let back = view! { <a class="back-link" href=FORGOT_PASSWORD>{t!(i18n, reset_other_identifier)}</a> };
     if form.proven {
         let change = <ResetPassword as leptos::server_fn::ServerFn>::url();
         let intro = td_string!(locale, reset_for, username = form.identifier.clone()).to_string();

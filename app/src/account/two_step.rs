@@ -9,6 +9,9 @@
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::page_title;
+use crate::paths::BILLING;
+#[cfg(feature = "ssr")]
+use crate::paths::TWO_STEP;
 use crate::ui::ErrorMessage;
 use crate::ui::{Button, ButtonKind, Notice, NoticeKind};
 use leptos::prelude::*;
@@ -16,7 +19,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-pub const PAGE: &str = "/billing/two-step";
 /// Wrong codes an account may enter in 24 hours.
 pub const MAX_WRONG_PER_DAY: i64 = 10;
 
@@ -231,8 +233,8 @@ pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<()
         Err(refusal) => security(Event::TwoStepRefused, subject, format!("turn {done}: {}", refusal.code())).await,
     }
     match outcome {
-        Ok(()) => leptos_axum::redirect(&format!("/billing?two_step={done}")),
-        Err(refusal) => leptos_axum::redirect(&format!("{PAGE}?error={}", refusal.code())),
+        Ok(()) => leptos_axum::redirect(&format!("{BILLING}?two_step={done}")),
+        Err(refusal) => leptos_axum::redirect(&format!("{TWO_STEP}?error={}", refusal.code())),
     }
     Ok(())
 }
@@ -314,7 +316,7 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
     };
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, two_step_title)) />
-        <a class="back-link" href="/billing">{t!(i18n, two_step_back)}</a>
+        <a class="back-link" href=BILLING>{t!(i18n, two_step_back)}</a>
         {summary}
         <h1>{t!(i18n, two_step_title)}</h1>
         {body}

@@ -60,7 +60,7 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
     view! {
         <Title text=start.name.clone() />
         <div class="page-top">
-            <a class="back-link" href="/billing">{t!(i18n, ws_billing_link)}</a>
+            <a class="back-link" href=crate::paths::BILLING>{t!(i18n, ws_billing_link)}</a>
             <LogoutButton />
         </div>
         <h1>{start.name.clone()}</h1>

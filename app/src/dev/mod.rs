@@ -27,7 +27,7 @@ pub fn DevPage() -> impl IntoView {
                                 "The simulator mints a registration token for the account below; "
                                 "the next page posts it to the portal, exactly as AWS does."
                             </p>
-                            <form method="post" action="/dev/subscribe" novalidate>
+                            <form method="post" action=crate::paths::DEV_SUBSCRIBE novalidate>
                                 <div class="form-group">
                                     <label for="aws_account_id">"AWS account ID"</label>
                                     <p class="hint" id="aws_account_id-hint">"12 digits, for example 1234-5678-9012"</p>

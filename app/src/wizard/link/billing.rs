@@ -136,7 +136,9 @@ pub async fn link_billing(
         }
     }
     draft.flash = flash;
-    visit.finish(&ports, if next == LINK_BILLING { "/activate/link#main" } else { next }).await
+    // Back to the form at its content (the error summary or the notice), past the header.
+    let next = if next == LINK_BILLING { format!("{LINK_BILLING}#main") } else { next.to_owned() };
+    visit.finish(&ports, &next).await
 }
 
 /// `/activate/link`.

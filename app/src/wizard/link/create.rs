@@ -70,8 +70,8 @@ impl AccountChoice {
     /// The page with this form.
     pub fn path(self) -> &'static str {
         match self {
-            AccountChoice::Existing => super::CREATE_EXISTING,
-            AccountChoice::New => super::CREATE_NEW,
+            AccountChoice::Existing => crate::paths::LINK_CREATE_EXISTING,
+            AccountChoice::New => crate::paths::LINK_CREATE_NEW,
         }
     }
 }

@@ -10,11 +10,8 @@ pub mod workspaces;
 use crate::domain::Site;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::paths::{LINK_BILLING, LINK_CREATE, LINK_WORKSPACES};
+use crate::paths::{LINK_BILLING, LINK_CREATE, LINK_CREATE_EXISTING, LINK_CREATE_NEW, LINK_WORKSPACES};
 
-/// Create workspace, for a buyer with a Guance account and for one without.
-pub(crate) const CREATE_EXISTING: &str = "/activate/link/create?account=existing";
-pub(crate) const CREATE_NEW: &str = "/activate/link/create?account=new";
 #[cfg(feature = "ssr")]
 use crate::wizard::{visit, Gate};
 use leptos::prelude::*;
@@ -57,7 +54,7 @@ pub async fn choose_site(site: Option<String>, back: Option<String>) -> Result<(
     let ports = crate::ssr::ports()?;
     let back = match back.as_deref() {
         Some(LINK_WORKSPACES) => LINK_WORKSPACES,
-        Some(back @ (CREATE_EXISTING | CREATE_NEW)) => back,
+        Some(back @ (LINK_CREATE_EXISTING | LINK_CREATE_NEW)) => back,
         Some(LINK_CREATE) => LINK_CREATE,
         _ => LINK_BILLING,
     };

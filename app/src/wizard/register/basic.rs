@@ -206,13 +206,13 @@ pub async fn register_basic(
     let locale = crate::messages::request_locale();
     let next = if Intent::parse(intent.as_deref()) == Intent::SendCode {
         ssr::ask_for_code(locale, &ports, &visit.key, &form, draft).await?;
-        "/activate/register#code"
+        format!("{REGISTER_BASIC}#code")
     } else if ssr::submit(locale, &ports, &visit.key, &form, draft).await? {
-        next_step(&visit.register_progress())
+        next_step(&visit.register_progress()).to_owned()
     } else {
-        REGISTER_BASIC
+        REGISTER_BASIC.to_owned()
     };
-    visit.finish(&ports, next).await
+    visit.finish(&ports, &next).await
 }
 
 /// `/activate/register`.

@@ -37,6 +37,7 @@ pub(crate) mod ssr {
         CompanyName, CompanySize, Email, Industry, Phone, Site, Username, WorkspaceLanguage, WorkspaceName,
     };
     use crate::i18n::{td_string, Locale};
+    use crate::paths::{REGISTER_BASIC, REGISTER_COMPANY};
     use crate::ssr::draft::RegisterDraft;
     use crate::ssr::ports::{Activated, NewAccount, NewWorkspace, OutgoingMail, Ports};
 
@@ -58,44 +59,48 @@ pub(crate) mod ssr {
         let language = WorkspaceLanguage::parse(&r.language).map(|l| l.name().to_owned()).unwrap_or_default();
         let phone = if r.phone.is_empty() { not_given() } else { r.phone.clone() };
         vec![
-            answer(td_string!(locale, answer_site), site, "/activate/register#site-cn2"),
-            answer(td_string!(locale, answer_username), r.username.clone(), "/activate/register#username"),
+            answer(td_string!(locale, answer_site), site, &format!("{REGISTER_BASIC}#site-cn2")),
+            answer(td_string!(locale, answer_username), r.username.clone(), &format!("{REGISTER_BASIC}#username")),
             answer(
                 td_string!(locale, answer_password),
                 td_string!(locale, answer_password_value),
-                "/activate/register#password",
+                &format!("{REGISTER_BASIC}#password"),
             ),
             answer(
                 td_string!(locale, answer_email),
                 td_string!(locale, answer_email_value, email = r.email.clone()).to_string(),
-                "/activate/register#email",
+                &format!("{REGISTER_BASIC}#email"),
             ),
-            answer(td_string!(locale, answer_phone), phone, "/activate/register#phone"),
+            answer(td_string!(locale, answer_phone), phone, &format!("{REGISTER_BASIC}#phone")),
             answer(
                 td_string!(locale, answer_company_name),
                 r.company_name.clone(),
-                "/activate/register/company#company_name",
+                &format!("{REGISTER_COMPANY}#company_name"),
             ),
             answer(
                 td_string!(locale, answer_industry),
                 industry.unwrap_or_else(not_given),
-                "/activate/register/company#industry",
+                &format!("{REGISTER_COMPANY}#industry"),
             ),
             answer(
                 td_string!(locale, answer_company_size),
                 size.unwrap_or_else(not_given),
-                "/activate/register/company#company_size",
+                &format!("{REGISTER_COMPANY}#company_size"),
             ),
             answer(
                 td_string!(locale, answer_workspace_name),
                 r.workspace_name.clone(),
-                "/activate/register/workspace#workspace_name",
+                &format!("{REGISTER_WORKSPACE}#workspace_name"),
             ),
-            answer(td_string!(locale, answer_workspace_language), language, "/activate/register/workspace#language-en"),
+            answer(
+                td_string!(locale, answer_workspace_language),
+                language,
+                &format!("{REGISTER_WORKSPACE}#language-en"),
+            ),
             answer(
                 td_string!(locale, answer_terms),
                 td_string!(locale, answer_terms_value),
-                "/activate/register/workspace#terms",
+                &format!("{REGISTER_WORKSPACE}#terms"),
             ),
         ]
     }
