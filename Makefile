@@ -16,7 +16,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export CHROMIUM_PATH ?= /usr/bin/chromium
 E2E_PORT ?= 3100
 
-.PHONY: help run test tools target-guard fmt layout clippy unit release e2e bench baselines
+.PHONY: help run test tools target-guard fmt format layout clippy unit release e2e bench baselines
 
 help:
 	@echo "make run   - install what is missing, build, serve http://127.0.0.1:3000 (dev mode)"
@@ -42,8 +42,14 @@ target-guard:
 	  echo "$(CURDIR)" > "$(CARGO_TARGET_DIR)/.portal-clone"; \
 	fi
 
+# rustfmt, and leptosfmt for the view! macros (leptosfmt.toml: rustfmt's width). To fix: `make format`.
 fmt:
 	cargo fmt --all -- --check
+	leptosfmt --check app/src frontend/src
+
+format:
+	leptosfmt app/src frontend/src
+	cargo fmt --all
 
 # The crates' layout holds: no two modules (at any level) import each other.
 layout:

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+LEPTOSFMT_VERSION=0.1.33     # formats the view! macros; `make test` checks them
 CARGO_LEPTOS_VERSION=0.3.8   # 0.3.9+ needs a newer rustc than 1.95 (see TOOLCHAIN notes in README)
 # The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
@@ -35,6 +36,12 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one time, ~8 min)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# 3b. leptosfmt, from crates.io with its lock file (~1 min on 2 cores).
+if ! leptosfmt --version 2>/dev/null | grep -qx "leptosfmt $LEPTOSFMT_VERSION"; then
+  say "installing leptosfmt $LEPTOSFMT_VERSION"
+  cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked --force
 fi
 
 # 4. npm packages: binaryen's wasm-opt (Debian's binaryen is too old for Rust 1.95 output) and Playwright.

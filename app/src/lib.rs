@@ -75,19 +75,59 @@ fn Portal() -> impl IntoView {
                     // Async: the server waits for the page's data and sends complete HTML, so titles,
                     // status codes and content are right without JavaScript.
                     <Route path=path!("/activate") view=wizard::start::ActivatePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register") view=wizard::register::basic::RegisterBasicPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/company") view=wizard::register::company::RegisterCompanyPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/workspace") view=wizard::register::workspace::RegisterWorkspacePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/check") view=wizard::register::check::RegisterCheckPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/register/done") view=wizard::register::done::RegisterDonePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/link") view=wizard::link::billing::LinkBillingPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/link/workspaces") view=wizard::link::workspaces::LinkWorkspacesPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/link/create") view=wizard::link::create::LinkCreatePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/activate/register")
+                        view=wizard::register::basic::RegisterBasicPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/register/company")
+                        view=wizard::register::company::RegisterCompanyPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/register/workspace")
+                        view=wizard::register::workspace::RegisterWorkspacePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/register/check")
+                        view=wizard::register::check::RegisterCheckPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/register/done")
+                        view=wizard::register::done::RegisterDonePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/link")
+                        view=wizard::link::billing::LinkBillingPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/link/workspaces")
+                        view=wizard::link::workspaces::LinkWorkspacesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/activate/link/create")
+                        view=wizard::link::create::LinkCreatePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/login") view=account::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=account::reset::ForgotPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/forgot-password/reset") view=account::reset::ResetPasswordPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/forgot-password/reset")
+                        view=account::reset::ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/billing") view=account::billing::BillingPage ssr=SsrMode::Async />
-                    <Route path=path!("/billing/two-step") view=account::two_step::TwoStepSettingsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/billing/two-step")
+                        view=account::two_step::TwoStepSettingsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/workspaces/:id") view=account::workspace::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=dev::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=dev::gallery::GalleryPage ssr=SsrMode::Async />

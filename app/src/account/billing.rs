@@ -100,16 +100,19 @@ pub fn BillingPage() -> impl IntoView {
     });
     let data = Resource::new_blocking(|| (), |_| billing_page());
     view! {
-        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
+        <Suspense fallback=|| {
+            view! { <crate::ui::Loading /> }
+        }>
             {move || Suspend::new({
                 let query = query.clone();
                 async move {
-                match data.await {
-                    Ok(Some(center)) => view! { <BillingView center query /> }.into_any(),
-                    Ok(None) => view! { <NoBillingAccount /> }.into_any(),
-                    Err(err) => view! { <crate::ui::ServiceProblem err /> }.into_any(),
+                    match data.await {
+                        Ok(Some(center)) => view! { <BillingView center query /> }.into_any(),
+                        Ok(None) => view! { <NoBillingAccount /> }.into_any(),
+                        Err(err) => view! { <crate::ui::ServiceProblem err /> }.into_any(),
+                    }
                 }
-            }})}
+            })}
         </Suspense>
     }
 }
@@ -156,41 +159,50 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
     view! {
         <Title text=page_title(locale, refusal.is_some(), td_string!(locale, billing_title)) />
         <div class="page-top">
-            <span>{td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}</span>
+            <span>
+                {td_string!(locale, billing_account_of, username = center.billing_username.as_str()).to_string()}
+            </span>
             <LogoutButton />
         </div>
         {refusal.map(|item| view! { <crate::ui::ErrorSummary errors=FormErrors::one(&item.0, item.1) /> })}
         <h1>{t!(i18n, billing_title)}</h1>
-        {query.changed.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, settlement_changed) /> })}
+        {query
+            .changed
+            .then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, settlement_changed) /> })}
         {two_step_notice.map(|text| view! { <Notice kind=NoticeKind::Success text /> })}
         <p class="two-step-state" data-testid="two-step-state">
             {if two_step { td_string!(locale, two_step_state_on) } else { td_string!(locale, two_step_state_off) }}
-            " "<a href=crate::paths::TWO_STEP>{t!(i18n, two_step_manage)}</a>
+            " "
+            <a href=crate::paths::TWO_STEP>{t!(i18n, two_step_manage)}</a>
         </p>
-        {confirm.map(|w| {
-            let to = target_method(&w.settlement);
-            let to_words = match to {
-                SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
-                SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
-            };
-            let from_words = settlement_words(locale, &w.settlement);
-            view! {
-                <div class="confirm-panel" role="region" aria-labelledby="settlement-confirm-title">
-                    <h2 id="settlement-confirm-title">
-                        {td_string!(locale, settlement_confirm_title, name = w.name.as_str()).to_string()}
-                    </h2>
-                    <p>{td_string!(locale, settlement_confirm_text, from = from_words, to = to_words).to_string()}</p>
-                    <form method="post" action=change>
-                        <input type="hidden" name="workspace_id" value=w.id />
-                        <input type="hidden" name="to" value=to.code() />
-                        {two_step.then(|| view! { <crate::account::two_step::TotpField error=totp_error.clone() /> })}
-                        <Button label=td_string!(locale, button_confirm) busy_on_press=true />
-                        " "
-                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href=BILLING />
-                    </form>
-                </div>
-            }
-        })}
+        {confirm
+            .map(|w| {
+                let to = target_method(&w.settlement);
+                let to_words = match to {
+                    SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
+                    SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
+                };
+                let from_words = settlement_words(locale, &w.settlement);
+                view! {
+                    <div class="confirm-panel" role="region" aria-labelledby="settlement-confirm-title">
+                        <h2 id="settlement-confirm-title">
+                            {td_string!(locale, settlement_confirm_title, name = w.name.as_str()).to_string()}
+                        </h2>
+                        <p>
+                            {td_string!(locale, settlement_confirm_text, from = from_words, to = to_words).to_string()}
+                        </p>
+                        <form method="post" action=change>
+                            <input type="hidden" name="workspace_id" value=w.id />
+                            <input type="hidden" name="to" value=to.code() />
+                            {two_step
+                                .then(|| view! { <crate::account::two_step::TotpField error=totp_error.clone() /> })}
+                            <Button label=td_string!(locale, button_confirm) busy_on_press=true />
+                            " "
+                            <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href=BILLING />
+                        </form>
+                    </div>
+                }
+            })}
         <h2>{t!(i18n, billing_workspaces)}</h2>
         <table class="table" id="billing-workspaces">
             <caption class="visually-hidden">{t!(i18n, billing_workspaces)}</caption>
@@ -202,7 +214,9 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                     <th scope="col">{t!(i18n, billing_settlement)}</th>
                     <th scope="col">{t!(i18n, billing_since)}</th>
                     <th scope="col">{t!(i18n, col_state)}</th>
-                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_change)}</span></th>
+                    <th scope="col">
+                        <span class="visually-hidden">{t!(i18n, col_change)}</span>
+                    </th>
                 </tr>
             </thead>
             <tbody>
@@ -215,9 +229,14 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                             .find(|s| s.code() == w.site_code)
                             .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
                         let settlement = settlement_words(locale, &w.settlement);
-                        // A workspace billed to an AWS account reads **Linked**, as in the wizard.
                         let linked = matches!(w.settlement, Settlement::AwsMarketplace { .. })
-                            .then(|| view! { <strong class="tag tag-linked">{t!(i18n, state_linked)}</strong> " " });
+                            .then(|| {
+                                // A workspace billed to an AWS account reads **Linked**, as in the wizard.
+                                view! {
+                                    <strong class="tag tag-linked">{t!(i18n, state_linked)}</strong>
+                                    " "
+                                }
+                            });
                         let since = w.since.map(|at| crate::messages::date(locale, at)).unwrap_or_default();
                         let state = state_words(locale, &w.state);
                         let switch = match target_method(&w.settlement) {
@@ -228,19 +247,31 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                         let switch_name = format!("({})", w.name);
                         view! {
                             <tr data-testid="billing-row">
-                                <th scope="row"><a href=crate::paths::workspace(w.id)>{w.name}</a></th>
+                                <th scope="row">
+                                    <a href=crate::paths::workspace(w.id)>{w.name}</a>
+                                </th>
                                 <td data-label=td_string!(locale, col_site)>{site}</td>
                                 <td data-label=td_string!(locale, billing_owner)>{w.owner}</td>
                                 <td data-label=td_string!(locale, billing_settlement)>{linked}{settlement}</td>
                                 <td data-label=td_string!(locale, billing_since)>{since}</td>
-                                <td data-label=td_string!(locale, col_state)><strong class="tag">{state}</strong></td>
+                                <td data-label=td_string!(locale, col_state)>
+                                    <strong class="tag">{state}</strong>
+                                </td>
                                 <td>
-                                    {switchable.then(|| view! {
-                                        <form method="get" action=BILLING>
-                                            <input type="hidden" name="confirm" value=w.id />
-                                            <Button label=switch label_suffix=switch_name.clone() kind=ButtonKind::Secondary small=true />
-                                        </form>
-                                    })}
+                                    {switchable
+                                        .then(|| {
+                                            view! {
+                                                <form method="get" action=BILLING>
+                                                    <input type="hidden" name="confirm" value=w.id />
+                                                    <Button
+                                                        label=switch
+                                                        label_suffix=switch_name.clone()
+                                                        kind=ButtonKind::Secondary
+                                                        small=true
+                                                    />
+                                                </form>
+                                            }
+                                        })}
                                 </td>
                             </tr>
                         }

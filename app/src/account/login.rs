@@ -105,15 +105,22 @@ pub fn LoginPage() -> impl IntoView {
                 let username = typed.await.unwrap_or_default();
                 view! {
                     <form method="post" action=action novalidate>
-                        <crate::ui::TextField id="username" label=td_string!(locale, answer_username) value=username
-                            autocomplete="username" error=failed.then(|| message.to_owned()) />
+                        <crate::ui::TextField
+                            id="username"
+                            label=td_string!(locale, answer_username)
+                            value=username
+                            autocomplete="username"
+                            error=failed.then(|| message.to_owned())
+                        />
                         <crate::ui::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
                         <Button label=td_string!(locale, button_login) />
                     </form>
                 }
             })}
         </Suspense>
-        <p><a href=crate::paths::FORGOT_PASSWORD>{t!(i18n, login_forgot)}</a></p>
+        <p>
+            <a href=crate::paths::FORGOT_PASSWORD>{t!(i18n, login_forgot)}</a>
+        </p>
     }
 }
 
@@ -122,7 +129,11 @@ pub(super) fn LogoutButton() -> impl IntoView {
     let action = <Logout as leptos::server_fn::ServerFn>::url();
     view! {
         <form method="post" action=action class="logout">
-            <Button label=td_string!(use_i18n().get_locale_untracked(), button_logout) kind=ButtonKind::Secondary small=true />
+            <Button
+                label=td_string!(use_i18n().get_locale_untracked(), button_logout)
+                kind=ButtonKind::Secondary
+                small=true
+            />
         </form>
     }
 }

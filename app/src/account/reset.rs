@@ -330,13 +330,22 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = <ForgotPassword as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, forgot_title)) />
-        <a class="back-link" href=LOGIN>{t!(i18n, back)}</a>
-        {error.clone().map(|message| view! { <crate::ui::ErrorSummary errors=FormErrors::one("identifier", message) /> })}
+        <a class="back-link" href=LOGIN>
+            {t!(i18n, back)}
+        </a>
+        {error
+            .clone()
+            .map(|message| view! { <crate::ui::ErrorSummary errors=FormErrors::one("identifier", message) /> })}
         <h1>{t!(i18n, forgot_title)}</h1>
         <p>{t!(i18n, forgot_intro)}</p>
         <form method="post" action=action novalidate>
-            <crate::ui::TextField id="identifier" label=td_string!(locale, label_identifier) value=""
-                autocomplete="username" error=error />
+            <crate::ui::TextField
+                id="identifier"
+                label=td_string!(locale, label_identifier)
+                value=""
+                autocomplete="username"
+                error=error
+            />
             <Button label=td_string!(locale, forgot_send_link) />
         </form>
     }
@@ -348,7 +357,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let link = use_query_map().with_untracked(|q| q.get("link"));
     let data = Resource::new_blocking(move || link.clone(), reset_page);
     view! {
-        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
+        <Suspense fallback=|| {
+            view! { <crate::ui::Loading /> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some(form)) => view! { <ResetView form /> }.into_any(),
@@ -369,7 +380,9 @@ fn ResetView(form: ResetForm) -> impl IntoView {
             <Title text=page_title(locale, true, td_string!(locale, reset_title)) />
             <h1>{t!(i18n, reset_title)}</h1>
             <p>{t!(i18n, reset_link_invalid)}</p>
-            <p><a href=FORGOT_PASSWORD>{t!(i18n, reset_link_again)}</a></p>
+            <p>
+                <a href=FORGOT_PASSWORD>{t!(i18n, reset_link_again)}</a>
+            </p>
         }
         .into_any();
     }
@@ -378,7 +391,11 @@ fn ResetView(form: ResetForm) -> impl IntoView {
     let e = move |field: &str| errors.field(field);
     let title = page_title(locale, has_errors, td_string!(locale, reset_title));
     let summary = has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> });
-    let back = view! { <a class="back-link" href=FORGOT_PASSWORD>{t!(i18n, reset_other_identifier)}</a> };
+    let back = view! {
+        <a class="back-link" href=FORGOT_PASSWORD>
+            {t!(i18n, reset_other_identifier)}
+        </a>
+    };
     if form.proven {
         let change = <ResetPassword as leptos::server_fn::ServerFn>::url();
         let intro = td_string!(locale, reset_for, username = form.identifier.clone()).to_string();
@@ -389,10 +406,19 @@ fn ResetView(form: ResetForm) -> impl IntoView {
             <h1>{t!(i18n, reset_title)}</h1>
             <p>{intro}</p>
             <form method="post" action=change novalidate>
-                <PasswordField id="password" label=td_string!(locale, label_new_password)
-                    autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
-                <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_new_password)
-                    autocomplete="new-password" error=e("confirm_password") />
+                <PasswordField
+                    id="password"
+                    label=td_string!(locale, label_new_password)
+                    autocomplete="new-password"
+                    hint=td_string!(locale, password_hint)
+                    error=e("password")
+                />
+                <PasswordField
+                    id="confirm_password"
+                    label=td_string!(locale, label_confirm_new_password)
+                    autocomplete="new-password"
+                    error=e("confirm_password")
+                />
                 <Button label=td_string!(locale, button_change_password) busy_on_press=true />
             </form>
         }

@@ -247,10 +247,19 @@ pub(crate) fn TotpField(error: Option<String>) -> impl IntoView {
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             <label for="totp">{t!(i18n, label_totp)}</label>
-            <p class="hint" id="totp-hint">{t!(i18n, totp_hint)}</p>
+            <p class="hint" id="totp-hint">
+                {t!(i18n, totp_hint)}
+            </p>
             {error.clone().map(|message| view! { <ErrorMessage id="totp-error".to_owned() message /> })}
-            <input class="input input-code" id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code"
-                aria-describedby=described aria-invalid=error.as_ref().map(|_| "true") />
+            <input
+                class="input input-code"
+                id="totp"
+                name="totp"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                aria-describedby=described
+                aria-invalid=error.as_ref().map(|_| "true")
+            />
         </div>
     }
 }
@@ -261,7 +270,9 @@ pub fn TwoStepSettingsPage() -> impl IntoView {
     let error = use_query_map().with_untracked(|q| q.get("error").as_deref().and_then(Refusal::parse));
     let data = Resource::new_blocking(|| (), |_| two_step_page());
     view! {
-        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
+        <Suspense fallback=|| {
+            view! { <crate::ui::Loading /> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some(page)) => view! { <TwoStepView page error /> }.into_any(),
@@ -297,12 +308,19 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
             <ol class="steps">
                 <li>
                     {t!(i18n, two_step_scan)}
-                    <div class="qr" role="img" aria-label=td_string!(locale, two_step_qr_label) inner_html=page.qr_svg></div>
-                    <p><a href=page.uri>{t!(i18n, two_step_open_app)}</a></p>
+                    <div
+                        class="qr"
+                        role="img"
+                        aria-label=td_string!(locale, two_step_qr_label)
+                        inner_html=page.qr_svg
+                    ></div> <p>
+                        <a href=page.uri>{t!(i18n, two_step_open_app)}</a>
+                    </p>
                 </li>
                 <li>
-                    {t!(i18n, two_step_key)}
-                    " "<code class="key" data-testid="two-step-key">{page.key_groups}</code>
+                    {t!(i18n, two_step_key)} " "<code class="key" data-testid="two-step-key">
+                        {page.key_groups}
+                    </code>
                 </li>
                 <li>{t!(i18n, two_step_enter)}</li>
             </ol>
@@ -316,7 +334,9 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
     };
     view! {
         <Title text=page_title(locale, error.is_some(), td_string!(locale, two_step_title)) />
-        <a class="back-link" href=BILLING>{t!(i18n, two_step_back)}</a>
+        <a class="back-link" href=BILLING>
+            {t!(i18n, two_step_back)}
+        </a>
         {summary}
         <h1>{t!(i18n, two_step_title)}</h1>
         {body}

@@ -36,7 +36,9 @@ pub fn WorkspacePage() -> impl IntoView {
         .unwrap_or(0);
     let data = Resource::new_blocking(move || id, workspace_page);
     view! {
-        <Suspense fallback=|| view! { <crate::ui::Loading /> }>
+        <Suspense fallback=|| {
+            view! { <crate::ui::Loading /> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some(start)) => view! { <WorkspaceView start /> }.into_any(),
@@ -60,23 +62,32 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
     view! {
         <Title text=start.name.clone() />
         <div class="page-top">
-            <a class="back-link" href=crate::paths::BILLING>{t!(i18n, ws_billing_link)}</a>
+            <a class="back-link" href=crate::paths::BILLING>
+                {t!(i18n, ws_billing_link)}
+            </a>
             <LogoutButton />
         </div>
         <h1>{start.name.clone()}</h1>
         <SummaryList testid="workspace-summary">
             <SummaryRow label=td_string!(locale, col_site)>{site_label}</SummaryRow>
             <SummaryRow label=td_string!(locale, col_language)>{language}</SummaryRow>
-            <SummaryRow label=td_string!(locale, billing_settlement)>
-                {settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}
-            </SummaryRow>
+            <SummaryRow label=td_string!(
+                locale, billing_settlement
+            )>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</SummaryRow>
         </SummaryList>
         <h2>{t!(i18n, ws_datakit_heading)}</h2>
         <p>{t!(i18n, ws_datakit_intro)}</p>
-        <label for="datakit-command" class="label">{t!(i18n, ws_command_label)}</label>
-        <textarea id="datakit-command" class="code-block" readonly rows="3">{command}</textarea>
-        <CopyButton target="datakit-command".to_owned() label=td_string!(locale, button_copy).to_owned()
-            done=td_string!(locale, copied).to_owned() />
+        <label for="datakit-command" class="label">
+            {t!(i18n, ws_command_label)}
+        </label>
+        <textarea id="datakit-command" class="code-block" readonly rows="3">
+            {command}
+        </textarea>
+        <CopyButton
+            target="datakit-command".to_owned()
+            label=td_string!(locale, button_copy).to_owned()
+            done=td_string!(locale, copied).to_owned()
+        />
         <h2>{t!(i18n, ws_next_heading)}</h2>
         <ol>
             <li>{t!(i18n, ws_next_1)}</li>
@@ -104,10 +115,17 @@ fn CopyButton(target: String, label: String, done: String) -> impl IntoView {
     };
     view! {
         <div class="copy">
-            <button type="button" class="button button-secondary button-small" hidden=move || !mounted.get() on:click=copy>
+            <button
+                type="button"
+                class="button button-secondary button-small"
+                hidden=move || !mounted.get()
+                on:click=copy
+            >
                 {label}
             </button>
-            <span class="hint" aria-live="polite">{move || said.get()}</span>
+            <span class="hint" aria-live="polite">
+                {move || said.get()}
+            </span>
         </div>
     }
 }

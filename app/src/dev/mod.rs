@@ -30,7 +30,9 @@ pub fn DevPage() -> impl IntoView {
                             <form method="post" action=crate::paths::DEV_SUBSCRIBE novalidate>
                                 <div class="form-group">
                                     <label for="aws_account_id">"AWS account ID"</label>
-                                    <p class="hint" id="aws_account_id-hint">"12 digits, for example 1234-5678-9012"</p>
+                                    <p class="hint" id="aws_account_id-hint">
+                                        "12 digits, for example 1234-5678-9012"
+                                    </p>
                                     <input
                                         class="input"
                                         id="aws_account_id"

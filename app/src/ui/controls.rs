@@ -61,7 +61,13 @@ pub(crate) fn Button(
         }
         .into_any();
     };
-    view! { <a class=class href=href>{label}{suffix}</a> }.into_any()
+    view! {
+        <a class=class href=href>
+            {label}
+            {suffix}
+        </a>
+    }
+    .into_any()
 }
 
 fn set_busy(el: &leptos::web_sys::Element, busy: bool) {

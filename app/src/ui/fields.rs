@@ -95,10 +95,20 @@ fn field_markup(
     };
     view! {
         <div class="form-group" class:form-group-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}{optional.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            <label for=id
+                .clone()>{label}{optional.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
+            {hint
+                .map(|hint| {
+                    view! {
+                        <p class="hint" id=hint_id>
+                            {hint}
+                        </p>
+                    }
+                })}
             {move || {
-                error.get().map(|message| view! { <ErrorMessage id=error_id.clone() message prefix=error_prefix.clone() /> })
+                error
+                    .get()
+                    .map(|message| view! { <ErrorMessage id=error_id.clone() message prefix=error_prefix.clone() /> })
             }}
             <input
                 class="input"
@@ -133,14 +143,22 @@ pub(crate) fn PasswordField(
     view! {
         <div class="password-field">
             {match hint {
-                Some(hint) => view! { <TextField id label hint kind="password" value="" autocomplete error /> }.into_any(),
+                Some(hint) => {
+                    view! { <TextField id label hint kind="password" value="" autocomplete error /> }.into_any()
+                }
                 None => view! { <TextField id label kind="password" value="" autocomplete error /> }.into_any(),
-            }}
-            // Hidden until the page is live (see Enhancements): without JavaScript it could do nothing.
-            <button type="button" class="button button-secondary button-small password-toggle" hidden=true
-                aria-controls=id aria-label=show_label
-                data-show=show data-hide=td_string!(locale, password_hide)
-                data-show-label=show_label data-hide-label=td_string!(locale, password_hide_label)>
+            }} // Hidden until the page is live (see Enhancements): without JavaScript it could do nothing.
+            <button
+                type="button"
+                class="button button-secondary button-small password-toggle"
+                hidden=true
+                aria-controls=id
+                aria-label=show_label
+                data-show=show
+                data-hide=td_string!(locale, password_hide)
+                data-show-label=show_label
+                data-hide-label=td_string!(locale, password_hide_label)
+            >
                 {show}
             </button>
         </div>
@@ -157,10 +175,19 @@ pub(crate) fn CodeField(#[prop(default = "code")] id: &'static str, error: Optio
     view! {
         <div class="form-group" class:form-group-error=error.is_some()>
             <label for=id>{t!(i18n, label_code)}</label>
-            <p class="hint" id=hint_id>{t!(i18n, code_hint)}</p>
+            <p class="hint" id=hint_id>
+                {t!(i18n, code_hint)}
+            </p>
             {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
-            <input class="input input-code" id=id name="code" inputmode="numeric" autocomplete="one-time-code"
-                aria-describedby=described aria-invalid=error.as_ref().map(|_| "true") />
+            <input
+                class="input input-code"
+                id=id
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                aria-describedby=described
+                aria-invalid=error.as_ref().map(|_| "true")
+            />
         </div>
     }
 }
@@ -239,7 +266,9 @@ fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: Coun
             <span class="hint send-code-wait" id=wait_id>
                 {move || waiting().then(|| CountdownWords::fill(&wait, left.get()))}
             </span>
-            <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
+            <p class="visually-hidden" aria-live="polite">
+                {move || announcement.get()}
+            </p>
         </div>
     }
 }
@@ -263,12 +292,26 @@ pub(crate) fn Select(
         <div class="form-group" class:form-group-error=has_error>
             <label for=id>{label}{marker.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
             {error.map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
-            <select class="select" id=id name=id disabled=disabled aria-invalid=has_error.then_some("true")
-                aria-describedby=has_error.then(|| error_id.clone())>
-                <option value="" selected=selected.is_empty()>{td_string!(page_locale(), not_given)}</option>
+            <select
+                class="select"
+                id=id
+                name=id
+                disabled=disabled
+                aria-invalid=has_error.then_some("true")
+                aria-describedby=has_error.then(|| error_id.clone())
+            >
+                <option value="" selected=selected.is_empty()>
+                    {td_string!(page_locale(), not_given)}
+                </option>
                 {options
                     .into_iter()
-                    .map(|(code, text)| view! { <option value=code selected=selected == code>{text}</option> })
+                    .map(|(code, text)| {
+                        view! {
+                            <option value=code selected=selected == code>
+                                {text}
+                            </option>
+                        }
+                    })
                     .collect_view()}
             </select>
         </div>
@@ -292,9 +335,16 @@ pub(crate) fn Checkbox(
         <div class="form-group" class:form-group-error=error.is_some()>
             {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <div class="checkbox">
-                <input type="checkbox" id=id name=name value=value checked=checked disabled=disabled
+                <input
+                    type="checkbox"
+                    id=id
+                    name=name
+                    value=value
+                    checked=checked
+                    disabled=disabled
                     aria-invalid=error.as_ref().map(|_| "true")
-                    aria-describedby=error.as_ref().map(|_| error_id.clone()) />
+                    aria-describedby=error.as_ref().map(|_| error_id.clone())
+                />
                 <label for=id>{label}</label>
             </div>
         </div>
@@ -326,9 +376,16 @@ pub(crate) fn LanguageField(
                         let id = format!("{id}-{}", language.code());
                         view! {
                             <div class="radio">
-                                <input type="radio" id=id.clone() name="language" value=language.code()
-                                    checked=selected == language.code() />
-                                <label for=id lang=language.code()>{language.name()}</label>
+                                <input
+                                    type="radio"
+                                    id=id.clone()
+                                    name="language"
+                                    value=language.code()
+                                    checked=selected == language.code()
+                                />
+                                <label for=id lang=language.code()>
+                                    {language.name()}
+                                </label>
                             </div>
                         }
                     })

@@ -36,8 +36,18 @@ fn LanguageSwitch() -> impl IntoView {
     view! {
         <form class="language-switch" method="post" action=action>
             <input type="hidden" name="back" value=back />
-            <button type="submit" name="lang" value=other lang=other class="language-switch-button"
-                aria-label=format!("{} – {}", td_string!(locale, language_switch_label), td_string!(locale, language_switch_to))>
+            <button
+                type="submit"
+                name="lang"
+                value=other
+                lang=other
+                class="language-switch-button"
+                aria-label=format!(
+                    "{} – {}",
+                    td_string!(locale, language_switch_label),
+                    td_string!(locale, language_switch_to),
+                )
+            >
                 {td_string!(locale, language_switch_to)}
             </button>
         </form>

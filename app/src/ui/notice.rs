@@ -41,7 +41,11 @@ pub(crate) fn Notice(
 /// **Summary list**: label / value rows ([`SummaryRow`]), as on Check your answers.
 #[component]
 pub(crate) fn SummaryList(#[prop(optional)] testid: Option<&'static str>, children: Children) -> impl IntoView {
-    view! { <dl class="summary-list" data-testid=testid>{children()}</dl> }
+    view! {
+        <dl class="summary-list" data-testid=testid>
+            {children()}
+        </dl>
+    }
 }
 
 /// One row of a [`SummaryList`]: `label`, the value (children), and with `change` a **Change** link to where
@@ -59,11 +63,14 @@ pub(crate) fn SummaryRow(
         <div class="summary-row">
             <dt>{label}</dt>
             <dd data-testid=testid>{children()}</dd>
-            {change.map(|href| view! {
-                <dd class="summary-action">
-                    <a href=href>{change_word} <span class="visually-hidden">{which}</span></a>
-                </dd>
-            })}
+            {change
+                .map(|href| {
+                    view! {
+                        <dd class="summary-action">
+                            <a href=href>{change_word} <span class="visually-hidden">{which}</span></a>
+                        </dd>
+                    }
+                })}
         </div>
     }
 }

@@ -46,7 +46,13 @@ fn ErrorSummaryFocus(items: Vec<(String, String)>, title: String) -> impl IntoVi
             <ul>
                 {items
                     .into_iter()
-                    .map(|(field, text)| view! { <li><a href=format!("#{field}")>{text}</a></li> })
+                    .map(|(field, text)| {
+                        view! {
+                            <li>
+                                <a href=format!("#{field}")>{text}</a>
+                            </li>
+                        }
+                    })
                     .collect_view()}
             </ul>
         </div>

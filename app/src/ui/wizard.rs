@@ -8,7 +8,11 @@ use leptos::prelude::*;
 #[component]
 pub fn StepIndicator(step: u8, total: u8) -> impl IntoView {
     let text = td_string!(crate::messages::page_locale(), step_indicator, step = step, total = total).to_string();
-    view! { <p class="step-indicator" aria-current="step">{text}</p> }
+    view! {
+        <p class="step-indicator" aria-current="step">
+            {text}
+        </p>
+    }
 }
 
 #[component]
@@ -26,7 +30,9 @@ pub(crate) fn BranchOption(branch: Branch, label: &'static str, hint: &'static s
                 aria-describedby=hint_id.clone()
             />
             <label for=id>{label}</label>
-            <p class="hint" id=hint_id>{hint}</p>
+            <p class="hint" id=hint_id>
+                {hint}
+            </p>
         </div>
     }
 }

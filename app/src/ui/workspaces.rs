@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 #[component]
 pub fn StateTag(state: WorkspaceState) -> impl IntoView {
     view! {
-        <strong class="tag" class:tag-linked=state == WorkspaceState::Linked
-            class:tag-muted=state != WorkspaceState::Linked>
+        <strong
+            class="tag"
+            class:tag-linked=state == WorkspaceState::Linked
+            class:tag-muted=state != WorkspaceState::Linked
+        >
             {state_label(page_locale(), state)}
         </strong>
     }
@@ -32,11 +35,19 @@ pub(crate) fn SiteSelector(site: Site, back: String, action: &'static str) -> im
             <select class="select" id="site" name="site" aria-describedby="site-hint">
                 {Site::AWS
                     .into_iter()
-                    .map(|s| view! { <option value=s.code() selected=s == site>{site_name(locale, s)}</option> })
+                    .map(|s| {
+                        view! {
+                            <option value=s.code() selected=s == site>
+                                {site_name(locale, s)}
+                            </option>
+                        }
+                    })
                     .collect_view()}
             </select>
             <Button label=td_string!(locale, change_site) kind=ButtonKind::Secondary small=true />
-            <p class="hint" id="site-hint">{t!(i18n, site_selector_hint)}</p>
+            <p class="hint" id="site-hint">
+                {t!(i18n, site_selector_hint)}
+            </p>
         </form>
     }
 }
@@ -61,7 +72,9 @@ pub(crate) fn WorkspaceListRow(row: WorkspaceRow, aws_account: String, bind_acti
             <th scope="row">{row.name.clone()}</th>
             <td data-label=td_string!(locale, col_site)>{row.site_name(locale)}</td>
             <td data-label=td_string!(locale, col_language)>{row.language_name()}</td>
-            <td data-label=td_string!(locale, col_state)><StateTag state=row.state /></td>
+            <td data-label=td_string!(locale, col_state)>
+                <StateTag state=row.state />
+            </td>
             <td>{action}</td>
         </tr>
     }
@@ -120,7 +133,8 @@ pub(crate) fn BindControl(workspace_id: i64, name: String, words: BindWords, act
         <form method="get" action=crate::paths::LINK_WORKSPACES>
             <input type="hidden" name="confirm" value=workspace_id />
             <button type="submit" class="button button-secondary button-small" on:click=open>
-                {bind} <span class="visually-hidden">{format!(" {name}")}</span>
+                {bind}
+                <span class="visually-hidden">{format!(" {name}")}</span>
             </button>
         </form>
         <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by on:keydown=trap>
@@ -128,9 +142,13 @@ pub(crate) fn BindControl(workspace_id: i64, name: String, words: BindWords, act
             <p>{consequence}</p>
             <form method="post" action=action>
                 <input type="hidden" name="workspace_id" value=workspace_id />
-                <button type="submit" class="button" node_ref=first>{confirm}</button>
+                <button type="submit" class="button" node_ref=first>
+                    {confirm}
+                </button>
                 " "
-                <button type="button" class="button button-secondary" node_ref=last on:click=close>{cancel}</button>
+                <button type="button" class="button button-secondary" node_ref=last on:click=close>
+                    {cancel}
+                </button>
             </form>
         </dialog>
     }

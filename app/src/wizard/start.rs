@@ -50,10 +50,18 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
         <Title text=title />
         {has_error.then(|| view! { <ErrorSummary errors=FormErrors::one("branch-register", message) /> })}
         <h1>{t!(i18n, activate_heading)}</h1>
-        {summary.payment_failed.then(|| view! {
-            <Notice kind=NoticeKind::Warning testid="payment-failed" title=td_string!(locale, payment_failed_heading)
-                text=td_string!(locale, payment_failed_text) />
-        })}
+        {summary
+            .payment_failed
+            .then(|| {
+                view! {
+                    <Notice
+                        kind=NoticeKind::Warning
+                        testid="payment-failed"
+                        title=td_string!(locale, payment_failed_heading)
+                        text=td_string!(locale, payment_failed_text)
+                    />
+                }
+            })}
         <SummaryList>
             <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
                 {summary.aws_account_id.display_grouped()}

@@ -159,21 +159,27 @@ fn LinkFormView(form: LinkForm) -> impl IntoView {
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, link_title)) />
         <div class="page-top">
-            <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
+            <a class="back-link" href=ACTIVATE>
+                {t!(i18n, back)}
+            </a>
             <SiteSelector site=form.site back=LINK_BILLING.to_owned() action=super::site_action() />
         </div>
         {has_errors.then(|| view! { <ErrorSummary errors=form.errors.clone() /> })}
         <h1>{t!(i18n, link_title)}</h1>
-        <p>
-            {t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}
-        </p>
+        <p>{t!(i18n, link_intro_before)} <strong>{form.aws_account.clone()}</strong> {t!(i18n, link_intro_after)}</p>
         {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         <form method="post" action=action novalidate>
             <button type="submit" name="intent" value="link" class="implicit-submit" tabindex="-1" aria-hidden="true">
                 {t!(i18n, button_link)}
             </button>
-            <TextField live=FieldRule::BillingUsername id="username" label=td_string!(locale, label_billing_username) value=form.username.clone()
-                autocomplete="username" error=e("username") />
+            <TextField
+                live=FieldRule::BillingUsername
+                id="username"
+                label=td_string!(locale, label_billing_username)
+                value=form.username.clone()
+                autocomplete="username"
+                error=e("username")
+            />
             <SendCodeButton field="username" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             <CodeField error=code_error />
             <Button label=td_string!(locale, button_link) intent="link" busy_on_press=true />

@@ -364,7 +364,9 @@ fn CreateView(form: CreateForm) -> impl IntoView {
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, create_title)) />
         <div class="page-top">
-            <a class="back-link" href=LINK_WORKSPACES>{t!(i18n, back)}</a>
+            <a class="back-link" href=LINK_WORKSPACES>
+                {t!(i18n, back)}
+            </a>
             <SiteSelector site=form.site back=back action=super::site_action() />
         </div>
         {has_errors.then(|| view! { <ErrorSummary errors=form.errors.clone() /> })}
@@ -375,8 +377,13 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                 <fieldset>
                     <legend class="legend-s">{t!(i18n, owner_legend)}</legend>
                     <div class="radio">
-                        <input type="radio" id="account-existing" name="account" value="existing"
-                            checked=form.account == Some(AccountChoice::Existing) />
+                        <input
+                            type="radio"
+                            id="account-existing"
+                            name="account"
+                            value="existing"
+                            checked=form.account == Some(AccountChoice::Existing)
+                        />
                         <label for="account-existing">{t!(i18n, owner_existing)}</label>
                     </div>
                     <div class="radio">
@@ -388,43 +395,114 @@ fn CreateView(form: CreateForm) -> impl IntoView {
             <Button label=td_string!(locale, button_choose) kind=ButtonKind::Secondary />
         </form>
         {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
-        {chosen.then(|| view! {
-            <form method="post" action=action novalidate>
-                <input type="hidden" name="account" value=form.account.map(AccountChoice::code) />
-                <button type="submit" name="intent" value="create" class="implicit-submit" tabindex="-1" aria-hidden="true">
-                    {t!(i18n, button_create)}
-                </button>
-                <TextField live=FieldRule::WorkspaceName id="workspace_name" label=td_string!(locale, answer_workspace_name)
-                    value=form.workspace_name.clone() hint=td_string!(locale, workspace_name_hint_short) autocomplete="off"
-                    error=e("workspace_name") />
-                <LanguageField selected=form.language.clone() error=language_error.clone() />
-                {new_account.then(|| view! {
-                    <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username)
-                        value=form.username.clone() autocomplete="username" hint=td_string!(locale, username_hint)
-                        error=e("username") />
-                    <PasswordField id="password" label=td_string!(locale, answer_password)
-                        autocomplete="new-password" hint=td_string!(locale, password_hint) error=e("password") />
-                    <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_password)
-                        autocomplete="new-password" error=e("confirm_password") />
-                })}
-                <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email"
-                    value=form.email.clone() autocomplete="email"
-                    hint=if new_account { td_string!(locale, email_hint) } else { td_string!(locale, email_existing_hint) }
-                    error=e("email") />
-                <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
-                {if form.email_verified {
-                    view! { <Notice kind=NoticeKind::Success id="code" announce=false text=td_string!(locale, email_verified) /> }.into_any()
-                } else {
-                    view! { <CodeField error=code_error.clone() /> }.into_any()
-                }}
-                {new_account.then(|| view! {
-                    <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone) optional=true kind="tel"
-                        value=form.phone.clone() autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
-                })}
-                <TermsField checked=form.terms error=terms_error.clone() />
-                <Button intent="create" busy_on_press=true
-                    label=if new_account { td_string!(locale, button_register_create) } else { td_string!(locale, button_create_workspace) } />
-            </form>
-        })}
+        {chosen
+            .then(|| {
+                view! {
+                    <form method="post" action=action novalidate>
+                        <input type="hidden" name="account" value=form.account.map(AccountChoice::code) />
+                        <button
+                            type="submit"
+                            name="intent"
+                            value="create"
+                            class="implicit-submit"
+                            tabindex="-1"
+                            aria-hidden="true"
+                        >
+                            {t!(i18n, button_create)}
+                        </button>
+                        <TextField
+                            live=FieldRule::WorkspaceName
+                            id="workspace_name"
+                            label=td_string!(locale, answer_workspace_name)
+                            value=form.workspace_name.clone()
+                            hint=td_string!(locale, workspace_name_hint_short)
+                            autocomplete="off"
+                            error=e("workspace_name")
+                        />
+                        <LanguageField selected=form.language.clone() error=language_error.clone() />
+                        {new_account
+                            .then(|| {
+                                view! {
+                                    <TextField
+                                        live=FieldRule::Username
+                                        id="username"
+                                        label=td_string!(locale, answer_username)
+                                        value=form.username.clone()
+                                        autocomplete="username"
+                                        hint=td_string!(locale, username_hint)
+                                        error=e("username")
+                                    />
+                                    <PasswordField
+                                        id="password"
+                                        label=td_string!(locale, answer_password)
+                                        autocomplete="new-password"
+                                        hint=td_string!(locale, password_hint)
+                                        error=e("password")
+                                    />
+                                    <PasswordField
+                                        id="confirm_password"
+                                        label=td_string!(locale, label_confirm_password)
+                                        autocomplete="new-password"
+                                        error=e("confirm_password")
+                                    />
+                                }
+                            })}
+                        <TextField
+                            live=FieldRule::Email
+                            id="email"
+                            label=td_string!(locale, answer_email)
+                            kind="email"
+                            value=form.email.clone()
+                            autocomplete="email"
+                            hint=if new_account {
+                                td_string!(locale, email_hint)
+                            } else {
+                                td_string!(locale, email_existing_hint)
+                            }
+                            error=e("email")
+                        />
+                        <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
+                        {if form.email_verified {
+                            view! {
+                                <Notice
+                                    kind=NoticeKind::Success
+                                    id="code"
+                                    announce=false
+                                    text=td_string!(locale, email_verified)
+                                />
+                            }
+                                .into_any()
+                        } else {
+                            view! { <CodeField error=code_error.clone() /> }.into_any()
+                        }}
+                        {new_account
+                            .then(|| {
+                                view! {
+                                    <TextField
+                                        live=FieldRule::Phone
+                                        id="phone"
+                                        label=td_string!(locale, label_phone)
+                                        optional=true
+                                        kind="tel"
+                                        value=form.phone.clone()
+                                        autocomplete="tel"
+                                        hint=td_string!(locale, phone_hint)
+                                        error=e("phone")
+                                    />
+                                }
+                            })}
+                        <TermsField checked=form.terms error=terms_error.clone() />
+                        <Button
+                            intent="create"
+                            busy_on_press=true
+                            label=if new_account {
+                                td_string!(locale, button_register_create)
+                            } else {
+                                td_string!(locale, button_create_workspace)
+                            }
+                        />
+                    </form>
+                }
+            })}
     }
 }

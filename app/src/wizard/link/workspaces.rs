@@ -121,24 +121,33 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
         {has_errors.then(|| view! { <ErrorSummary errors=data.errors.clone() /> })}
         <h1>{t!(i18n, workspaces_title)}</h1>
         <p>
-            {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong> {t!(i18n, workspaces_intro_2)}
-            <strong>{data.aws_account.clone()}</strong> {t!(i18n, workspaces_intro_3)}
+            {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong>
+            {t!(i18n, workspaces_intro_2)} <strong>{data.aws_account.clone()}</strong> {t!(i18n, workspaces_intro_3)}
         </p>
         {data.notice.clone().map(|notice| view! { <Notice text=notice /> })}
-        {data.confirm.clone().map(|row| {
-            view! {
-                <div class="confirm-panel" role="region" aria-labelledby="confirm-title">
-                    <h2 id="confirm-title">{td_string!(locale, bind_title, name = row.name.as_str()).to_string()}</h2>
-                    <p>{bind_consequence(&row, &aws_account)}</p>
-                    <form method="post" action=bind>
-                        <input type="hidden" name="workspace_id" value=row.id />
-                        <Button label=td_string!(locale, button_confirm) busy_on_press=true />
-                        " "
-                        <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary href=LINK_WORKSPACES />
-                    </form>
-                </div>
-            }
-        })}
+        {data
+            .confirm
+            .clone()
+            .map(|row| {
+                view! {
+                    <div class="confirm-panel" role="region" aria-labelledby="confirm-title">
+                        <h2 id="confirm-title">
+                            {td_string!(locale, bind_title, name = row.name.as_str()).to_string()}
+                        </h2>
+                        <p>{bind_consequence(&row, &aws_account)}</p>
+                        <form method="post" action=bind>
+                            <input type="hidden" name="workspace_id" value=row.id />
+                            <Button label=td_string!(locale, button_confirm) busy_on_press=true />
+                            " "
+                            <Button
+                                label=td_string!(locale, button_cancel)
+                                kind=ButtonKind::Secondary
+                                href=LINK_WORKSPACES
+                            />
+                        </form>
+                    </div>
+                }
+            })}
         <table class="table" id="workspaces">
             <caption class="visually-hidden">{t!(i18n, workspaces_caption)}</caption>
             <thead>
@@ -147,15 +156,23 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                     <th scope="col">{t!(i18n, col_site)}</th>
                     <th scope="col">{t!(i18n, col_language)}</th>
                     <th scope="col">{t!(i18n, col_state)}</th>
-                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_action)}</span></th>
+                    <th scope="col">
+                        <span class="visually-hidden">{t!(i18n, col_action)}</span>
+                    </th>
                 </tr>
             </thead>
             <tbody>
                 {data
                     .rows
                     .iter()
-                    .map(|row| view! {
-                        <WorkspaceListRow row=row.clone() aws_account=aws_account.clone() bind_action=bind.to_owned() />
+                    .map(|row| {
+                        view! {
+                            <WorkspaceListRow
+                                row=row.clone()
+                                aws_account=aws_account.clone()
+                                bind_action=bind.to_owned()
+                            />
+                        }
                     })
                     .collect_view()}
             </tbody>
@@ -163,7 +180,9 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
         {(data.rows.is_empty()).then(|| view! { <p>{t!(i18n, no_workspaces)}</p> })}
         <h2>{t!(i18n, create_title)}</h2>
         <p>{if any_bindable { td_string!(locale, create_also) } else { td_string!(locale, create_none) }}</p>
-        <p><Button label=td_string!(locale, button_create_workspace) kind=ButtonKind::Secondary href=LINK_CREATE /></p>
+        <p>
+            <Button label=td_string!(locale, button_create_workspace) kind=ButtonKind::Secondary href=LINK_CREATE />
+        </p>
         {if any_linked {
             view! {
                 <h2>{t!(i18n, finish_heading)}</h2>

@@ -233,19 +233,27 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
     let site_error = form.errors.group("site");
     view! {
         <Title text=title />
-        <a class="back-link" href=ACTIVATE>{t!(i18n, back)}</a>
+        <a class="back-link" href=ACTIVATE>
+            {t!(i18n, back)}
+        </a>
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=1 total=REGISTER_STEPS />
         <h1>{t!(i18n, basic_title)}</h1>
         <p>
-            {t!(i18n, activating_before)}
-            <strong>{form.summary.aws_account_id.display_grouped()}</strong>
+            {t!(i18n, activating_before)} <strong>{form.summary.aws_account_id.display_grouped()}</strong>
             {t!(i18n, activating_after)}
         </p>
         {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         <form method="post" action=action novalidate>
             // Enter in any field continues (the first submit button in a form is its default).
-            <button type="submit" name="intent" value="continue" class="implicit-submit" tabindex="-1" aria-hidden="true">
+            <button
+                type="submit"
+                name="intent"
+                value="continue"
+                class="implicit-submit"
+                tabindex="-1"
+                aria-hidden="true"
+            >
                 {t!(i18n, button_continue)}
             </button>
             <div class="form-group" class:form-group-error=site_error.is_some()>
@@ -259,7 +267,13 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                             let id = format!("site-{}", site.code());
                             view! {
                                 <div class="radio">
-                                    <input type="radio" id=id.clone() name="site" value=site.code() checked=form.site == site.code() />
+                                    <input
+                                        type="radio"
+                                        id=id.clone()
+                                        name="site"
+                                        value=site.code()
+                                        checked=form.site == site.code()
+                                    />
                                     <label for=id>{site_name(locale, site)}</label>
                                 </div>
                             }
@@ -267,23 +281,62 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                         .collect_view()}
                 </fieldset>
             </div>
-            <TextField live=FieldRule::Username id="username" label=td_string!(locale, answer_username) value=form.username.clone()
-                autocomplete="username" hint=td_string!(locale, username_hint) error=e("username") />
-            <PasswordField id="password" label=td_string!(locale, answer_password) autocomplete="new-password"
-                hint=if form.password_kept { td_string!(locale, password_kept_hint) } else { td_string!(locale, password_hint) }
-                error=e("password") />
-            <PasswordField id="confirm_password" label=td_string!(locale, label_confirm_password)
-                autocomplete="new-password" error=e("confirm_password") />
-            <TextField live=FieldRule::Email id="email" label=td_string!(locale, answer_email) kind="email" value=form.email.clone()
-                autocomplete="email" hint=td_string!(locale, email_hint) error=e("email") />
+            <TextField
+                live=FieldRule::Username
+                id="username"
+                label=td_string!(locale, answer_username)
+                value=form.username.clone()
+                autocomplete="username"
+                hint=td_string!(locale, username_hint)
+                error=e("username")
+            />
+            <PasswordField
+                id="password"
+                label=td_string!(locale, answer_password)
+                autocomplete="new-password"
+                hint=if form.password_kept {
+                    td_string!(locale, password_kept_hint)
+                } else {
+                    td_string!(locale, password_hint)
+                }
+                error=e("password")
+            />
+            <PasswordField
+                id="confirm_password"
+                label=td_string!(locale, label_confirm_password)
+                autocomplete="new-password"
+                error=e("confirm_password")
+            />
+            <TextField
+                live=FieldRule::Email
+                id="email"
+                label=td_string!(locale, answer_email)
+                kind="email"
+                value=form.email.clone()
+                autocomplete="email"
+                hint=td_string!(locale, email_hint)
+                error=e("email")
+            />
             <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
             {if form.email_verified {
-                view! { <Notice kind=NoticeKind::Success id="code" announce=false text=td_string!(locale, email_verified) /> }.into_any()
+                view! {
+                    <Notice kind=NoticeKind::Success id="code" announce=false text=td_string!(locale, email_verified) />
+                }
+                    .into_any()
             } else {
                 view! { <CodeField error=e("code") /> }.into_any()
             }}
-            <TextField live=FieldRule::Phone id="phone" label=td_string!(locale, label_phone) optional=true kind="tel" value=form.phone.clone()
-                autocomplete="tel" hint=td_string!(locale, phone_hint) error=e("phone") />
+            <TextField
+                live=FieldRule::Phone
+                id="phone"
+                label=td_string!(locale, label_phone)
+                optional=true
+                kind="tel"
+                value=form.phone.clone()
+                autocomplete="tel"
+                hint=td_string!(locale, phone_hint)
+                error=e("phone")
+            />
             <Button label=td_string!(locale, button_continue) intent="continue" />
         </form>
     }

@@ -274,16 +274,24 @@ fn CheckView(data: CheckData) -> impl IntoView {
         <Title text=format!(
             "{}{}",
             if has_errors { td_string!(locale, error_prefix) } else { "" },
-            td_string!(locale, check_title)
+            td_string!(locale, check_title),
         ) />
-        <a class="back-link" href=REGISTER_WORKSPACE>{t!(i18n, back)}</a>
+        <a class="back-link" href=REGISTER_WORKSPACE>
+            {t!(i18n, back)}
+        </a>
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=errors.clone() /> })}
         <StepIndicator step=4 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, check_title)}</h1>
         <SummaryList>
             {answers
                 .into_iter()
-                .map(|a| view! { <SummaryRow label=a.label change=a.change>{a.value}</SummaryRow> })
+                .map(|a| {
+                    view! {
+                        <SummaryRow label=a.label change=a.change>
+                            {a.value}
+                        </SummaryRow>
+                    }
+                })
                 .collect_view()}
         </SummaryList>
         <h2>{t!(i18n, check_now_activate)}</h2>

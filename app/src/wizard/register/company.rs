@@ -95,7 +95,9 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
     let action = <RegisterCompany as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, company_title)) />
-        <a class="back-link" href=REGISTER_BASIC>{t!(i18n, back)}</a>
+        <a class="back-link" href=REGISTER_BASIC>
+            {t!(i18n, back)}
+        </a>
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, company_title)}</h1>

@@ -82,12 +82,12 @@ fn DoneView(data: DoneData) -> impl IntoView {
             <SummaryRow label=td_string!(locale, done_workspace)>{name}</SummaryRow>
             <SummaryRow label=td_string!(locale, answer_site)>{site}</SummaryRow>
             <SummaryRow label=td_string!(locale, answer_workspace_language)>{language}</SummaryRow>
-            <SummaryRow label=td_string!(locale, done_settlement)><StateTag state /></SummaryRow>
+            <SummaryRow label=td_string!(locale, done_settlement)>
+                <StateTag state />
+            </SummaryRow>
         </SummaryList>
         <h2>{t!(i18n, done_next_heading)}</h2>
-        <p>
-            {td_string!(locale, done_next, username = username).to_string()}
-        </p>
+        <p>{td_string!(locale, done_next, username = username).to_string()}</p>
         <form method="post" action=finish>
             <Button label=td_string!(locale, button_confirm) busy_on_press=true />
         </form>

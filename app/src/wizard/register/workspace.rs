@@ -99,7 +99,9 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
     let action = <RegisterWorkspace as leptos::server_fn::ServerFn>::url();
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, workspace_title)) />
-        <a class="back-link" href=REGISTER_COMPANY>{t!(i18n, back)}</a>
+        <a class="back-link" href=REGISTER_COMPANY>
+            {t!(i18n, back)}
+        </a>
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=3 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, workspace_title)}</h1>
