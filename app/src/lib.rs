@@ -1,9 +1,18 @@
-//! The portal's pages, components, domain types and server-function surface.
+//! The portal's pages, components, domain types and server-function surface, laid out by feature:
+//!
+//! - [`domain`] — pure types and rules shared by the browser and the server (no Leptos, no i18n);
+//! - [`wizard`] — the activation wizard: the start, the register branch (one file per step), the link
+//!   branch, and the one gate every step passes;
+//! - [`account`] — log in, the billing center, a workspace's start page, password reset, two-step;
+//! - [`ui`] — the design system: every shared component and island;
+//! - `ssr` — server-only plumbing (ports, session, draft, the code path, checks, hashing);
+//! - [`dev`] — `/dev` and `/gallery`; [`paths`] — every page address; [`messages`] — words in both languages.
 //!
 //! Compiled twice: with `ssr` into the server (pages render here; server functions run here and call the
 //! ports), and with `hydrate` into the browser bundle, which holds only the `#[island]` components (Leptos
-//! islands mode keeps the wasm small; forms post to server functions and work without JavaScript). Nothing server-only (sqlx, the
-//! AWS SDK, mail) is reachable from here: the server provides implementations of [`ports`] via context.
+//! islands mode keeps the wasm small; forms post to server functions and work without JavaScript). Nothing
+//! server-only (sqlx, the AWS SDK, mail) is reachable from here: the server provides implementations of
+//! `ssr::ports` via context.
 // The gallery page is one long view: its type is deeper than the default limit of 128.
 #![recursion_limit = "256"]
 

@@ -1,6 +1,7 @@
 //! The billing center, `/billing`: the billing account's workspaces and how they are settled.
 
 use super::login::LogoutButton;
+use super::two_step::Turn;
 use crate::domain::billing::{BillingCenter, BillingState, Settlement, SettlementMethod};
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
@@ -151,11 +152,10 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
     let refusal =
         refusal.map(|m| ("billing-workspaces".to_owned(), m)).or(totp_error.clone().map(|m| ("totp".to_owned(), m)));
     let two_step = center.two_step;
-    let two_step_notice = match query.two_step.as_deref() {
-        Some("on") => Some(td_string!(locale, two_step_turned_on)),
-        Some("off") => Some(td_string!(locale, two_step_turned_off)),
-        _ => None,
-    };
+    let two_step_notice = query.two_step.as_deref().and_then(Turn::from_code).map(|turned| match turned {
+        Turn::On => td_string!(locale, two_step_turned_on),
+        Turn::Off => td_string!(locale, two_step_turned_off),
+    });
     view! {
         <Title text=page_title(locale, refusal.is_some(), td_string!(locale, billing_title)) />
         <div class="page-top">

@@ -205,6 +205,32 @@ pub async fn two_step_page() -> Result<Option<TwoStepSettings>, AppError> {
     ssr::page(&ports, user.account_id).await
 }
 
+/// The two-step form's `intent`: turn it on, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    On,
+    Off,
+}
+
+impl Turn {
+    /// `on` or `off`: the form's value, and the billing center's `?two_step=`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Turn::On => "on",
+            Turn::Off => "off",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Turn::On, Turn::Off].into_iter().find(|t| t.code() == code)
+    }
+
+    /// `off` turns it off; anything else is the page's other button, Turn on.
+    pub fn parse(intent: Option<&str>) -> Self {
+        intent.and_then(Self::from_code).unwrap_or(Turn::On)
+    }
+}
+
 /// **Turn on** (with the code the app shows) and **Turn off** (with a current code): back to the page with
 /// `?error=…`, or to the billing center with `?two_step=on|off`.
 #[server(endpoint = "two_step")]
@@ -217,20 +243,23 @@ pub async fn two_step(intent: Option<String>, totp: Option<String>) -> Result<()
         return Ok(());
     };
     let typed = totp.unwrap_or_default();
-    let (outcome, done) = if intent.as_deref() == Some("off") {
-        let outcome = ssr::require(&ports, user.account_id, Some(&typed), now).await?;
-        if outcome.is_ok() {
-            ports.store.disable_two_step(user.account_id).await.map_err(unavailable)?;
+    let turn = Turn::parse(intent.as_deref());
+    let outcome = match turn {
+        Turn::Off => {
+            let outcome = ssr::require(&ports, user.account_id, Some(&typed), now).await?;
+            if outcome.is_ok() {
+                ports.store.disable_two_step(user.account_id).await.map_err(unavailable)?;
+            }
+            outcome
         }
-        (outcome, "off")
-    } else {
-        (ssr::turn_on(&ports, user.account_id, &typed, now).await?, "on")
+        Turn::On => ssr::turn_on(&ports, user.account_id, &typed, now).await?,
     };
     let subject = Subject::Account(user.account_id);
-    match outcome {
-        Ok(()) if done == "on" => security(Event::TwoStepOn, subject, "").await,
-        Ok(()) => security(Event::TwoStepOff, subject, "").await,
-        Err(refusal) => security(Event::TwoStepRefused, subject, format!("turn {done}: {}", refusal.code())).await,
+    let done = turn.code();
+    match (outcome, turn) {
+        (Ok(()), Turn::On) => security(Event::TwoStepOn, subject, "").await,
+        (Ok(()), Turn::Off) => security(Event::TwoStepOff, subject, "").await,
+        (Err(refusal), _) => security(Event::TwoStepRefused, subject, format!("turn {done}: {}", refusal.code())).await,
     }
     match outcome {
         Ok(()) => leptos_axum::redirect(&format!("{BILLING}?two_step={done}")),
@@ -296,7 +325,7 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
             <Notice kind=NoticeKind::Success text=td_string!(locale, two_step_is_on) />
             <p>{t!(i18n, two_step_off_intro)}</p>
             <form method="post" action=action novalidate>
-                <input type="hidden" name="intent" value="off" />
+                <input type="hidden" name="intent" value=Turn::Off.code() />
                 <TotpField error=message />
                 <Button label=td_string!(locale, button_turn_off) kind=ButtonKind::Secondary busy_on_press=true />
             </form>
@@ -325,7 +354,7 @@ fn TwoStepView(page: TwoStepSettings, error: Option<Refusal>) -> impl IntoView {
                 <li>{t!(i18n, two_step_enter)}</li>
             </ol>
             <form method="post" action=action novalidate>
-                <input type="hidden" name="intent" value="on" />
+                <input type="hidden" name="intent" value=Turn::On.code() />
                 <TotpField error=message />
                 <Button label=td_string!(locale, button_turn_on) busy_on_press=true />
             </form>
