@@ -7,7 +7,7 @@ use crate::store::{corrupt, unavailable};
 use app::domain::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
 use app::ssr::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
-use app::ssr::session::{session_ended, SessionKey};
+use app::ssr::session::{session_ended, SessionKey, TOUCH_EVERY_SECS};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -23,21 +23,49 @@ async fn delete_session(tx: &mut Tx<'_>, session: &SessionKey) -> Result<(), Sto
 }
 
 impl Store {
-    /// Finds the session in `tx`, ends it if idle too long, otherwise restarts its idle timer and (when
-    /// `branch` is given) records the branch choice.
-    async fn touch(&self, session: &SessionKey, now: i64, branch: Option<Branch>) -> Result<SessionLookup, StoreError> {
+    /// The session's summary for a page view, read without a write transaction: the idle timer moves at most
+    /// once every [`TOUCH_EVERY_SECS`], by a conditional update outside the writers' queue (the first of
+    /// concurrent views moves it, the others change nothing). Only an ended session is written: removed once.
+    async fn lookup(&self, session: &SessionKey, now: i64) -> Result<SessionLookup, StoreError> {
+        let row = sqlx::query(SESSION)
+            .bind(session.as_bytes())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(SessionLookup::Unknown);
+        };
+        let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
+        let created: i64 = row.try_get("created_at").map_err(unavailable)?;
+        if session_ended(created, last_seen, now) {
+            let mut tx = self.begin_write().await?;
+            delete_session(&mut tx, session).await?;
+            tx.commit().await.map_err(unavailable)?;
+            return Ok(SessionLookup::Ended);
+        }
+        if now - last_seen >= TOUCH_EVERY_SECS {
+            sqlx::query("UPDATE activation_sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at <= $3")
+                .bind(now)
+                .bind(session.as_bytes())
+                .bind(now - TOUCH_EVERY_SECS)
+                .execute(self.pool())
+                .await
+                .map_err(unavailable)?;
+        }
+        let stored: Option<String> = row.try_get("branch").map_err(unavailable)?;
+        let branch = stored.map(|b| Branch::parse(&b).map_err(|_| corrupt("branch", &b))).transpose()?;
+        summary(&row, branch).map(SessionLookup::Active)
+    }
+
+    /// Records the branch choice (a form post) in a write transaction, restarting the idle timer; ends the
+    /// session instead if it was idle too long.
+    async fn choose(&self, session: &SessionKey, now: i64, branch: Branch) -> Result<SessionLookup, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT s.created_at, s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
-                    b.username AS billing_username
-               FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
-               LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
-              WHERE s.id_hash = $1",
-        )
-        .bind(session.as_bytes())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        let row = sqlx::query(SESSION)
+            .bind(session.as_bytes())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         let Some(row) = row else {
             return Ok(SessionLookup::Unknown);
         };
@@ -48,29 +76,35 @@ impl Store {
             tx.commit().await.map_err(unavailable)?;
             return Ok(SessionLookup::Ended);
         }
-        let stored_branch: Option<String> = row.try_get("branch").map_err(unavailable)?;
-        let branch = match branch {
-            Some(branch) => Some(branch),
-            None => stored_branch.map(|b| Branch::parse(&b).map_err(|_| corrupt("branch", &b))).transpose()?,
-        };
         sqlx::query("UPDATE activation_sessions SET last_seen_at = $1, branch = $2 WHERE id_hash = $3")
             .bind(now)
-            .bind(branch.map(Branch::code))
+            .bind(branch.code())
             .bind(session.as_bytes())
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)?;
-        let account: String = row.try_get("aws_account_id").map_err(unavailable)?;
-        let product: String = row.try_get("product_code").map_err(unavailable)?;
-        Ok(SessionLookup::Active(ActivationSummary {
-            aws_account_id: AwsAccountId::parse(&account).map_err(|_| corrupt("aws_account_id", &account))?,
-            product_code: ProductCode::parse(&product).map_err(|_| corrupt("product_code", &product))?,
-            branch,
-            billing_username: row.try_get("billing_username").map_err(unavailable)?,
-            payment_failed: row.try_get::<String, _>("subscription_state").map_err(unavailable)? == "payment_failed",
-        }))
+        summary(&row, Some(branch)).map(SessionLookup::Active)
     }
+}
+
+/// A session with what the wizard shows about it.
+const SESSION: &str = "SELECT s.created_at, s.last_seen_at, s.branch, c.aws_account_id, c.product_code, c.subscription_state,
+        b.username AS billing_username
+   FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
+   LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
+  WHERE s.id_hash = $1";
+
+fn summary(row: &DbRow, branch: Option<Branch>) -> Result<ActivationSummary, StoreError> {
+    let account: String = row.try_get("aws_account_id").map_err(unavailable)?;
+    let product: String = row.try_get("product_code").map_err(unavailable)?;
+    Ok(ActivationSummary {
+        aws_account_id: AwsAccountId::parse(&account).map_err(|_| corrupt("aws_account_id", &account))?,
+        product_code: ProductCode::parse(&product).map_err(|_| corrupt("product_code", &product))?,
+        branch,
+        billing_username: row.try_get("billing_username").map_err(unavailable)?,
+        payment_failed: row.try_get::<String, _>("subscription_state").map_err(unavailable)? == "payment_failed",
+    })
 }
 
 /// The customer AWS resolved, keyed on its account and license (`l-…` id); a customer without a license
@@ -196,11 +230,11 @@ impl ActivationStore for Store {
     }
 
     async fn activation(&self, session: &SessionKey, now: i64) -> Result<SessionLookup, StoreError> {
-        self.touch(session, now, None).await
+        self.lookup(session, now).await
     }
 
     async fn choose_branch(&self, session: &SessionKey, branch: Branch, now: i64) -> Result<SessionLookup, StoreError> {
-        self.touch(session, now, Some(branch)).await
+        self.choose(session, now, branch).await
     }
 
     async fn draft(&self, session: &SessionKey) -> Result<Option<String>, StoreError> {
@@ -237,7 +271,7 @@ impl ActivationStore for Store {
 mod tests {
     use super::*;
     use crate::store::test_support::{count, temp_store};
-    use app::ssr::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
+    use app::ssr::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, TOUCH_EVERY_SECS};
     use std::sync::Arc;
 
     async fn store() -> (Store, crate::store::test_support::Guard) {
@@ -410,6 +444,46 @@ mod tests {
         assert!(matches!(store.activation(&session, 3 * IDLE_TIMEOUT_SECS + 1).await, Ok(SessionLookup::Ended)));
         assert!(matches!(store.activation(&session, 3 * IDLE_TIMEOUT_SECS + 2).await, Ok(SessionLookup::Unknown)));
         assert_eq!(count(&store, "activation_sessions").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_page_view_moves_the_idle_timer_at_most_once_a_minute_and_the_rule_holds_to_the_minute() {
+        let (store, _dir) = store().await;
+        let session = SessionId::generate().key();
+        store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
+        let last_seen = || async {
+            let seen: i64 = sqlx::query_scalar("SELECT last_seen_at FROM activation_sessions")
+                .fetch_one(store.pool())
+                .await
+                .expect("row");
+            seen
+        };
+        // Views within a minute of the last move write nothing.
+        for at in [1, 30, TOUCH_EVERY_SECS - 1] {
+            assert!(matches!(store.activation(&session, at).await, Ok(SessionLookup::Active(_))));
+            assert_eq!(last_seen().await, 0, "a view {at} s later wrote");
+        }
+        assert!(matches!(store.activation(&session, TOUCH_EVERY_SECS).await, Ok(SessionLookup::Active(_))));
+        assert_eq!(last_seen().await, TOUCH_EVERY_SECS);
+        // The idle limit counts from that view: still there at the limit, ended one second after.
+        let seen = TOUCH_EVERY_SECS + 30;
+        assert!(matches!(store.activation(&session, seen).await, Ok(SessionLookup::Active(_))));
+        assert_eq!(last_seen().await, TOUCH_EVERY_SECS, "30 s after the move: unchanged");
+        // The view at 90 s did not move it: the session ends at most a minute early, never late.
+        let limit = TOUCH_EVERY_SECS + IDLE_TIMEOUT_SECS;
+        assert!(matches!(store.activation(&session, limit + 1).await, Ok(SessionLookup::Ended)));
+    }
+
+    #[tokio::test]
+    async fn a_page_view_does_not_wait_for_a_writer() {
+        let (store, _dir) = store().await;
+        let session = SessionId::generate().key();
+        store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
+        // A writer holds the store's write lock (SQLite's single writer, PostgreSQL's write lock).
+        let writer = store.begin_write().await.expect("writer");
+        let view = tokio::time::timeout(std::time::Duration::from_secs(2), store.activation(&session, 10)).await;
+        assert!(matches!(view, Ok(Ok(SessionLookup::Active(_)))), "a page view queued behind a writer: {view:?}");
+        drop(writer);
     }
 
     #[tokio::test]
