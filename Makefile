@@ -64,8 +64,9 @@ unit: target-guard
 	scripts/prune-target.sh
 	cargo test -p app -p server
 
+# --precompress writes .br and .gz beside every asset, served as such (server/src/assets.rs).
 release: target-guard
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 # Playwright against the release build, on a fresh database.
 PLAYWRIGHT = rm -rf target/e2e && mkdir -p target/e2e && cd end2end && \

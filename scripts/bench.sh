@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints figures, asserts nothing: first-load sizes of /activate (raw and brotli) against the 120 KB budget,
+# Prints figures, asserts nothing: first-load bytes of /activate as sent (br) against the 185 KB budget,
 # request throughput/latency on loopback, and the metering job for 100,000 usage rows. Expects `cargo leptos
 # build --release` to have run (make bench).
 set -euo pipefail
@@ -17,6 +17,39 @@ for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
+# SSR /activate (with a session) beside bare axum serving the same bytes: wrk, 2 threads, 50 connections.
+base="http://127.0.0.1:$port"
+token=$(curl -fsS -H 'content-type: application/json' -d '{"aws_account_id":"123456789012"}' "$base/_sim/aws/tokens" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+cookie=$(curl -fsS -o /dev/null -D - --data-urlencode "x-amzn-marketplace-token=$token" "$base/marketplace/aws" |
+  sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+curl -fsS -H "cookie: $cookie" "$base/activate" >"$work/activate.html"
+cargo build -q --release -p server --example bare_axum
+bare_port=$((port + 1))
+"$CARGO_TARGET_DIR/release/examples/bare_axum" "127.0.0.1:$bare_port" "$work/activate.html" &
+bare=$!
+trap 'kill "$pid" "$bare" 2>/dev/null || true; rm -rf "$work"' EXIT
+sleep 0.5
+seconds=${BENCH_WRK_SECONDS:-10}
+wrk_line() { # name, then wrk's arguments
+  local name=$1 out
+  shift
+  out=$(wrk -t2 -c50 -d"${seconds}s" --latency "$@")
+  printf '%-44s %9s req/s   p99 %s\n' "$name" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+}
+echo "Request rates on loopback (wrk -t2 -c50 -d${seconds}s, release build, SQLite)"
+wrk_line "bare axum, the same bytes" "http://127.0.0.1:$bare_port/activate"
+bare_rps=$rps
+wrk_line "GET /activate (SSR, with a session)" -H "cookie: $cookie" "$base/activate"
+ssr_rps=$rps
+wrk_line "GET /activate, Accept-Encoding: br" -H "cookie: $cookie" -H "accept-encoding: br" "$base/activate"
+wrk_line "GET /healthz" "$base/healthz"
+awk -v a="$ssr_rps" -v b="$bare_rps" \
+  'BEGIN { printf "ratio SSR /activate : bare axum = %.3f (goal >= 0.18)\n", a / b }'
+kill "$bare" 2>/dev/null || true
+
 node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site" "$pid"
 
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).

@@ -70,6 +70,13 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei
 fi
 
+# 5c. wrk, the load generator of `make bench` (request rates of the portal beside bare axum).
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing Debian wrk"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+fi
+
 # 6. PostgreSQL from Debian, for the tests that run the store on it (each starts its own throwaway cluster with
 #    initdb; no server is left running) and for instances sharing one database.
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

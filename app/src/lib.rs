@@ -32,7 +32,7 @@ pub mod ui;
 pub mod wizard;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -48,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // The stylesheet's name carries its content hash (cargo-leptos `hash-files`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -76,7 +78,6 @@ fn Portal() -> impl IntoView {
     use i18n::{td_string, use_i18n};
     let locale = use_i18n().get_locale_untracked();
     view! {
-        <Stylesheet id="leptos" href="/pkg/portal.css" />
         <Title formatter=move |title: String| format!("{title} – {}", td_string!(locale, title_suffix)) />
         <Router>
             <ui::PageLayout>

@@ -13,7 +13,7 @@ pub fn page(title: &str, main: impl IntoView + 'static) -> String {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <title>{title}</title>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <link rel="stylesheet" href="/pkg/portal.css" />
+                <link rel="stylesheet" href=crate::assets::stylesheet_href() />
             </head>
             <body>
                 <header class="site-header">

@@ -1,5 +1,6 @@
 //! The portal's server: axum wiring, configuration and the adapters behind `app`'s ports.
 
+pub mod assets;
 pub mod aws;
 pub mod codes;
 pub mod config;
@@ -69,6 +70,8 @@ pub enum StartError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Sns(#[from] sns::SnsError),
+    #[error("{0}")]
+    Assets(String),
 }
 
 /// One TLS crypto provider for every rustls user in the process (reqwest is built without one): the aws-lc-rs
@@ -126,6 +129,7 @@ pub async fn router(
     store: Arc<dyn store::ServerStore>,
 ) -> Result<Router, StartError> {
     install_crypto_provider();
+    assets::init(&leptos_options).map_err(StartError::Assets)?;
     let dev = config.dev_mode();
     let (outbox, mailbox) = mail_outbox(config, store.clone())?;
     let marketplace = marketplace(config).await;
@@ -194,6 +198,7 @@ fn pages(state: &AppState, dev: bool) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .route("/", get(|| async { Redirect::to(app::paths::ACTIVATE) }))
         .route("/healthz", get(healthz))
+        .merge(assets::pkg_routes(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state.clone())
 }
@@ -287,6 +292,10 @@ fn layers(router: Router, config: &Config, sessions: store::SessionBackend) -> R
         .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::minutes(30)));
     let limits = Arc::new(limits::RateLimits::new(config.rate_limit_per_minute, config.trusted_proxy_hops));
     let router = router
+        // Pages and server-function answers compressed (br, gzip) for a client that accepts it, at a level
+        // that costs little per answer (brotli's default, 11, quartered the page rate); the assets under /pkg
+        // come precompressed at the highest level and pass through.
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn_with_state(limits, limits::rate_limit))

@@ -50,6 +50,7 @@ async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let mut leptos_options = get_configuration(None).map_err(|e| format!("Leptos configuration: {e}"))?.leptos_options;
     leptos_options.site_addr = config.site_addr;
+    server::assets::hashed_build(&mut leptos_options);
     let app = server::build(&config, leptos_options).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await

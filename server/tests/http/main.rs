@@ -9,6 +9,7 @@
 
 mod common;
 
+mod assets;
 mod entitlements;
 mod events;
 mod faults;

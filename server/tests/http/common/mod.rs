@@ -42,6 +42,15 @@ pub async fn start(extra: &[(&str, &str)]) -> Server {
 
 /// [`start`], its connections held to `limits`.
 pub async fn start_limited(extra: &[(&str, &str)], limits: server::net::Limits) -> Server {
+    start_site(extra, limits, false).await
+}
+
+/// A portal whose assets carry content hashes in their names (cargo-leptos `hash-files`), as a release is.
+pub async fn start_hashed(extra: &[(&str, &str)]) -> Server {
+    start_site(extra, server::net::Limits::default(), true).await
+}
+
+async fn start_site(extra: &[(&str, &str)], limits: server::net::Limits, hash_files: bool) -> Server {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     let dir = tempfile::tempdir().expect("tempdir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -56,7 +65,11 @@ pub async fn start_limited(extra: &[(&str, &str)], limits: server::net::Limits) 
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
     let store = SqliteStore::connect(&config.database_url).await.expect("store");
-    let options = LeptosOptions::builder().output_name("portal").site_root(dir.path().display().to_string()).build();
+    let options = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(dir.path().display().to_string())
+        .hash_files(hash_files)
+        .build();
     let app = server::router(&config, options, Arc::new(store.clone())).await.expect("router");
     let task = tokio::spawn(server::net::serve(listener, app, limits, std::future::pending()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
@@ -64,6 +77,11 @@ pub async fn start_limited(extra: &[(&str, &str)], limits: server::net::Limits) 
 }
 
 impl Server {
+    /// The site root the portal serves `/pkg` from (empty until a test writes files there).
+    pub fn site_root(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// A buyer of `account` comes through AWS Marketplace: a token minted at `aws`'s simulator, posted to
     /// this portal's `/marketplace/aws`. Returns the activation session cookie (`name=value`).
     pub async fn subscribe_via(&self, aws: &Server, account: &str) -> String {
