@@ -36,8 +36,7 @@ impl Store {
             return Ok(SessionLookup::Unknown);
         };
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
-        let created: i64 = row.try_get("created_at").map_err(unavailable)?;
-        if session_ended(created, last_seen, now) {
+        if ended(&row, now)? {
             let mut tx = self.begin_write().await?;
             delete_session(&mut tx, session).await?;
             tx.commit().await.map_err(unavailable)?;
@@ -69,9 +68,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(SessionLookup::Unknown);
         };
-        let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
-        let created: i64 = row.try_get("created_at").map_err(unavailable)?;
-        if session_ended(created, last_seen, now) {
+        if ended(&row, now)? {
             delete_session(&mut tx, session).await?;
             tx.commit().await.map_err(unavailable)?;
             return Ok(SessionLookup::Ended);
@@ -94,6 +91,13 @@ const SESSION: &str = "SELECT s.created_at, s.last_seen_at, s.branch, c.aws_acco
    FROM activation_sessions s JOIN marketplace_customers c ON c.id = s.customer_id
    LEFT JOIN billing_accounts b ON b.id = c.billing_account_id
   WHERE s.id_hash = $1";
+
+/// The session of `row` has ended by `now` (idle too long, or a day old).
+fn ended(row: &DbRow, now: i64) -> Result<bool, StoreError> {
+    let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
+    let created: i64 = row.try_get("created_at").map_err(unavailable)?;
+    Ok(session_ended(created, last_seen, now))
+}
 
 fn summary(row: &DbRow, branch: Option<Branch>) -> Result<ActivationSummary, StoreError> {
     let account: String = row.try_get("aws_account_id").map_err(unavailable)?;
