@@ -1,9 +1,10 @@
-//! Verification codes, on either backend: each operation is one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL),
-//! so concurrent sends and checks for one address are serialised by the database.
+//! Verification codes, on either backend: each operation is one write transaction on its session and address
+//! (`BEGIN IMMEDIATE` on SQLite; on PostgreSQL the two entities' locks), so concurrent sends and checks for one
+//! session or one address are serialised by the database, while other sessions' and addresses' go on at once.
 
 crate::store::on_each_backend! {
 
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use app::domain::codes::{
     CodePurpose, CodeRejection, SendRefusal, CODE_TTL_SECS, MAX_ADDRESSES_PER_SESSION, MAX_ATTEMPTS,
     MAX_FAILED_CHECKS_PER_DAY, RESEND_AFTER_SECS, SENDS_PER_HOUR,
@@ -28,7 +29,7 @@ impl VerificationCodes for Store {
         code_mac: &[u8],
         now: i64,
     ) -> Result<Result<(), SendRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_on(&[Entity::Session(session), Entity::Address(address)]).await?;
         let (others, this): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(DISTINCT address), COUNT(DISTINCT CASE WHEN address = $2 THEN address END)
                FROM verification_codes WHERE session_hash = $1",
@@ -118,7 +119,7 @@ impl VerificationCodes for Store {
         code_mac: &[u8],
         now: i64,
     ) -> Result<Result<(), CodeRejection>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_on(&[Entity::Session(session), Entity::Address(address)]).await?;
         let row = sqlx::query(
             "SELECT id, code_mac, expires_at, attempts, consumed_at FROM verification_codes
               WHERE session_hash = $1 AND purpose = $2 AND address = $3 AND voided_at IS NULL

@@ -140,7 +140,8 @@ impl Logins for Store {
     }
 
     async fn record_login_failure(&self, keys: &[String], now: i64) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        // Appends and prunes; it decides nothing on what it reads, so it takes no turn with other writers.
+        let mut tx = self.begin_write_on(&[]).await?;
         for key in keys {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
                 .bind(key)

@@ -34,6 +34,28 @@ macro_rules! on_each_backend {
 }
 pub(crate) use on_each_backend;
 
+/// What a write transaction decides on, when that is not the whole store: on PostgreSQL, transactions on
+/// different entities run at once, on the same entity in turn (see `postgres.rs`).
+pub(crate) enum Entity<'a> {
+    /// An activation session (its codes, its draft).
+    Session(&'a app::ssr::session::SessionKey),
+    /// An address codes go to (its limits count across sessions).
+    Address(&'a str),
+}
+
+impl Entity<'_> {
+    /// The entity's lock key: the first 4 bytes of SHA-256 of its kind and id — the same on every instance and
+    /// build (two entities sharing a key only take turns).
+    fn key(&self) -> i32 {
+        use sha2::{Digest, Sha256};
+        let digest = match self {
+            Entity::Session(key) => Sha256::new().chain_update(b"session:").chain_update(key.as_bytes()).finalize(),
+            Entity::Address(address) => Sha256::new().chain_update(b"address:").chain_update(address).finalize(),
+        };
+        i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+    }
+}
+
 mod accounts;
 mod activation;
 mod billing;

@@ -39,7 +39,9 @@ impl OutboxStore for Store {
         limit: i64,
         only_origin: Option<&str>,
     ) -> Result<Vec<QueuedMail>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // No store-wide turn: each row is claimed by a conditional UPDATE, which PostgreSQL re-checks under the
+        // row's lock, so of two instances claiming one row exactly one wins.
+        let mut tx = self.begin_write_on(&[]).await?;
         let due = sqlx::query(
             "SELECT id, sealed, attempts FROM mail_outbox
               WHERE next_attempt_at <= $1 AND not_after >= $1 AND (lease_until IS NULL OR lease_until < $1)

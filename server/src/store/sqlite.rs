@@ -48,6 +48,14 @@ impl SqliteStore {
     pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)
     }
+
+    /// SQLite has one writer at a time whatever the entities: [`Self::begin_write`].
+    pub(super) async fn begin_write_on(
+        &self,
+        _entities: &[super::Entity<'_>],
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.begin_write().await
+    }
 }
 
 impl super::LoginSessions for SqliteStore {
