@@ -50,6 +50,22 @@ awk -v a="$ssr_rps" -v b="$bare_rps" \
   'BEGIN { printf "ratio SSR /activate : bare axum = %.3f (goal >= 0.18)\n", a / b }'
 kill "$bare" 2>/dev/null || true
 
+# Lighthouse 12 (bench/package.json, npm) with Debian's Chromium, desktop preset: /activate (with a session)
+# and /login.
+if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  (cd bench && npm ci --no-audit --no-fund >/dev/null)
+fi
+echo
+echo "Lighthouse (desktop preset, Chromium ${CHROMIUM_PATH:-/usr/bin/chromium})"
+for page in activate login; do
+  (cd bench && CHROME_PATH=${CHROMIUM_PATH:-/usr/bin/chromium} npx lighthouse "$base/$page" --preset=desktop --quiet \
+    --only-categories=performance,accessibility,best-practices,seo --output=json --output-path="$work/lh-$page.json" \
+    --chrome-flags="--headless=new --no-sandbox" --extra-headers="{\"Cookie\":\"$cookie\"}")
+  node -e 'const r = require(process.argv[1]);
+    console.log(process.argv[2].padEnd(10), Object.values(r.categories).map((c) => `${c.id} ${Math.round(c.score * 100)}`).join("   "));' \
+    "$work/lh-$page.json" "/$page"
+done
+
 node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site" "$pid"
 
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).

@@ -32,7 +32,7 @@ pub mod ui;
 pub mod wizard;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -79,6 +79,8 @@ fn Portal() -> impl IntoView {
     let locale = use_i18n().get_locale_untracked();
     view! {
         <Title formatter=move |title: String| format!("{title} – {}", td_string!(locale, title_suffix)) />
+        // What a search result says about every page (Lighthouse's SEO audit asks for one).
+        <Meta name="description" content=td_string!(locale, meta_description) />
         <Router>
             <ui::PageLayout>
                 <Routes fallback=ui::NotFound>
