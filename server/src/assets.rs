@@ -13,6 +13,7 @@ use tower_http::services::ServeDir;
 /// A year, and never revalidated: the name changes with the content.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// Set once at start by [`init`] (a process serves one portal; tests that build several routers share it).
 static STYLESHEET: OnceLock<String> = OnceLock::new();
 
 /// The stylesheet's address (`/pkg/portal.<hash>.css`), for pages rendered outside Leptos (`server::html`).
