@@ -3,7 +3,7 @@
 
 crate::store::on_each_backend! {
 
-use crate::store::{corrupt, unavailable};
+use crate::store::{corrupt, unavailable, Entity};
 use app::domain::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
 use app::ssr::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
@@ -37,7 +37,7 @@ impl Store {
         };
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
         if ended(&row, now)? {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
             delete_session(&mut tx, session).await?;
             tx.commit().await.map_err(unavailable)?;
             return Ok(SessionLookup::Ended);
@@ -56,10 +56,10 @@ impl Store {
         summary(&row, branch).map(SessionLookup::Active)
     }
 
-    /// Records the branch choice (a form post) in a write transaction, restarting the idle timer; ends the
-    /// session instead if it was idle too long.
+    /// Records the branch choice (a form post) in a write transaction on this session alone, restarting the
+    /// idle timer; ends the session instead if it was idle too long.
     async fn choose(&self, session: &SessionKey, now: i64, branch: Branch) -> Result<SessionLookup, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
         let row = sqlx::query(SESSION)
             .bind(session.as_bytes())
             .fetch_optional(&mut *tx)
@@ -260,7 +260,7 @@ impl ActivationStore for Store {
     }
 
     async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
         delete_session(&mut tx, session).await?;
         tx.commit().await.map_err(unavailable)
     }

@@ -37,7 +37,7 @@ pub(crate) use on_each_backend;
 /// What a write transaction decides on, when that is not the whole store: on PostgreSQL, transactions on
 /// different entities run at once, on the same entity in turn (see `postgres.rs`).
 pub(crate) enum Entity<'a> {
-    /// An activation session (its codes, its draft).
+    /// An activation session (its row, its branch, its codes).
     Session(&'a app::ssr::session::SessionKey),
     /// An address codes go to (its limits count across sessions).
     Address(&'a str),
