@@ -5,7 +5,7 @@
 crate::store::on_each_backend! {
 
 use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use app::domain::{Email, Username};
 use app::ssr::ports::{
     BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
@@ -138,7 +138,9 @@ impl Workspaces for Store {
         workspace_id: i64,
         now: i64,
     ) -> Result<Result<BindOutcome, BindRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // Only this session and this workspace: its one settlement is the unique index's (ON CONFLICT below),
+        // and whatever could change the session's customer or billing account takes the store-wide lock.
+        let mut tx = self.begin_write_on(&[Entity::Session(session), Entity::Workspace(workspace_id)]).await?;
         let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(BindRefusal::NotLinked));
         };

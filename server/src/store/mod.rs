@@ -41,6 +41,8 @@ pub(crate) enum Entity<'a> {
     Session(&'a app::ssr::session::SessionKey),
     /// An address codes go to (its limits count across sessions).
     Address(&'a str),
+    /// A workspace (its settlement).
+    Workspace(i64),
 }
 
 impl Entity<'_> {
@@ -51,6 +53,9 @@ impl Entity<'_> {
         let digest = match self {
             Entity::Session(key) => Sha256::new().chain_update(b"session:").chain_update(key.as_bytes()).finalize(),
             Entity::Address(address) => Sha256::new().chain_update(b"address:").chain_update(address).finalize(),
+            Entity::Workspace(id) => {
+                Sha256::new().chain_update(b"workspace:").chain_update(id.to_be_bytes()).finalize()
+            }
         };
         i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
     }
