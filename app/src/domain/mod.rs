@@ -307,6 +307,36 @@ impl Branch {
     }
 }
 
+/// Create workspace's two forms: for a buyer who has a Guance account (the workspace is theirs), and for one
+/// who has none (a new account is made with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountChoice {
+    Existing,
+    New,
+}
+
+impl AccountChoice {
+    /// `existing` or `new`: the form's value, and the draft's.
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountChoice::Existing => "existing",
+            AccountChoice::New => "new",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AccountChoice::Existing, AccountChoice::New].into_iter().find(|c| c.code() == s)
+    }
+
+    /// The page with this form.
+    pub fn path(self) -> &'static str {
+        match self {
+            AccountChoice::Existing => crate::paths::LINK_CREATE_EXISTING,
+            AccountChoice::New => crate::paths::LINK_CREATE_NEW,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

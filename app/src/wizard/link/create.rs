@@ -4,6 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::domain::rules::FieldRule;
+use crate::domain::AccountChoice;
 use crate::domain::Site;
 #[cfg(feature = "ssr")]
 use crate::domain::WorkspaceLanguage;
@@ -44,36 +45,6 @@ pub struct CreateForm {
     pub resend_wait: (String, i64),
     pub errors: FormErrors,
     pub notice: Option<String>,
-}
-
-/// Create workspace's two forms: for a buyer who has a Guance account (the workspace is theirs), and for one
-/// who has none (a new account is made with it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AccountChoice {
-    Existing,
-    New,
-}
-
-impl AccountChoice {
-    /// `existing` or `new`: the form's value, and the draft's.
-    pub fn code(self) -> &'static str {
-        match self {
-            AccountChoice::Existing => "existing",
-            AccountChoice::New => "new",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [AccountChoice::Existing, AccountChoice::New].into_iter().find(|c| c.code() == s)
-    }
-
-    /// The page with this form.
-    pub fn path(self) -> &'static str {
-        match self {
-            AccountChoice::Existing => crate::paths::LINK_CREATE_EXISTING,
-            AccountChoice::New => crate::paths::LINK_CREATE_NEW,
-        }
-    }
 }
 
 #[server(endpoint = "link_create_page")]
