@@ -1,11 +1,11 @@
 //! Accounts, billing accounts, workspaces and settlements, on either backend. Activate is one
-//! write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL): either everything exists afterwards or nothing does; uniqueness is the
+//! write transaction (`BEGIN IMMEDIATE` on SQLite, the session's and its customer's locks on PostgreSQL): either everything exists afterwards or nothing does; uniqueness is the
 //! database's (unique indexes), never a check-then-insert.
 
 crate::store::on_each_backend! {
 
 use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violation, AccountRow};
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use app::domain::AwsAccountId;
 use app::ssr::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
 use app::ssr::session::{session_ended, SessionKey};
@@ -71,7 +71,9 @@ impl Accounts for Store {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Result<ActivateOutcome, ActivateRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // The session's turn (one Activate per session), then its customer's (one billing account per customer);
+        // one username is the unique index's.
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
         let row = sqlx::query(
             "SELECT customer_id, created_at, last_seen_at, activated_workspace_id FROM activation_sessions
               WHERE id_hash = $1",
@@ -84,6 +86,7 @@ impl Accounts for Store {
             return Ok(Err(ActivateRefusal::SessionGone));
         };
         let customer_id: i64 = row.try_get("customer_id").map_err(unavailable)?;
+        Store::lock_also(&mut tx, &[Entity::Customer(customer_id)]).await?;
         let last_seen: i64 = row.try_get("last_seen_at").map_err(unavailable)?;
         let created: i64 = row.try_get("created_at").map_err(unavailable)?;
         if let Some(done) = row.try_get::<Option<i64>, _>("activated_workspace_id").map_err(unavailable)? {

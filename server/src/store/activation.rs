@@ -212,7 +212,10 @@ impl ActivationStore for Store {
         session: &SessionKey,
         now: i64,
     ) -> Result<CustomerRecord, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // The subscriber's turn, which its lifecycle events take too (the session is new: nobody else has it).
+        let mut subscriber = vec![Entity::Subscriber(customer.aws_account_id.as_str())];
+        subscriber.extend(customer.customer_identifier.as_deref().map(Entity::Subscriber));
+        let mut tx = self.begin_write_on(&subscriber).await?;
         let id = upsert_customer(&mut tx, customer, now).await?;
         sqlx::query(
             "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at)
@@ -483,8 +486,8 @@ mod tests {
         let (store, _dir) = store().await;
         let session = SessionId::generate().key();
         store.record_fulfillment(&customer("123456789012"), &session, 0).await.expect("record");
-        // A writer holds the store's write lock (SQLite's single writer, PostgreSQL's write lock).
-        let writer = store.begin_write().await.expect("writer");
+        // A writer holds the session (SQLite's single writer, PostgreSQL's lock on the session).
+        let writer = store.begin_write_on(&[Entity::Session(&session)]).await.expect("writer");
         let view = tokio::time::timeout(std::time::Duration::from_secs(2), store.activation(&session, 10)).await;
         assert!(matches!(view, Ok(Ok(SessionLookup::Active(_)))), "a page view queued behind a writer: {view:?}");
         drop(writer);

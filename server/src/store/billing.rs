@@ -3,7 +3,7 @@
 
 crate::store::on_each_backend! {
 
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use crate::lifecycle::{Subscription, SubscriptionState};
 use app::domain::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
@@ -71,7 +71,8 @@ impl Billing for Store {
         to: SettlementMethod,
         now: i64,
     ) -> Result<Result<(), SettlementRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // The workspace's turn (with Bind); a settlement is what metering reads, so not during a freeze.
+        let mut tx = self.begin_write_on(&[Entity::Workspace(workspace_id), Entity::Usage { freezing: false }]).await?;
         let row = sqlx::query(
             "SELECT w.billing_account_id, w.locked_at, s.customer_id
                FROM workspaces w
@@ -158,7 +159,8 @@ impl Billing for Store {
         workspace_id: i64,
         now: i64,
     ) -> Result<Option<WorkspaceStart>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // Decides nothing: the token is set once, by whichever view comes first (re-checked under the row's lock).
+        let mut tx = self.begin_write_on(&[]).await?;
         let row = sqlx::query(
             "SELECT w.id, w.name, w.site, w.language, w.token, w.locked_at, c.aws_account_id, c.subscription_state,
                     c.subscription_changed_at, c.lock_at
@@ -178,7 +180,7 @@ impl Billing for Store {
         };
         let mut token: Option<String> = row.try_get("token").map_err(unavailable)?;
         if token.is_none() {
-            let fresh: String = sqlx::query_scalar("UPDATE workspaces SET token = $1 WHERE id = $2 RETURNING token")
+            let fresh: String = sqlx::query_scalar("UPDATE workspaces SET token = COALESCE(token, $1) WHERE id = $2 RETURNING token")
                 .bind(rows::workspace_token())
                 .bind(workspace_id)
                 .fetch_one(&mut *tx)

@@ -1,8 +1,8 @@
-//! Entitlements, on either backend: replaced as a whole per customer in one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL).
+//! Entitlements, on either backend: replaced as a whole per customer in one write transaction (`BEGIN IMMEDIATE` on SQLite, the customer's lock on PostgreSQL).
 
 crate::store::on_each_backend! {
 
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use crate::entitlements::{Entitlement, EntitlementStore, EntitlementValue};
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
@@ -16,7 +16,7 @@ impl EntitlementStore for Store {
         entitlements: &[Entitlement],
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_on(&[Entity::Customer(customer)]).await?;
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM marketplace_customers WHERE id = $1)")
             .bind(customer)
             .fetch_one(&mut *tx)

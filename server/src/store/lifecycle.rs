@@ -1,10 +1,10 @@
 //! Subscription events, on either backend: each kept once (`UNIQUE (source, source_id)`), applied to its
-//! customer in the same write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL), or left waiting for the customer's
+//! customer in the same write transaction (`BEGIN IMMEDIATE` on SQLite, the subscriber's and the customer's locks on PostgreSQL), or left waiting for the customer's
 //! registration.
 
 crate::store::on_each_backend! {
 
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use crate::lifecycle::{
     Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState, MAX_WAITING,
     MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS,
@@ -65,6 +65,13 @@ async fn find_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Opti
         return Ok(None);
     };
     row.map_err(unavailable)?.as_ref().map(customer_row).transpose().map_err(unavailable)
+}
+
+/// [`find_customer`] under the customer's lock (taken after the event's subscriber locks), read again under it.
+async fn find_locked_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Result<Option<CustomerRow>, StoreError> {
+    let Some(customer) = find_customer(tx, event).await? else { return Ok(None) };
+    Store::lock_also(tx, &[Entity::Customer(customer.id)]).await?;
+    find_customer(tx, event).await
 }
 
 /// Applies `action` (happened at `at`) to the customer and marks the event applied.
@@ -139,8 +146,12 @@ async fn room_to_wait(tx: &mut Tx<'_>, event: &MarketplaceEvent, now: i64) -> Re
 #[async_trait]
 impl LifecycleStore for Store {
     async fn record_event(&self, event: &MarketplaceEvent, now: i64) -> Result<Recorded, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let customer = find_customer(&mut tx, event).await?;
+        // The subscriber's turn (with its fulfillment: an event waits for a customer or applies to it, never
+        // both), then its customer's.
+        let subscriber: Vec<Entity<'_>> =
+            [&event.aws_account_id, &event.customer_identifier].into_iter().flatten().map(|id| Entity::Subscriber(id)).collect();
+        let mut tx = self.begin_write_on(&subscriber).await?;
+        let customer = find_locked_customer(&mut tx, event).await?;
         if customer.is_none() && !room_to_wait(&mut tx, event, now).await? {
             let seen: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM marketplace_events WHERE source = $1 AND source_id = $2)",
@@ -183,15 +194,18 @@ impl LifecycleStore for Store {
     }
 
     async fn apply_waiting_events(&self, customer_id: i64, now: i64) -> Result<Vec<Recorded>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(&format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = $1"))
-            .bind(customer_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        let read = format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = $1");
+        let row = sqlx::query(&read).bind(customer_id).fetch_optional(self.pool()).await.map_err(unavailable)?;
         let Some(row) = row else {
             return Ok(Vec::new());
         };
+        // The subscriber's turn (with events arriving for it), then the customer's; read again under them.
+        let account: String = row.try_get("aws_account_id").map_err(unavailable)?;
+        let identifier: Option<String> = row.try_get("customer_identifier").map_err(unavailable)?;
+        let mut locks = vec![Entity::Subscriber(&account), Entity::Customer(customer_id)];
+        locks.extend(identifier.as_deref().map(Entity::Subscriber));
+        let mut tx = self.begin_write_on(&locks).await?;
+        let row = sqlx::query(&read).bind(customer_id).fetch_one(&mut *tx).await.map_err(unavailable)?;
         let mut customer = customer_row(&row).map_err(unavailable)?;
         let (aws_account_id, product_code) = (customer.aws_account_id.clone(), customer.product_code.clone());
         let identifier: Option<String> = row.try_get("customer_identifier").map_err(unavailable)?;
@@ -242,28 +256,43 @@ impl LifecycleStore for Store {
     }
 
     async fn lock_due(&self, now: i64) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE workspaces SET locked_at = $1
-              WHERE locked_at IS NULL AND id IN (
-                    SELECT s.workspace_id FROM workspace_settlements s
-                      JOIN marketplace_customers c ON c.id = s.customer_id
-                     WHERE c.subscription_state = 'cancelled' AND c.lock_at <= $1)",
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM marketplace_customers WHERE subscription_state = 'cancelled' AND lock_at <= $1 ORDER BY id",
         )
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_all(self.pool())
         .await
         .map_err(unavailable)?;
-        let locked = sqlx::query(
-            "UPDATE marketplace_customers SET subscription_state = 'locked'
-              WHERE subscription_state = 'cancelled' AND lock_at <= $1",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        tx.commit().await.map_err(unavailable)?;
+        let mut locked = 0;
+        // One customer at a time, in its turn: an event that resubscribes it meanwhile wins (re-checked here).
+        for customer in due {
+            let mut tx = self.begin_write_on(&[Entity::Customer(customer)]).await?;
+            let moved = sqlx::query(
+                "UPDATE marketplace_customers SET subscription_state = 'locked'
+                  WHERE id = $1 AND subscription_state = 'cancelled' AND lock_at <= $2",
+            )
+            .bind(customer)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+            if moved == 0 {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE workspaces SET locked_at = $1
+                  WHERE locked_at IS NULL
+                    AND id IN (SELECT workspace_id FROM workspace_settlements WHERE customer_id = $2)",
+            )
+            .bind(now)
+            .bind(customer)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
+            locked += 1;
+        }
         Ok(locked)
     }
 }
@@ -473,6 +502,46 @@ mod tests {
         new_session(&store, account).await;
         let known = event("k-1", Action::Unsubscribed, account, later);
         assert!(matches!(store.record_event(&known, later).await.expect("event"), Recorded::Applied { .. }));
+    }
+
+    /// An event and the fulfillment of its subscriber racing (several instances): each event is applied once,
+    /// either at once or from the waiting room when the customer arrives, never lost and never waiting forever.
+    #[tokio::test]
+    async fn events_racing_their_subscribers_fulfillment_are_applied_exactly_once() {
+        let (store, _dir) = temp_store::<std::sync::Arc<Store>>().await;
+        let accounts: Vec<String> = (0..6).map(|i| format!("5555555555{i:02}")).collect();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(accounts.len() * 2));
+        let mut tasks = Vec::new();
+        for account in &accounts {
+            let (fulfil, fulfil_barrier, fulfil_account) = (store.clone(), barrier.clone(), account.clone());
+            tasks.push(tokio::spawn(async move {
+                fulfil_barrier.wait().await;
+                let customer = register(&*fulfil, &fulfil_account, "l-1").await;
+                fulfil.apply_waiting_events(customer, 20).await.expect("waiting").len()
+            }));
+            let (notify, notify_barrier, account) = (store.clone(), barrier.clone(), account.clone());
+            tasks.push(tokio::spawn(async move {
+                notify_barrier.wait().await;
+                match notify.record_event(&event(&account, Action::UnsubscribePending, &account, 10), 20).await {
+                    Ok(Recorded::Applied { .. }) => 1,
+                    Ok(Recorded::Waiting) => 0,
+                    other => panic!("{other:?}"),
+                }
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            applied += task.await.expect("join");
+        }
+        assert_eq!(applied, accounts.len(), "each event applied once, at once or from the waiting room");
+        for account in &accounts {
+            assert_eq!(state(&store, account).await.state, SubscriptionState::CancellationPending, "{account}");
+        }
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM marketplace_events WHERE customer_id IS NULL")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        assert_eq!(waiting, 0);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The link branch, on either backend: a billing account proven by a code is linked to the AWS customer; its
 //! workspaces are bound (one settlement per workspace: the primary key decides who wins a race) or created
-//! (one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL): the owner if new, the workspace, its settlement).
+//! (one write transaction (`BEGIN IMMEDIATE` on SQLite, the session's and its customer's locks on PostgreSQL): the owner if new, the workspace, its settlement).
 
 crate::store::on_each_backend! {
 
@@ -16,6 +16,17 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 /// The session's customer and the billing account linked to it, for an active session.
+/// [`session_customer`] once its customer's lock is held (taken after the session's), read again under it.
+async fn locked_session_customer(
+    tx: &mut Tx<'_>,
+    session: &SessionKey,
+    now: i64,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    let Some((customer, _)) = session_customer(tx, session, now).await? else { return Ok(None) };
+    Store::lock_also(tx, &[Entity::Customer(customer)]).await?;
+    session_customer(tx, session, now).await
+}
+
 async fn session_customer(
     tx: &mut Tx<'_>,
     session: &SessionKey,
@@ -69,8 +80,8 @@ impl Workspaces for Store {
         username: &Username,
         now: i64,
     ) -> Result<Result<String, LinkRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let Some((customer, linked)) = session_customer(&mut tx, session, now).await? else {
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
+        let Some((customer, linked)) = locked_session_customer(&mut tx, session, now).await? else {
             return Ok(Err(LinkRefusal::SessionGone));
         };
         let billing = sqlx::query("SELECT id, username FROM billing_accounts WHERE username_key = $1")
@@ -138,9 +149,12 @@ impl Workspaces for Store {
         workspace_id: i64,
         now: i64,
     ) -> Result<Result<BindOutcome, BindRefusal>, StoreError> {
-        // Only this session and this workspace: its one settlement is the unique index's (ON CONFLICT below),
-        // and whatever could change the session's customer or billing account takes the store-wide lock.
-        let mut tx = self.begin_write_on(&[Entity::Session(session), Entity::Workspace(workspace_id)]).await?;
+        // This session's and this workspace's turn: its one settlement is the unique index's (ON CONFLICT below),
+        // and a customer's billing account never changes once set. Not during a metering freeze (it reads
+        // settlements).
+        let mut tx = self
+            .begin_write_on(&[Entity::Session(session), Entity::Workspace(workspace_id), Entity::Usage { freezing: false }])
+            .await?;
         let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
             return Ok(Err(BindRefusal::NotLinked));
         };
@@ -190,7 +204,8 @@ impl Workspaces for Store {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Option<Option<i64>>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // One name per site is the unique index's.
+        let mut tx = self.begin_write_on(&[]).await?;
         let billing = sqlx::query("SELECT id, owner_account_id FROM billing_accounts WHERE username_key = $1")
             .bind(billing_username.key())
             .fetch_optional(&mut *tx)
@@ -216,8 +231,9 @@ impl Workspaces for Store {
         workspace: &NewWorkspace,
         now: i64,
     ) -> Result<Result<Created, CreateRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let Some((customer, Some(billing))) = session_customer(&mut tx, session, now).await? else {
+        // The session's and its customer's turn: a repeat from another tab finds what the first one created.
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
+        let Some((customer, Some(billing))) = locked_session_customer(&mut tx, session, now).await? else {
             return Ok(Err(CreateRefusal::NotLinked));
         };
         // A repeat (double click, retry, second tab) finds the workspace it created, linked here.
@@ -273,7 +289,12 @@ impl Workspaces for Store {
                 }
             }
         };
-        let workspace_id = insert_workspace(&mut tx, billing, owner_id, workspace, now).await.map_err(unavailable)?;
+        // Another AWS customer of the same billing account may have taken the name meanwhile.
+        let workspace_id = match insert_workspace(&mut tx, billing, owner_id, workspace, now).await {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Ok(Err(CreateRefusal::NameTaken)),
+            Err(e) => return Err(unavailable(e)),
+        };
         insert_settlement(&mut tx, workspace_id, customer, now).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(Created { workspace_id, name: workspace.name.as_str().to_owned(), first: true }))
@@ -486,6 +507,66 @@ mod tests {
         assert_eq!(count(&store, "workspaces").await, 1);
         assert_eq!(count(&store, "guance_accounts").await, 1);
         assert_eq!(count(&store, "workspace_settlements").await, 1);
+    }
+
+    /// Two tabs of one AWS customer link two different billing accounts at once: one wins, the other is told
+    /// the customer already has one, and the customer keeps the winner's.
+    #[tokio::test]
+    async fn racing_links_of_one_aws_account_keep_one_billing_account() {
+        let (store, _dir) = temp_store::<Arc<Store>>().await;
+        registered(&store).await;
+        let other = new_session(&*store, "666666666666").await;
+        let second = new_account("Second", "second@example.com");
+        store.activate_register(&other, &second, &workspace("Other", Site::Us1), 0).await.expect("db").expect("ok");
+        let (s1, s2) = (new_session(&*store, "777777777777").await, new_session(&*store, "777777777777").await);
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let link = |s: SessionKey, name: &'static str| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.link_billing_account(&s, &Username::parse(name).expect("username"), 5).await.expect("db")
+            })
+        };
+        let (a, b) = (link(s1, "owner"), link(s2, "second"));
+        let outcomes = [a.await.expect("join"), b.await.expect("join")];
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+        assert!(outcomes.contains(&Err(LinkRefusal::AlreadyLinked)), "{outcomes:?}");
+        let winner = outcomes.iter().find_map(|o| o.clone().ok()).expect("a winner");
+        let kept: String = sqlx::query_scalar(
+            "SELECT b.username FROM marketplace_customers c JOIN billing_accounts b ON b.id = c.billing_account_id
+              WHERE c.aws_account_id = '777777777777'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("linked");
+        assert_eq!(kept, winner);
+    }
+
+    /// Two tabs of one AWS customer (two activation sessions) create the same workspace at once: one creates
+    /// it, the other finds it — one workspace, linked.
+    #[tokio::test]
+    async fn racing_creates_of_one_workspace_from_two_tabs_make_one() {
+        let (store, _dir) = temp_store::<Arc<Store>>().await;
+        registered(&store).await;
+        let (s1, s2) = (linked_session(&store, "888888888888").await, linked_session(&store, "888888888888").await);
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let create = |s: SessionKey| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let owner = WorkspaceOwner::Existing(Email::parse("owner@example.com").expect("email"));
+                barrier.wait().await;
+                store.create_workspace(&s, &owner, &workspace("Twin", Site::Us1), 10).await.expect("db")
+            })
+        };
+        let (a, b) = (create(s1), create(s2));
+        let (a, b) = (a.await.expect("join").expect("created"), b.await.expect("join").expect("created"));
+        assert_eq!(a.workspace_id, b.workspace_id);
+        assert_eq!([a.first, b.first].iter().filter(|f| **f).count(), 1, "one created, one found");
+        let twins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces WHERE name_key = 'twin'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        assert_eq!(twins, 1);
     }
 }
 

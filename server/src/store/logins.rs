@@ -110,7 +110,8 @@ impl Logins for Store {
     }
 
     async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        // Decides nothing on what it reads.
+        let mut tx = self.begin_write_on(&[]).await?;
         let username: Option<String> = sqlx::query_scalar(
             "UPDATE guance_accounts SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2
              RETURNING username_key",

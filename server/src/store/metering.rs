@@ -1,9 +1,9 @@
 //! The metering job's storage, on either backend: usage events, frozen metering records and the job lease.
-//! Every write runs in one write transaction (`BEGIN IMMEDIATE` on SQLite, the store's write lock on PostgreSQL).
+//! Every write runs in one write transaction (`BEGIN IMMEDIATE` on SQLite, the usage lock on PostgreSQL: shared by reports, exclusive for a freeze).
 
 crate::store::on_each_backend! {
 
-use crate::store::unavailable;
+use crate::store::{unavailable, Entity};
 use crate::metering::{MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal, UsageReport};
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
@@ -22,7 +22,8 @@ impl Store {
         // The events in scope of workspaces billed to an AWS customer.
         const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (CAST($1 AS BIGINT) IS NULL OR usage_hour + 3600 <= $1)
              AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE CAST($3 AS BIGINT) IS NULL OR customer_id = $3)";
-        let mut tx = self.begin_write().await?;
+        // Alone with the usage and settlements it reads: reports and settlement changes wait for the freeze.
+        let mut tx = self.begin_write_on(&[Entity::Usage { freezing: true }]).await?;
         let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM metering_records")
             .fetch_one(&mut *tx)
             .await
@@ -79,7 +80,8 @@ impl MeteringStore for Store {
         rows: &[UsageReport],
         now: i64,
     ) -> Result<Result<UsageAccepted, UsageRefusal>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        // Reports run at once with each other (an event is stored once by its unique id), not during a freeze.
+        let mut tx = self.begin_write_on(&[Entity::Usage { freezing: false }]).await?;
         let mut unknown: Vec<i64> = Vec::new();
         let mut known: Vec<i64> = Vec::new();
         for row in rows {
@@ -204,7 +206,8 @@ impl MeteringStore for Store {
         if answers.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        // The lease's holder records what AWS answered: nothing to decide.
+        let mut tx = self.begin_write_on(&[]).await?;
         for (id, status) in answers {
             let record_id = match status {
                 RecordStatus::Success { metering_record_id } => Some(metering_record_id.as_str()),
@@ -231,7 +234,8 @@ impl MeteringStore for Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        // The lease's holder records what AWS answered: nothing to decide.
+        let mut tx = self.begin_write_on(&[]).await?;
         for id in ids {
             sqlx::query("UPDATE metering_records SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
                 .bind(error)
@@ -491,6 +495,56 @@ mod tests {
         let attempts: i64 =
             sqlx::query_scalar("SELECT attempts FROM metering_records").fetch_one(store.pool()).await.expect("n");
         assert_eq!(attempts, 2);
+    }
+
+    /// Reports racing a freeze (another instance's job): every reported quantity ends up exactly once — in a
+    /// record of its hour, or still open, or marked late — never summed twice and never lost.
+    #[tokio::test]
+    async fn usage_reported_during_a_freeze_is_counted_exactly_once() {
+        let (store, _dir) = temp_store::<std::sync::Arc<Store>>().await;
+        let workspace = settled_workspace(&store, "111111111111", "w").await;
+        let now = 20 * H;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(9));
+        let mut reports = Vec::new();
+        for i in 0..8_i64 {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            reports.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let rows: Vec<UsageReport> =
+                    (0..10).map(|j| usage(&format!("{i}-{j}"), workspace, 17 * H + j, 1 + i)).collect();
+                store.record_usage(&rows, now).await.expect("store").expect("accepted").accepted
+            }));
+        }
+        let freezer = {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.freeze(now, now).await.expect("freeze")
+            })
+        };
+        for report in reports {
+            assert_eq!(report.await.expect("join"), 10);
+        }
+        freezer.await.expect("join");
+        store.freeze(now, now + 1).await.expect("second freeze");
+        let reported: i64 = (0..8).map(|i| 10 * (1 + i)).sum();
+        let metered: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM metering_records")
+            .fetch_one(store.pool())
+            .await
+            .expect("sum");
+        let summed: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM usage_events WHERE metering_record_id IS NOT NULL",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("sum");
+        let late: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM usage_events WHERE late = 1")
+                .fetch_one(store.pool())
+                .await
+                .expect("sum");
+        assert_eq!(metered, summed, "a record carries exactly the events linked to it");
+        assert_eq!(summed + late, reported, "every event is in a record or late, once");
     }
 }
 

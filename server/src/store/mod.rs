@@ -34,30 +34,76 @@ macro_rules! on_each_backend {
 }
 pub(crate) use on_each_backend;
 
-/// What a write transaction decides on, when that is not the whole store: on PostgreSQL, transactions on
-/// different entities run at once, on the same entity in turn (see `postgres.rs`).
+/// What a write transaction decides on. On PostgreSQL each entity is an advisory lock keyed by it (see
+/// `postgres.rs`): transactions on different entities run at once, on the same entity in turn; there is no
+/// store-wide lock. SQLite has one writer whatever the entities.
+///
+/// **Order.** A transaction takes its locks in the order of the variants below (rank, then key): all at once
+/// when it begins, or later ([`PgStore::lock_also`]) only of a rank above every lock it already holds. So no two
+/// transactions ever wait for each other in a circle.
+#[derive(Clone, Copy)]
 pub(crate) enum Entity<'a> {
+    /// An AWS subscriber by its AWS account id or its customer identifier (fulfillment and lifecycle events of
+    /// a customer not yet known meet here).
+    Subscriber(&'a str),
     /// An activation session (its row, its branch, its codes).
     Session(&'a app::ssr::session::SessionKey),
-    /// An address codes go to (its limits count across sessions).
-    Address(&'a str),
+    /// An AWS Marketplace customer (its billing account, its subscription state, its entitlements).
+    Customer(i64),
     /// A workspace (its settlement).
     Workspace(i64),
+    /// An address codes go to (its limits count across sessions).
+    Address(&'a str),
+    /// Usage intake: reports take it shared, freezing hours into metering records exclusively (a freeze's
+    /// statements must see the same events).
+    Usage {
+        /// Whether this transaction freezes hours.
+        freezing: bool,
+    },
 }
 
 impl Entity<'_> {
+    /// The rank that orders lock taking (see the type's documentation).
+    fn rank(&self) -> u8 {
+        match self {
+            Entity::Subscriber(_) => 0,
+            Entity::Session(_) => 1,
+            Entity::Customer(_) => 2,
+            Entity::Workspace(_) => 3,
+            Entity::Address(_) => 4,
+            Entity::Usage { .. } => 5,
+        }
+    }
+
+    /// Whether other transactions holding it the same way run at once.
+    fn shared(&self) -> bool {
+        matches!(self, Entity::Usage { freezing: false })
+    }
+
     /// The entity's lock key: the first 4 bytes of SHA-256 of its kind and id — the same on every instance and
     /// build (two entities sharing a key only take turns).
     fn key(&self) -> i32 {
         use sha2::{Digest, Sha256};
         let digest = match self {
+            Entity::Subscriber(id) => Sha256::new().chain_update(b"subscriber:").chain_update(id).finalize(),
             Entity::Session(key) => Sha256::new().chain_update(b"session:").chain_update(key.as_bytes()).finalize(),
-            Entity::Address(address) => Sha256::new().chain_update(b"address:").chain_update(address).finalize(),
+            Entity::Customer(id) => Sha256::new().chain_update(b"customer:").chain_update(id.to_be_bytes()).finalize(),
             Entity::Workspace(id) => {
                 Sha256::new().chain_update(b"workspace:").chain_update(id.to_be_bytes()).finalize()
             }
+            Entity::Address(address) => Sha256::new().chain_update(b"address:").chain_update(address).finalize(),
+            Entity::Usage { .. } => Sha256::new().chain_update(b"usage").finalize(),
         };
         i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+    }
+
+    /// The locks to take for `entities`, in the order they must be taken: (rank, key, shared), once each
+    /// (exclusive wins over shared).
+    fn ordered(entities: &[Entity<'_>]) -> Vec<(u8, i32, bool)> {
+        let mut locks: Vec<(u8, i32, bool)> = entities.iter().map(|e| (e.rank(), e.key(), e.shared())).collect();
+        locks.sort_unstable();
+        locks.dedup_by(|later, earlier| later.0 == earlier.0 && later.1 == earlier.1);
+        locks
     }
 }
 
@@ -176,5 +222,31 @@ pub async fn connect(database_url: &str) -> Result<Arc<dyn ServerStore>, StoreEr
             "unsupported DATABASE_URL scheme in {:?}: use sqlite:// or postgres://",
             database_url.split(':').next().unwrap_or_default()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entity;
+
+    #[test]
+    fn locks_are_taken_by_rank_then_key_once_each_exclusive_over_shared() {
+        let session = app::ssr::session::SessionId::generate().key();
+        let locks = Entity::ordered(&[
+            Entity::Usage { freezing: false },
+            Entity::Address("a@example.com"),
+            Entity::Workspace(7),
+            Entity::Customer(3),
+            Entity::Session(&session),
+            Entity::Subscriber("123456789012"),
+            Entity::Usage { freezing: true },
+            Entity::Customer(3),
+        ]);
+        let ranks: Vec<u8> = locks.iter().map(|l| l.0).collect();
+        assert_eq!(ranks, [0, 1, 2, 3, 4, 5], "by rank, each entity once");
+        assert!(!locks[5].2, "freezing and reporting in one transaction takes usage exclusively");
+        let other = Entity::ordered(&[Entity::Customer(4), Entity::Customer(3)]);
+        assert!(other[0].1 <= other[1].1, "same rank: by key");
+        assert_ne!(Entity::Customer(3).key(), Entity::Workspace(3).key(), "kinds have their own keys");
     }
 }

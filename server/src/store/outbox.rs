@@ -39,7 +39,7 @@ impl OutboxStore for Store {
         limit: i64,
         only_origin: Option<&str>,
     ) -> Result<Vec<QueuedMail>, StoreError> {
-        // No store-wide turn: each row is claimed by a conditional UPDATE, which PostgreSQL re-checks under the
+        // No entity's turn: each row is claimed by a conditional UPDATE, which PostgreSQL re-checks under the
         // row's lock, so of two instances claiming one row exactly one wins.
         let mut tx = self.begin_write_on(&[]).await?;
         let due = sqlx::query(

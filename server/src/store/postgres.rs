@@ -11,14 +11,8 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The store-wide advisory lock (`pg_advisory_xact_lock`, released at commit or rollback). A transaction that
-/// decides on the whole store takes it exclusively ([`PgStore::begin_write`]): like SQLite's `BEGIN
-/// IMMEDIATE`, it waits for every other writer, so its reads stay true until it commits. A transaction that
-/// decides only on some entities ([`PgStore::begin_write_on`]) takes it shared, then an exclusive lock per
-/// entity: it waits for store-wide writers and for writers of the same entities only. Readers never wait.
-const WRITE_LOCK: i64 = 0x6775_616e_6365; // "guance"
-/// The first key of the entity locks (`pg_advisory_xact_lock(int, int)`: a key space apart from
-/// [`WRITE_LOCK`]'s).
+/// The first key of the entity locks (`pg_advisory_xact_lock(int, int)`, released at commit or rollback): a
+/// key space of its own. See [`super::Entity`] for what is locked and in which order.
 const ENTITY_LOCKS: i32 = 0x6775; // "gu"
 
 #[derive(Clone)]
@@ -47,41 +41,33 @@ impl PgStore {
         &self.pool
     }
 
-    /// A write transaction: read committed, after the store-wide write lock.
-    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        Ok(tx)
-    }
-
-    /// A write transaction on `entities` only (see [`WRITE_LOCK`]): their locks are taken in one order, so two
-    /// such transactions never wait for each other in a circle.
+    /// A write transaction (read committed) that decides on `entities`: it waits only for writers of the same
+    /// entities (see [`super::Entity`]); readers never wait. What no lock covers is the database's: unique
+    /// indexes with `ON CONFLICT`, and conditional updates re-checked under the row's lock.
     pub(super) async fn begin_write_on(
         &self,
         entities: &[super::Entity<'_>],
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        let mut keys: Vec<i32> = entities.iter().map(super::Entity::key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-                .bind(ENTITY_LOCKS)
-                .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
+        Self::lock_also(&mut tx, entities).await?;
         Ok(tx)
+    }
+
+    /// Takes the locks of `entities` inside `tx`, once it has read which they are: each of a rank above every
+    /// lock `tx` holds already (see [`super::Entity`]).
+    pub(super) async fn lock_also(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        entities: &[super::Entity<'_>],
+    ) -> Result<(), StoreError> {
+        for (_, key, shared) in super::Entity::ordered(entities) {
+            let lock = if shared {
+                "SELECT pg_advisory_xact_lock_shared($1, $2)"
+            } else {
+                "SELECT pg_advisory_xact_lock($1, $2)"
+            };
+            sqlx::query(lock).bind(ENTITY_LOCKS).bind(key).execute(&mut **tx).await.map_err(unavailable)?;
+        }
+        Ok(())
     }
 }
 
@@ -102,8 +88,8 @@ mod tests {
     use app::ssr::session::SessionId;
     use std::time::Duration;
 
-    /// Writers of different sessions and addresses no longer take turns across the fleet; writers of the same
-    /// address still do, and a store-wide writer still waits for everyone.
+    /// Writers of different sessions and addresses do not take turns across the fleet; writers of the same
+    /// address do.
     #[tokio::test]
     async fn code_writers_wait_only_for_their_own_session_and_address() {
         let (store, _guard) = temp_store::<PgStore>().await;
@@ -117,8 +103,6 @@ mod tests {
             tokio::time::timeout(Duration::from_millis(300), same_address).await.is_err(),
             "a second writer of one address must wait for the first"
         );
-        let whole = tokio::time::timeout(Duration::from_millis(300), store.begin_write()).await;
-        assert!(whole.is_err(), "a store-wide writer must wait for an entity writer");
         drop(held);
         let after = store.record_code(&s3, CodePurpose::Register, "a@example.com", b"mac", 100);
         assert!(matches!(tokio::time::timeout(Duration::from_secs(3), after).await, Ok(Ok(Ok(())))));

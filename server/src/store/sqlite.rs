@@ -45,7 +45,7 @@ impl SqliteStore {
 
     /// A write transaction: SQLite takes the database's write lock up front (`BEGIN IMMEDIATE`), so two
     /// writers never deadlock upgrading a read lock and each one's reads stay true until it commits.
-    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)
     }
 
@@ -55,6 +55,15 @@ impl SqliteStore {
         _entities: &[super::Entity<'_>],
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         self.begin_write().await
+    }
+
+    /// Nothing more to take: a write transaction holds the database's one write lock from its start.
+    #[allow(clippy::unused_async)]
+    pub(super) async fn lock_also(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _entities: &[super::Entity<'_>],
+    ) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
