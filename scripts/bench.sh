@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints figures, asserts nothing: first-load bytes of /activate as sent (br) against the 185 KB budget,
-# request throughput/latency on loopback, and the metering job for 100,000 usage rows. Expects `cargo leptos
+# request throughput/latency on loopback (SQLite; PostgreSQL with one and two instances), Lighthouse, the
+# metering job for 100,000 usage rows and Activate transactions per second on both backends. Expects `cargo leptos
 # build --release` to have run (make bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,52 @@ wrk_line "GET /healthz" "$base/healthz"
 awk -v a="$ssr_rps" -v b="$bare_rps" \
   'BEGIN { printf "ratio SSR /activate : bare axum = %.3f (goal >= 0.18)\n", a / b }'
 kill "$bare" 2>/dev/null || true
+
+# PostgreSQL: page views per second with one instance, and with two sharing the database (each instance on one
+# tokio worker, as if on a core of its own; wrk splits its 50 connections between them). On a machine with fewer
+# cores than instances + PostgreSQL + wrk, the second figure measures the cores, not the design: see nproc.
+cargo build -q --release -p server --example throwaway_pg
+"$CARGO_TARGET_DIR/release/examples/throwaway_pg" >"$work/pg_url" &
+pg=$!
+trap 'kill "$pid" "$pg" ${pg_a:-} ${pg_b:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 300); do
+  [ -s "$work/pg_url" ] && break
+  sleep 0.1
+done
+pg_url=$(head -1 "$work/pg_url")
+pg_instance() { # port
+  PORTAL_ENV=dev LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT="$PWD/target/site" DATABASE_URL="$pg_url"     TOKIO_WORKER_THREADS=1 AWS_EC2_METADATA_DISABLED=true RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" &
+}
+pg_a_port=$((port + 2)) pg_b_port=$((port + 3))
+pg_instance "$pg_a_port"
+pg_a=$!
+sleep 1 # the first instance migrates the database
+pg_instance "$pg_b_port"
+pg_b=$!
+for p in "$pg_a_port" "$pg_b_port"; do
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$p/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+done
+a="http://127.0.0.1:$pg_a_port"
+pg_token=$(curl -fsS -H 'content-type: application/json' -d '{"aws_account_id":"123456789013"}' "$a/_sim/aws/tokens" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+pg_cookie=$(curl -fsS -o /dev/null -D - --data-urlencode "x-amzn-marketplace-token=$pg_token" "$a/marketplace/aws" |
+  sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+echo
+echo "PostgreSQL page views: GET /activate with a session, $(nproc) cores here (wrk -c50 -d${seconds}s)"
+one=$(wrk -t2 -c50 -d"${seconds}s" -H "cookie: $pg_cookie" "$a/activate" | awk '/Requests\/sec/ {print $2}')
+printf '%-44s %9s req/s\n' "one instance" "$one"
+wrk -t1 -c25 -d"${seconds}s" -H "cookie: $pg_cookie" "http://127.0.0.1:$pg_b_port/activate" >"$work/wrk_b" &
+wrk_b=$!
+two_a=$(wrk -t1 -c25 -d"${seconds}s" -H "cookie: $pg_cookie" "$a/activate" | awk '/Requests\/sec/ {print $2}')
+wait "$wrk_b"
+two_b=$(awk '/Requests\/sec/ {print $2}' "$work/wrk_b")
+two=$(awk -v a="$two_a" -v b="$two_b" 'BEGIN { printf "%.2f", a + b }')
+printf '%-44s %9s req/s   (%s + %s)\n' "two instances, one database" "$two" "$two_a" "$two_b"
+awk -v a="$two" -v b="$one" 'BEGIN { printf "two : one = %.2f (goal >= 1.6 with a core per instance)\n", a / b }'
+kill "$pg_a" "$pg_b" "$pg" 2>/dev/null || true
 
 # Lighthouse 12 (bench/package.json, npm) with Debian's Chromium, desktop preset: /activate (with a session)
 # and /login.
