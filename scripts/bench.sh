@@ -114,6 +114,8 @@ for page in activate login; do
 done
 
 node scripts/bench.mjs "http://127.0.0.1:$port" "$PWD/target/site" "$pid"
+echo
+node scripts/bench-transitions.mjs "http://127.0.0.1:$port"
 
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).
 echo

@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod mail;
 pub mod metering;
+mod navigation;
 pub mod net;
 pub mod observability;
 pub mod outbox;
@@ -296,6 +297,8 @@ fn layers(router: Router, config: &Config, sessions: store::SessionBackend) -> R
         // that costs little per answer (brotli's default, 11, quartered the page rate); the assets under /pkg
         // come precompressed at the highest level and pass through.
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
+        // A redirect answered to a page change in the browser carries its target in a header (`navigation.rs`).
+        .layer(axum::middleware::from_fn(navigation::redirects))
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn_with_state(limits, limits::rate_limit))

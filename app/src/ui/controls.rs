@@ -70,6 +70,15 @@ pub(crate) fn Button(
     .into_any()
 }
 
+/// What a page shows once it is live: its **Show / Hide** buttons (also after a page change in the browser).
+fn enhance_page() {
+    let found = document().get_elements_by_class_name("password-toggle");
+    let all: Vec<_> = (0..found.length()).filter_map(|i| found.item(i)).collect();
+    for el in all {
+        let _ = el.remove_attribute("hidden");
+    }
+}
+
 fn set_busy(el: &leptos::web_sys::Element, busy: bool) {
     for name in ["aria-busy", "aria-disabled"] {
         let _ = if busy { el.set_attribute(name, "true") } else { el.remove_attribute(name) };
@@ -89,7 +98,11 @@ pub(crate) fn Enhancements() -> impl IntoView {
         let all: Vec<_> = (0..found.length()).filter_map(|i| found.item(i)).collect();
         all.iter().for_each(f);
     };
-    Effect::new(move |_| each("password-toggle", &|el| drop(el.remove_attribute("hidden"))));
+    Effect::new(move |_| {
+        enhance_page();
+        #[cfg(feature = "hydrate")]
+        super::navigation::install(enhance_page);
+    });
     let _ = window_event_listener(leptos::ev::pageshow, move |_| each("busy-on-press", &|el| set_busy(el, false)));
     let _ = window_event_listener(leptos::ev::click, |ev| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()) else { return };

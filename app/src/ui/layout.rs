@@ -72,6 +72,9 @@ pub(crate) fn SiteHeader() -> impl IntoView {
 #[component]
 pub(crate) fn PageLayout(children: Children) -> impl IntoView {
     view! {
+        // Where a page change in the browser is announced (`navigation.rs`); first, so that it never
+        // lengthens the page, and kept when the rest of the page is swapped.
+        <p id="page-announcer" class="visually-hidden" aria-live="polite" data-persist=""></p>
         <SiteHeader />
         <HydrationMarker />
         <Enhancements />

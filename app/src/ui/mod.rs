@@ -3,6 +3,8 @@
 mod controls;
 mod fields;
 mod layout;
+#[cfg(feature = "hydrate")]
+mod navigation;
 mod notice;
 mod page;
 mod wizard;

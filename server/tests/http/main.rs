@@ -18,5 +18,6 @@ mod fuzz;
 mod login;
 mod metering;
 mod multi_instance;
+mod navigation;
 mod security;
 mod security_events;

@@ -1,0 +1,145 @@
+import { expect, test, type Page } from "@playwright/test";
+import {
+  completeStep1,
+  expectAccessible,
+  fillPasswords,
+  finishRegister,
+  jsEnabled,
+  latestCode,
+  PASSWORD,
+  randomAccount,
+  ready,
+  subscribeViaDev,
+  unique,
+} from "./helpers";
+
+// With JavaScript the wizard changes pages in the browser (app/src/ui/navigation.rs): one document load from
+// /activate to the end of a branch. Without JavaScript the same forms post and redirect (the other specs).
+
+/** Records every document the page loads from now on, and marks the window so that a reload would show. */
+async function watchDocuments(page: Page): Promise<string[]> {
+  const documents: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "document") documents.push(r.url());
+  });
+  await page.evaluate(() => ((window as unknown as { firstLoad: boolean }).firstLoad = true));
+  return documents;
+}
+
+async function stillFirstLoad(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { firstLoad?: boolean }).firstLoad === true);
+}
+
+test("the register branch runs in one document: steps, errors, Send code, Back and Forward, focus and title", async ({
+  page,
+  request,
+}, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "page changes in the browser need JavaScript");
+  await subscribeViaDev(page, testInfo, randomAccount());
+  const documents = await watchDocuments(page);
+
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  const heading = page.getByRole("heading", { level: 1, name: "Basic information" });
+  await expect(heading).toBeFocused();
+  await expect(page).toHaveTitle(/^Basic information/);
+  await expect(page.locator("#page-announcer")).toHaveText(/^Basic information/);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 1 after a page change");
+
+  // Errors come back in place: the summary takes focus, nothing is reloaded.
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.getByRole("alert")).toBeFocused();
+  await expect(page).toHaveTitle(/^Error: /);
+  await ready(page, testInfo);
+
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  await page.getByLabel("Username").fill(username);
+  await fillPasswords(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
+  await expect(page).toHaveURL(/\/activate\/register#code$/);
+  await ready(page, testInfo);
+  const code = await latestCode(request, email);
+  await page.getByLabel("Verification code").fill(code);
+  await fillPasswords(page);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
+  await ready(page, testInfo);
+
+  // Back and Forward: the browser's history, pages fetched again (the server's draft is the truth).
+  await page.goBack();
+  await expect(page).toHaveURL(/\/activate\/register(#code)?$/);
+  await expect(page.getByLabel("Username")).toHaveValue(username);
+  await page.goForward();
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  await expect(page.getByText("Step 2 of 4")).toBeVisible();
+  await ready(page, testInfo);
+
+  await finishRegister(page, testInfo, "Production");
+  await expect(page.getByRole("heading", { level: 1, name: "Activation complete" })).toBeVisible();
+  await expectAccessible(page, testInfo, "completion page after a page change");
+  // Back to a step of a finished activation: the server sends the buyer to the completion page again.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/activate\/register\/done$/);
+
+  expect(await stillFirstLoad(page), "the window of the first load").toBe(true);
+  expect(documents, "no document was loaded after /activate").toEqual([]);
+});
+
+test("the language switch changes the page in place", async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "page changes in the browser need JavaScript");
+  await subscribeViaDev(page, testInfo, randomAccount());
+  const documents = await watchDocuments(page);
+  await page.getByRole("button", { name: /中文/ }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh");
+  await expect(page).toHaveURL(/\/activate$/);
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: /English/ }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  expect(await stillFirstLoad(page)).toBe(true);
+  expect(documents).toEqual([]);
+});
+
+test("activate → log in → billing center → workspace start page → log out: one document", async ({
+  page,
+  request,
+}, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "page changes in the browser need JavaScript");
+  const who = await completeStep1(page, request, testInfo);
+  const documents = await watchDocuments(page);
+  await finishRegister(page, testInfo, "Production");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Log in" })).toBeFocused();
+  await ready(page, testInfo);
+  await page.getByLabel("Username").fill(who.username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeFocused();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/billing after a page change");
+  await page.getByTestId("billing-row").getByRole("link", { name: "Production" }).click();
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await expect(page.getByLabel("Install command")).toHaveValue(/token=tkn_/);
+  await ready(page, testInfo);
+  // The start page's island (Copy) is live after the change.
+  await expect(page.getByRole("button", { name: "Copy" })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeVisible();
+  expect(await stillFirstLoad(page)).toBe(true);
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  expect(documents, "no document was loaded after the first").toEqual([]);
+  // Logged out for the server too: the billing center asks to log in again.
+  await page.goto("/billing");
+  await expect(page).toHaveURL(/\/login/);
+});
