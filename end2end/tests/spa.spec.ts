@@ -143,3 +143,44 @@ test("activate → log in → billing center → workspace start page → log ou
   await page.goto("/billing");
   await expect(page).toHaveURL(/\/login/);
 });
+
+test("fields are checked in the browser by the server's rules when the buyer leaves them, before anything is sent", async ({
+  page,
+}, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "checking in the browser needs JavaScript");
+  await subscribeViaDev(page, testInfo, randomAccount());
+  await page.getByLabel("No billing account").check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await ready(page, testInfo);
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() !== "GET") posts.push(r.url());
+  });
+
+  const username = page.getByLabel("Username");
+  // Typing is not interrupted; leaving the field checks it.
+  await username.fill("9ab");
+  await expect(page.locator("#username-error")).toHaveCount(0);
+  await page.getByLabel("Email").focus();
+  await expect(page.locator("#username-error")).toHaveText("Error: Username must start with a letter (a to z)");
+  await expect(username).toHaveAttribute("aria-invalid", "true");
+  // From then on every keystroke is checked.
+  await username.fill("ab");
+  await expect(page.locator("#username-error")).toHaveText("Error: Username must be 3 characters or more");
+  await username.fill("abc");
+  await expect(page.locator("#username-error")).toHaveCount(0);
+  await expect(username).not.toHaveAttribute("aria-invalid", "true");
+
+  const email = page.getByLabel("Email");
+  await email.fill("not-an-address");
+  await page.getByLabel("Phone (optional)").focus();
+  await expect(page.locator("#email-error")).toHaveText(
+    "Error: Enter an email address in the correct format, like name@example.com",
+  );
+  // An optional phone left empty is fine; a malformed one is not.
+  await page.getByLabel("Phone (optional)").fill("12");
+  await username.focus();
+  await expect(page.locator("#phone-error")).toBeVisible();
+  expect(posts, "nothing was sent to the server").toEqual([]);
+});

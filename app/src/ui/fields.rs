@@ -24,9 +24,11 @@ pub(crate) struct FieldProps {
     pub error_prefix: String,
 }
 
-/// A labelled text input with an optional hint and error, described by both. With `live`, a field that
-/// came back with an error is re-checked in the browser as the buyer corrects it, by the same rule the server
-/// applies ([`FieldRule`]) and in the same words; without JavaScript it is the same field, checked on submit.
+/// A labelled text input with an optional hint and error, described by both. With `live`, the field is
+/// checked in the browser by the same rule the server applies ([`FieldRule`], the domain type's `parse`) and
+/// in the same words: when the buyer leaves it for another field (not for a button: the page would move under
+/// the pointer, and the server answers the press anyway), then on every keystroke once it has shown an error.
+/// The server still checks everything. Without JavaScript it is the same field, checked on submit.
 /// `optional` marks an answer that may be left empty; `disabled` shows one that cannot be changed here.
 /// `label` and `hint` are the page's translated words.
 #[component]
@@ -53,27 +55,45 @@ pub(crate) fn TextField(
         disabled,
         error_prefix: td_string!(page_locale(), error_prefix).to_owned(),
     };
-    match (live, error.is_some()) {
-        (Some(rule), true) => {
+    match live {
+        Some(rule) => {
             let messages = rule.messages(page_locale());
             view! { <LiveTextField props error rule messages /> }.into_any()
         }
-        _ => field_markup(props, Signal::stored(error), None).into_any(),
+        None => field_markup(props, Signal::stored(error), None).into_any(),
     }
 }
 
-/// A text field that re-checks itself on every keystroke once it has shown an error.
+/// A text field checked in the browser (see [`TextField`]).
 #[island]
 fn LiveTextField(props: FieldProps, error: Option<String>, rule: FieldRule, messages: FieldMessages) -> impl IntoView {
     let error = RwSignal::new(error);
-    field_markup(props, error.into(), Some((rule, messages, error)))
+    let live = Live { rule, messages, error, shown: RwSignal::new(error.get_untracked().is_some()) };
+    field_markup(props, error.into(), Some(live))
 }
 
-fn field_markup(
-    props: FieldProps,
-    error: Signal<Option<String>>,
-    live: Option<(FieldRule, FieldMessages, RwSignal<Option<String>>)>,
-) -> impl IntoView {
+/// What makes a field live: its rule, its words, the error it shows, and whether it has shown one yet (from
+/// then on it is checked on every keystroke).
+#[derive(Clone)]
+struct Live {
+    rule: FieldRule,
+    messages: FieldMessages,
+    error: RwSignal<Option<String>>,
+    shown: RwSignal<bool>,
+}
+
+impl Live {
+    /// Checks `value` and shows the outcome (from the first error on, every keystroke is checked).
+    fn check(&self, value: &str) {
+        let outcome = self.rule.validate(value).err().map(|e| self.messages.describe(e));
+        if outcome.is_some() {
+            self.shown.set(true);
+        }
+        self.error.set(outcome);
+    }
+}
+
+fn field_markup(props: FieldProps, error: Signal<Option<String>>, live: Option<Live>) -> impl IntoView {
     let FieldProps { id, label, optional, hint, value, kind, autocomplete, disabled, error_prefix } = props;
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -88,9 +108,22 @@ fn field_markup(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let on_blur = {
+        let live = live.clone();
+        move |ev: leptos::ev::FocusEvent| {
+            use leptos::wasm_bindgen::JsCast;
+            let to_button = ev
+                .related_target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "BUTTON" | "A"));
+            if let Some(live) = live.as_ref().filter(|_| !to_button) {
+                live.check(&event_target_value(&ev));
+            }
+        }
+    };
     let on_input = move |ev: leptos::ev::Event| {
-        if let Some((rule, messages, signal)) = &live {
-            signal.set(rule.validate(&event_target_value(&ev)).err().map(|e| messages.describe(e)));
+        if let Some(live) = live.as_ref().filter(|live| live.shown.get_untracked()) {
+            live.check(&event_target_value(&ev));
         }
     };
     view! {
@@ -121,6 +154,7 @@ fn field_markup(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described
                 on:input=on_input
+                on:blur=on_blur
             />
         </div>
     }
