@@ -189,6 +189,7 @@ impl FieldRule {
             FieldRule::WorkspaceName => {
                 (td_string!(locale, subject_workspace_name), td_string!(locale, enter_workspace_name))
             }
+            FieldRule::NewPassword => (td_string!(locale, subject_password), td_string!(locale, enter_password)),
         };
         FieldMessages::new(locale, subject, enter)
     }

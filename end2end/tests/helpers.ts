@@ -121,10 +121,12 @@ export async function completeStep1(
   await page.getByRole("button", { name: "Send code" }).click();
   await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
   await ready(page, testInfo);
-  // What was typed is kept, except the passwords, which are never stored.
+  // What was typed is kept. The passwords are never stored: with JavaScript the page keeps them in the
+  // browser (the same page comes back); without, they are asked for again.
   await expect(page.getByLabel("Username")).toHaveValue(username);
   await expect(page.getByLabel("International Region 1 (Oregon)")).toBeChecked();
-  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue(jsEnabled(testInfo) ? PASSWORD : "");
+  await expect(page.getByLabel("Confirm password")).toHaveValue(jsEnabled(testInfo) ? PASSWORD : "");
 
   const code = await latestCode(request, email);
   await page.getByLabel("Verification code").fill(`${code.slice(0, 3)} ${code.slice(3)}`);

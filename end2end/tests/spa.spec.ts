@@ -178,6 +178,10 @@ test("fields are checked in the browser by the server's rules when the buyer lea
   await expect(page.locator("#email-error")).toHaveText(
     "Error: Enter an email address in the correct format, like name@example.com",
   );
+  // A new password's length, by the same rule (its strength stays the server's).
+  await page.getByLabel("Password", { exact: true }).fill("too short");
+  await page.getByLabel("Confirm password").focus();
+  await expect(page.locator("#password-error")).toHaveText("Error: Password must be 15 characters or more");
   // An optional phone left empty is fine; a malformed one is not.
   await page.getByLabel("Phone (optional)").fill("12");
   await username.focus();

@@ -412,6 +412,7 @@ fn ResetView(form: ResetForm) -> impl IntoView {
                     autocomplete="new-password"
                     hint=td_string!(locale, password_hint)
                     error=e("password")
+                    live=true
                 />
                 <PasswordField
                     id="confirm_password"

@@ -2,7 +2,7 @@
 //! applies the very same one to re-check a field live as the buyer corrects it after a submission (with the
 //! messages the server rendered for the page, `crate::messages::FieldMessages`).
 
-use super::{CompanyName, Email, FieldError, Phone, Username, WorkspaceName};
+use super::{CompanyName, Email, FieldError, Password, Phone, Username, WorkspaceName};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +13,8 @@ pub enum FieldRule {
     Phone,
     CompanyName,
     WorkspaceName,
+    /// A password being chosen (its length; its strength is the server's).
+    NewPassword,
 }
 
 impl FieldRule {
@@ -25,6 +27,7 @@ impl FieldRule {
             FieldRule::Phone => Phone::parse_optional(input).map(drop),
             FieldRule::CompanyName => CompanyName::parse(input).map(drop),
             FieldRule::WorkspaceName => WorkspaceName::parse(input).map(drop),
+            FieldRule::NewPassword => Password::parse(input).map(drop),
         }
     }
 }
@@ -44,5 +47,8 @@ mod tests {
         assert_eq!(FieldRule::Phone.validate(""), Ok(()), "the phone is optional");
         assert_eq!(FieldRule::CompanyName.validate(" "), Err(FieldError::Required));
         assert_eq!(FieldRule::WorkspaceName.validate(&"w".repeat(51)), Err(FieldError::TooLong { max: 50 }));
+        assert_eq!(FieldRule::NewPassword.validate("short"), Err(FieldError::TooShort { min: 15 }));
+        assert_eq!(FieldRule::NewPassword.validate(""), Err(FieldError::Required));
+        assert_eq!(FieldRule::NewPassword.validate(" fifteen chars  "), Ok(()), "taken as typed, spaces count");
     }
 }

@@ -171,16 +171,40 @@ pub(crate) fn PasswordField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(default = "current-password")] autocomplete: &'static str,
     error: Option<String>,
+    /// Checked in the browser as it is typed (a new password's length: [`FieldRule::NewPassword`]).
+    #[prop(optional)]
+    live: bool,
 ) -> impl IntoView {
     let locale = page_locale();
     let (show, show_label) = (td_string!(locale, password_show), td_string!(locale, password_show_label));
     view! {
         <div class="password-field">
-            {match hint {
-                Some(hint) => {
+            {match (hint, live) {
+                (Some(hint), true) => {
+                    view! {
+                        <TextField
+                            id
+                            label
+                            hint
+                            kind="password"
+                            value=""
+                            autocomplete
+                            error
+                            live=FieldRule::NewPassword
+                        />
+                    }
+                        .into_any()
+                }
+                (Some(hint), false) => {
                     view! { <TextField id label hint kind="password" value="" autocomplete error /> }.into_any()
                 }
-                None => view! { <TextField id label kind="password" value="" autocomplete error /> }.into_any(),
+                (None, true) => {
+                    view! {
+                        <TextField id label kind="password" value="" autocomplete error live=FieldRule::NewPassword />
+                    }
+                        .into_any()
+                }
+                (None, false) => view! { <TextField id label kind="password" value="" autocomplete error /> }.into_any(),
             }} // Hidden until the page is live (see Enhancements): without JavaScript it could do nothing.
             <button
                 type="button"

@@ -153,11 +153,15 @@ fn go(visit: Visit, history: History) {
     leptos::task::spawn_local(async move {
         match fetch(&visit).await {
             Ok((url, html)) if LATEST.with(Cell::get) == number => {
+                // Passwords never come back from the server: what the buyer typed stays when the same page
+                // comes back (Send code, or an error elsewhere on the form).
+                let typed = same_page(&url).then(typed_passwords).unwrap_or_default();
                 if show(&html).is_none() {
                     fall_back(&visit, Some(&url));
                     return;
                 }
                 record(&url, history);
+                restore_passwords(&typed);
                 settle();
             }
             Ok(_) => {} // a newer navigation has started: it decides what is shown
@@ -283,6 +287,37 @@ fn hydrate_islands(body: &Element) {
     }
     if let Some(main) = document().get_element_by_id("main") {
         let _ = main.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// Whether `url` is the page shown now (whatever its `#fragment`).
+fn same_page(url: &str) -> bool {
+    let here = window().location();
+    let (Ok(url), Ok(path), Ok(search)) = (web_sys::Url::new(url), here.pathname(), here.search()) else {
+        return false;
+    };
+    url.pathname() == path && url.search() == search
+}
+
+/// The passwords typed in the page's forms (shown or hidden), by field id.
+fn typed_passwords() -> Vec<(String, String)> {
+    let Ok(fields) = document().query_selector_all("main .password-field input") else {
+        return Vec::new();
+    };
+    (0..fields.length())
+        .filter_map(|i| fields.item(i)?.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .filter(|input| !input.id().is_empty() && !input.value().is_empty())
+        .map(|input| (input.id(), input.value()))
+        .collect()
+}
+
+/// Puts typed passwords back into the empty fields of the same ids.
+fn restore_passwords(typed: &[(String, String)]) {
+    for (id, value) in typed {
+        let field = document().get_element_by_id(id).and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(field) = field.filter(|f| f.value().is_empty()) {
+            field.set_value(value);
+        }
     }
 }
 

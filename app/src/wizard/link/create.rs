@@ -409,6 +409,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                                         autocomplete="new-password"
                                         hint=td_string!(locale, password_hint)
                                         error=e("password")
+                                        live=true
                                     />
                                     <PasswordField
                                         id="confirm_password"

@@ -300,6 +300,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                     td_string!(locale, password_hint)
                 }
                 error=e("password")
+                live=!form.password_kept
             />
             <PasswordField
                 id="confirm_password"
