@@ -63,6 +63,8 @@ test("the register branch runs in one document: steps, errors, Send code, Back a
   await page.getByRole("button", { name: "Send code" }).click();
   await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
   await expect(page).toHaveURL(/\/activate\/register#code$/);
+  // The code field, where the buyer goes next, has focus (as the address's #code names it).
+  await expect(page.getByLabel("Verification code")).toBeFocused();
   await ready(page, testInfo);
   const code = await latestCode(request, email);
   await page.getByLabel("Verification code").fill(code);

@@ -332,20 +332,28 @@ fn record(url: &str, history: History) {
     };
 }
 
-/// After a page change: back to the top, focus on the new page's heading (unless its error summary has taken
-/// it), and the new title announced.
+/// After a page change: focus on the error summary if the page has one, else on the element the address's
+/// `#fragment` names (Send code leads to the code field), else on the new page's heading — scrolled to it —
+/// and the new title announced.
 fn settle() {
-    window().scroll_to_with_x_and_y(0.0, 0.0);
-    let focus = document()
-        .query_selector("main .error-summary")
-        .ok()
-        .flatten()
-        .or_else(|| document().query_selector("main h1").ok().flatten());
-    if let Some(target) = focus.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
-        if !target.has_attribute("tabindex") {
+    let by_id = |id: &str| document().get_element_by_id(id);
+    let fragment = window().location().hash().ok().filter(|hash| hash.len() > 1).and_then(|hash| by_id(&hash[1..]));
+    let summary = document().query_selector("main .error-summary").ok().flatten();
+    let heading = || document().query_selector("main h1").ok().flatten();
+    let named = summary.is_none() && fragment.is_some();
+    let target = summary.or(fragment).or_else(heading).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if !named {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    }
+    if let Some(target) = target {
+        let focusable = matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A");
+        if !focusable && !target.has_attribute("tabindex") {
             let _ = target.set_attribute("tabindex", "-1");
         }
         let _ = target.focus();
+        if named {
+            target.scroll_into_view();
+        }
     }
     if let Some(announcer) = document().get_element_by_id(ANNOUNCER) {
         announcer.set_text_content(Some(&document().title()));
