@@ -49,10 +49,18 @@ test("the register branch runs in one document: steps, errors, Send code, Back a
   await expectAccessible(page, testInfo, "step 1 after a page change");
 
   // Errors come back in place: the summary takes focus, nothing is reloaded.
+  await page.getByLabel("Username").fill("ab");
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await expect(page.getByRole("alert")).toBeFocused();
   await expect(page).toHaveTitle(/^Error: /);
   await ready(page, testInfo);
+  // A summary link goes to its field; Back from there stays on this page as it is (no new request).
+  await page.getByRole("alert").getByRole("link", { name: "Username must be 3 characters or more" }).click();
+  await expect(page).toHaveURL(/#username$/);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/#username$/);
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByLabel("Username")).toHaveValue("ab");
 
   const username = unique("buyer");
   const email = `${username}@example.com`;

@@ -22,6 +22,8 @@ thread_local! {
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
     /// What runs on every page swapped in (see [`install`]).
     static ENHANCE: Cell<Option<fn()>> = const { Cell::new(None) };
+    /// The address of the page shown, without its `#fragment`.
+    static SHOWN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// The id of the live region that announces each new page (rendered by `PageLayout`, kept across pages).
@@ -58,6 +60,7 @@ pub(crate) fn install(enhance: fn()) {
     if INSTALLED.with(|done| done.replace(true)) {
         return;
     }
+    SHOWN.with(|shown| *shown.borrow_mut() = without_fragment(&window().location().href().unwrap_or_default()));
     let _ = window_event_listener(leptos::ev::click, |ev| {
         if let Some(url) = link_target(&ev) {
             ev.prevent_default();
@@ -71,9 +74,12 @@ pub(crate) fn install(enhance: fn()) {
         }
     });
     let _ = window_event_listener(leptos::ev::popstate, |_| {
-        if let Ok(url) = window().location().href() {
-            go(Visit { url, form: None }, History::Pop);
+        let Ok(url) = window().location().href() else { return };
+        // Back from a `#field` the error summary linked to is the same page: the browser only scrolls.
+        if SHOWN.with(|shown| *shown.borrow() == without_fragment(&url)) {
+            return;
         }
+        go(Visit { url, form: None }, History::Pop);
     });
 }
 
@@ -321,8 +327,14 @@ fn restore_passwords(typed: &[(String, String)]) {
     }
 }
 
+/// `url` without its `#fragment`.
+fn without_fragment(url: &str) -> String {
+    url.split('#').next().unwrap_or_default().to_owned()
+}
+
 /// Records the new address in the session history.
 fn record(url: &str, history: History) {
+    SHOWN.with(|shown| *shown.borrow_mut() = without_fragment(url));
     let Ok(session) = window().history() else { return };
     let here = window().location().href().unwrap_or_default();
     let _ = match history {
