@@ -18,12 +18,17 @@ for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
+# An activation session's cookie, as AWS's Set Up Your Account starts one: portal URL, AWS account id.
+session_cookie() {
+  local token
+  token=$(curl -fsS -H 'content-type: application/json' -d "{\"aws_account_id\":\"$2\"}" "$1/_sim/aws/tokens" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  curl -fsS -o /dev/null -D - --data-urlencode "x-amzn-marketplace-token=$token" "$1/marketplace/aws" |
+    sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
+}
 # SSR /activate (with a session) beside bare axum serving the same bytes: wrk, 2 threads, 50 connections.
 base="http://127.0.0.1:$port"
-token=$(curl -fsS -H 'content-type: application/json' -d '{"aws_account_id":"123456789012"}' "$base/_sim/aws/tokens" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-cookie=$(curl -fsS -o /dev/null -D - --data-urlencode "x-amzn-marketplace-token=$token" "$base/marketplace/aws" |
-  sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+cookie=$(session_cookie "$base" 123456789012)
 curl -fsS -H "cookie: $cookie" "$base/activate" >"$work/activate.html"
 cargo build -q --release -p server --example bare_axum
 bare_port=$((port + 1))
@@ -79,10 +84,7 @@ for p in "$pg_a_port" "$pg_b_port"; do
   done
 done
 a="http://127.0.0.1:$pg_a_port"
-pg_token=$(curl -fsS -H 'content-type: application/json' -d '{"aws_account_id":"123456789013"}' "$a/_sim/aws/tokens" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-pg_cookie=$(curl -fsS -o /dev/null -D - --data-urlencode "x-amzn-marketplace-token=$pg_token" "$a/marketplace/aws" |
-  sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+pg_cookie=$(session_cookie "$a" 123456789013)
 echo
 echo "PostgreSQL page views: GET /activate with a session, $(nproc) cores here (wrk -c50 -d${seconds}s)"
 one=$(wrk -t2 -c50 -d"${seconds}s" -H "cookie: $pg_cookie" "$a/activate" | awk '/Requests\/sec/ {print $2}')
