@@ -190,6 +190,17 @@ impl FieldRule {
                 (td_string!(locale, subject_workspace_name), td_string!(locale, enter_workspace_name))
             }
             FieldRule::NewPassword => (td_string!(locale, subject_password), td_string!(locale, enter_password)),
+            FieldRule::ConfirmPassword => {
+                let messages = FieldMessages::new(
+                    locale,
+                    td_string!(locale, subject_password),
+                    td_string!(locale, enter_password_again),
+                );
+                return FieldMessages { mismatch: td_string!(locale, err_password_mismatch).to_owned(), ..messages };
+            }
+            FieldRule::Code => (td_string!(locale, subject_code), td_string!(locale, err_code_required)),
+            // A page names what is to be chosen (`FieldMessages::new` with its own words); this is the fallback.
+            FieldRule::Choice => ("", td_string!(locale, err_choice_required)),
         };
         FieldMessages::new(locale, subject, enter)
     }

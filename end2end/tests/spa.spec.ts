@@ -9,6 +9,7 @@ import {
   PASSWORD,
   randomAccount,
   ready,
+  startRegister,
   subscribeViaDev,
   unique,
 } from "./helpers";
@@ -24,6 +25,15 @@ async function watchDocuments(page: Page): Promise<string[]> {
   });
   await page.evaluate(() => ((window as unknown as { firstLoad: boolean }).firstLoad = true));
   return documents;
+}
+
+/** Records every request that sends something (a form, a server function) from now on. */
+function watchSends(page: Page): string[] {
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() !== "GET") sent.push(new URL(r.url()).pathname);
+  });
+  return sent;
 }
 
 async function stillFirstLoad(page: Page): Promise<boolean> {
@@ -158,15 +168,8 @@ test("fields are checked in the browser by the server's rules when the buyer lea
   page,
 }, testInfo) => {
   test.skip(!jsEnabled(testInfo), "checking in the browser needs JavaScript");
-  await subscribeViaDev(page, testInfo, randomAccount());
-  await page.getByLabel("No billing account").check();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/activate\/register$/);
-  await ready(page, testInfo);
-  const posts: string[] = [];
-  page.on("request", (r) => {
-    if (r.method() !== "GET") posts.push(r.url());
-  });
+  await startRegister(page, testInfo);
+  const posts = watchSends(page);
 
   const username = page.getByLabel("Username");
   // Typing is not interrupted; leaving the field checks it.
@@ -197,4 +200,78 @@ test("fields are checked in the browser by the server's rules when the buyer lea
   await username.focus();
   await expect(page.locator("#phone-error")).toBeVisible();
   expect(posts, "nothing was sent to the server").toEqual([]);
+});
+
+test("Continue sends nothing while the browser finds a problem; what only the server knows comes back in place", async ({
+  page,
+  request,
+}, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "checking in the browser needs JavaScript");
+  await startRegister(page, testInfo);
+  const documents = await watchDocuments(page);
+  const sent = watchSends(page);
+  const continueButton = page.getByRole("button", { name: "Continue", exact: true });
+  const summary = page.getByRole("alert");
+
+  // Nothing answered: every field's problem, in the order of the fields, in the server's words.
+  await continueButton.click();
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole("heading", { name: "There is a problem" })).toBeVisible();
+  await expect(summary.getByRole("listitem")).toHaveText([
+    "Select where your workspace will be",
+    "Enter a username",
+    "Enter a password",
+    "Enter an email address",
+    "Enter the verification code we sent by email. Select Send code to get one",
+  ]);
+  await expect(page).toHaveTitle(/^Error: Basic information/);
+  await expect(page.locator("#site-error")).toHaveText("Error: Select where your workspace will be");
+  await expect(page.getByLabel("Verification code")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("button", { name: "Continue", exact: true })).not.toHaveAttribute("aria-busy", "true");
+  await expectAccessible(page, testInfo, "step 1 with the browser's errors");
+
+  // Put right, a field's error goes; a confirmation that differs and a code of the wrong shape are caught.
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  const username = unique("buyer");
+  const email = `${username}@example.com`;
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(`${PASSWORD}!`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Verification code").fill("12345");
+  await continueButton.click();
+  await expect(summary.getByRole("listitem")).toHaveText([
+    "The passwords do not match",
+    "The verification code must be 6 digits",
+  ]);
+  await expect(page.locator("#site-error")).toHaveCount(0);
+  await expect(page.locator("#confirm_password-error")).toHaveText("Error: The passwords do not match");
+  expect(sent, "nothing was sent while the browser found problems").toEqual([]);
+
+  // Send code checks the address only, and is sent.
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
+  expect(sent).toHaveLength(1);
+  const code = await latestCode(request, email);
+  const wrong = code === "000000" ? "111111" : "000000";
+
+  // A wrong code only the server can know: its answer comes back in place, without a new document.
+  await fillPasswords(page);
+  await page.getByLabel("Verification code").fill(wrong);
+  await continueButton.click();
+  await expect(page.locator("#code-error")).toContainText("The verification code is not correct");
+  await expect(summary).toBeFocused();
+  expect(sent).toHaveLength(2);
+  await ready(page, testInfo);
+
+  // Pressed twice, Continue is sent once.
+  await fillPasswords(page);
+  await page.getByLabel("Verification code").fill(code);
+  await continueButton.evaluate((button: HTMLButtonElement) => {
+    button.click();
+    button.click();
+  });
+  await expect(page).toHaveURL(/\/activate\/register\/company$/);
+  expect(sent).toHaveLength(3);
+  expect(documents, "no document was loaded").toEqual([]);
 });

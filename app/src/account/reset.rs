@@ -419,6 +419,7 @@ fn ResetView(form: ResetForm) -> impl IntoView {
                     label=td_string!(locale, label_confirm_new_password)
                     autocomplete="new-password"
                     error=e("confirm_password")
+                    confirms="password"
                 />
                 <Button label=td_string!(locale, button_change_password) busy_on_press=true />
             </form>

@@ -1,8 +1,8 @@
-//! Which rule a text field follows: the server applies it when it checks a submitted form, and the browser
-//! applies the very same one to re-check a field live as the buyer corrects it after a submission (with the
-//! messages the server rendered for the page, `crate::messages::FieldMessages`).
+//! Which rule a field follows: the server applies it when it checks a submitted form, and the browser applies
+//! the very same one — as the buyer leaves a field, and to every field before a form is sent — with the
+//! messages the server rendered for the page (`crate::messages::FieldMessages`).
 
-use super::{CompanyName, Email, FieldError, Password, Phone, Username, WorkspaceName};
+use super::{CompanyName, Email, FieldError, Password, Phone, Username, VerificationCode, WorkspaceName};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +15,12 @@ pub enum FieldRule {
     WorkspaceName,
     /// A password being chosen (its length; its strength is the server's).
     NewPassword,
+    /// The new password typed again ([`FieldRule::confirm`]).
+    ConfirmPassword,
+    /// An emailed verification code's shape (whether it is the right one is the server's).
+    Code,
+    /// One of a set of radio buttons or a box that must be ticked: the chosen value, empty when none.
+    Choice,
 }
 
 impl FieldRule {
@@ -28,6 +34,20 @@ impl FieldRule {
             FieldRule::CompanyName => CompanyName::parse(input).map(drop),
             FieldRule::WorkspaceName => WorkspaceName::parse(input).map(drop),
             FieldRule::NewPassword => Password::parse(input).map(drop),
+            FieldRule::ConfirmPassword | FieldRule::Choice if input.trim().is_empty() => Err(FieldError::Required),
+            FieldRule::ConfirmPassword => Ok(()),
+            FieldRule::Code => VerificationCode::parse(input).map(drop),
+            FieldRule::Choice => Ok(()),
+        }
+    }
+
+    /// Checks a new password's confirmation as the server does (`ssr::checks::new_password`): only once the
+    /// password itself is acceptable (until then the password's own error is the one to fix), and then it must
+    /// be exactly the password. (Alone, [`FieldRule::validate`] can only say whether it was typed.)
+    pub fn confirm(password: &str, confirmation: &str) -> Result<(), FieldError> {
+        match Password::parse(password) {
+            Ok(password) => password.confirm(confirmation),
+            Err(_) => Ok(()),
         }
     }
 }
@@ -50,5 +70,22 @@ mod tests {
         assert_eq!(FieldRule::NewPassword.validate("short"), Err(FieldError::TooShort { min: 15 }));
         assert_eq!(FieldRule::NewPassword.validate(""), Err(FieldError::Required));
         assert_eq!(FieldRule::NewPassword.validate(" fifteen chars  "), Ok(()), "taken as typed, spaces count");
+        assert_eq!(FieldRule::Code.validate("12 34 56"), Ok(()), "spaces are ignored");
+        assert_eq!(FieldRule::Code.validate(""), Err(FieldError::Required));
+        assert_eq!(FieldRule::Code.validate("12345"), Err(FieldError::WrongLength { expected: 6 }));
+        assert_eq!(FieldRule::Code.validate("12345a"), Err(FieldError::InvalidCharacters));
+        assert_eq!(FieldRule::Choice.validate(""), Err(FieldError::Required));
+        assert_eq!(FieldRule::Choice.validate("cn2"), Ok(()));
+    }
+
+    #[test]
+    fn a_confirmation_is_checked_once_the_password_is_acceptable() {
+        let password = "correct horse battery";
+        assert_eq!(FieldRule::confirm(password, password), Ok(()));
+        assert_eq!(FieldRule::confirm(password, "correct horse battery "), Err(FieldError::Mismatch));
+        assert_eq!(FieldRule::confirm(password, ""), Err(FieldError::Required));
+        assert_eq!(FieldRule::confirm("short", "other"), Ok(()), "the password's own error comes first");
+        assert_eq!(FieldRule::confirm("short", ""), Ok(()));
+        assert_eq!(FieldRule::ConfirmPassword.validate(""), Err(FieldError::Required));
     }
 }

@@ -218,11 +218,7 @@ pub fn new_password(
     match password.confirm(confirmation) {
         Ok(()) => Some(password),
         Err(e) => {
-            let message = match e {
-                FieldError::Mismatch => td_string!(locale, err_password_mismatch).to_owned(),
-                other => FieldMessages::new(locale, subject, td_string!(locale, enter_password_again)).describe(other),
-            };
-            errors.push("confirm_password", message);
+            errors.push("confirm_password", FieldRule::ConfirmPassword.describe(locale, e));
             None
         }
     }

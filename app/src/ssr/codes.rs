@@ -6,10 +6,11 @@ use super::ports::{now, CodeSubject, Ports};
 use super::session::SessionKey;
 use super::unavailable;
 use crate::domain::codes::CodePurpose;
+use crate::domain::rules::FieldRule;
 use crate::domain::VerificationCode;
 use crate::error::{AppError, FormErrors};
-use crate::i18n::{td_string, Locale};
-use crate::messages::{code_rejection, send_refusal, FieldMessages};
+use crate::i18n::Locale;
+use crate::messages::{code_rejection, send_refusal};
 
 /// A code a wizard form asks for: which form (`register`, `link_billing`, `link_create` — its Send code button
 /// counts down), the address as the buyer typed it, what the code proves, and where it goes.
@@ -57,8 +58,7 @@ pub async fn verify_code(
     let code = match VerificationCode::parse(typed) {
         Ok(code) => code,
         Err(e) => {
-            let enter = td_string!(locale, err_code_required);
-            errors.push("code", FieldMessages::new(locale, td_string!(locale, subject_code), enter).describe(e));
+            errors.push("code", FieldRule::Code.describe(locale, e));
             return Ok(false);
         }
     };

@@ -8,6 +8,43 @@ use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::{page_locale, CountdownWords, FieldMessages};
 use leptos::prelude::*;
 
+/// What the browser checks on a form group before the form is sent (`ui::navigation`), rendered as the group's
+/// `data-check` attribute: the form field's value by `rule`, in `messages` (the page's words, the server's
+/// catalogue). Text fields with a live rule check themselves (their island); this is for the others — a
+/// confirmation, a code, a choice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct BrowserCheck {
+    /// The form field's name (a radio group's, a box's); its error is `{field}-error`.
+    pub field: String,
+    pub rule: FieldRule,
+    pub messages: FieldMessages,
+    /// The id the error summary links to (a group's first option).
+    pub target: String,
+    /// For [`FieldRule::ConfirmPassword`]: the name of the password it confirms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirms: Option<String>,
+}
+
+impl BrowserCheck {
+    /// A check of `field` by `rule` in its own words, the summary linking to `target`.
+    pub fn new(field: &str, rule: FieldRule, target: &str) -> Self {
+        Self::worded(field, rule, target, rule.messages(page_locale()))
+    }
+
+    /// A check whose words the page chooses ("Select where your workspace will be").
+    pub fn worded(field: &str, rule: FieldRule, target: &str, messages: FieldMessages) -> Self {
+        Self { field: field.to_owned(), rule, messages, target: target.to_owned(), confirms: None }
+    }
+
+    /// The `data-check` attribute's value.
+    pub fn attr(&self) -> Option<String> {
+        #[cfg(any(feature = "ssr", feature = "hydrate"))]
+        return serde_json::to_string(self).ok();
+        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+        None
+    }
+}
+
 /// What a text field shows; shared by the server-rendered field and its live (island) form.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FieldProps {
@@ -22,6 +59,8 @@ pub(crate) struct FieldProps {
     pub disabled: bool,
     /// "Error: ", in the page's language (the island has no translation context of its own).
     pub error_prefix: String,
+    /// The group's `data-check` ([`BrowserCheck`]) for a field that is not live.
+    pub check: Option<String>,
 }
 
 /// A labelled text input with an optional hint and error, described by both. With `live`, the field is
@@ -41,6 +80,7 @@ pub(crate) fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     error: Option<String>,
     #[prop(optional)] live: Option<FieldRule>,
+    #[prop(optional_no_strip)] check: Option<BrowserCheck>,
     #[prop(optional)] disabled: bool,
     #[prop(optional)] optional: bool,
 ) -> impl IntoView {
@@ -54,6 +94,7 @@ pub(crate) fn TextField(
         autocomplete: autocomplete.map(str::to_owned),
         disabled,
         error_prefix: td_string!(page_locale(), error_prefix).to_owned(),
+        check: check.and_then(|check| check.attr()),
     };
     match live {
         Some(rule) => {
@@ -94,7 +135,8 @@ impl Live {
 }
 
 fn field_markup(props: FieldProps, error: Signal<Option<String>>, live: Option<Live>) -> impl IntoView {
-    let FieldProps { id, label, optional, hint, value, kind, autocomplete, disabled, error_prefix } = props;
+    let FieldProps { id, label, optional, hint, value, kind, autocomplete, disabled, error_prefix, check } = props;
+    let is_live = live.is_some();
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let has_hint = hint.is_some();
@@ -127,7 +169,7 @@ fn field_markup(props: FieldProps, error: Signal<Option<String>>, live: Option<L
         }
     };
     view! {
-        <div class="form-group" class:form-group-error=move || error.get().is_some()>
+        <div class="form-group" class:form-group-error=move || error.get().is_some() data-check=check>
             <label for=id
                 .clone()>{label}{optional.map(|marker| view! { <span class="optional">{marker}</span> })}</label>
             {hint
@@ -153,6 +195,7 @@ fn field_markup(props: FieldProps, error: Signal<Option<String>>, live: Option<L
                 disabled=disabled
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described
+                data-live=is_live.then_some("")
                 on:input=on_input
                 on:blur=on_blur
             />
@@ -174,9 +217,17 @@ pub(crate) fn PasswordField(
     /// Checked in the browser as it is typed (a new password's length: [`FieldRule::NewPassword`]).
     #[prop(optional)]
     live: bool,
+    /// The id of the password this field confirms: checked in the browser before the form is sent
+    /// ([`FieldRule::confirm`]).
+    #[prop(optional)]
+    confirms: Option<&'static str>,
 ) -> impl IntoView {
     let locale = page_locale();
     let (show, show_label) = (td_string!(locale, password_show), td_string!(locale, password_show_label));
+    let check = confirms.map(|password| BrowserCheck {
+        confirms: Some(password.to_owned()),
+        ..BrowserCheck::new(id, FieldRule::ConfirmPassword, id)
+    });
     view! {
         <div class="password-field">
             {match (hint, live) {
@@ -196,7 +247,7 @@ pub(crate) fn PasswordField(
                         .into_any()
                 }
                 (Some(hint), false) => {
-                    view! { <TextField id label hint kind="password" value="" autocomplete error /> }.into_any()
+                    view! { <TextField id label hint kind="password" value="" autocomplete error check /> }.into_any()
                 }
                 (None, true) => {
                     view! {
@@ -204,7 +255,9 @@ pub(crate) fn PasswordField(
                     }
                         .into_any()
                 }
-                (None, false) => view! { <TextField id label kind="password" value="" autocomplete error /> }.into_any(),
+                (None, false) => {
+                    view! { <TextField id label kind="password" value="" autocomplete error check /> }.into_any()
+                }
             }} // Hidden until the page is live (see Enhancements): without JavaScript it could do nothing.
             <button
                 type="button"
@@ -230,8 +283,9 @@ pub(crate) fn CodeField(#[prop(default = "code")] id: &'static str, error: Optio
     let i18n = use_i18n();
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
     let described = if error.is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() };
+    let check = BrowserCheck::new("code", FieldRule::Code, id).attr();
     view! {
-        <div class="form-group" class:form-group-error=error.is_some()>
+        <div class="form-group" class:form-group-error=error.is_some() data-check=check>
             <label for=id>{t!(i18n, label_code)}</label>
             <p class="hint" id=hint_id>
                 {t!(i18n, code_hint)}
@@ -265,6 +319,8 @@ pub(crate) fn SendCodeButton(#[prop(into)] field: String, sent_to: String, wait_
 fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: CountdownWords) -> impl IntoView {
     let CountdownWords { button, wait, announce_wait, announce_ready } = words;
     let wait_id = format!("{field}-wait");
+    // The browser checks only the address before a code is sent (`checks.rs`).
+    let checked = field.clone();
     let left = RwSignal::new(0_i64);
     let same_address = RwSignal::new(true);
     let announcement = RwSignal::new(String::new());
@@ -313,6 +369,7 @@ fn SendCodeCountdown(field: String, sent_to: String, wait_secs: i64, words: Coun
                 class="button button-secondary"
                 aria-disabled=move || waiting().then_some("true")
                 aria-describedby=wait_id.clone()
+                data-check-only=checked
                 on:click=move |ev| {
                     if left.get_untracked() > 0 && field_holds_sent_address() {
                         ev.prevent_default();
@@ -387,10 +444,14 @@ pub(crate) fn Checkbox(
     checked: bool,
     error: Option<String>,
     #[prop(optional)] disabled: bool,
+    /// Checked in the browser before the form is sent (a box that must be ticked).
+    #[prop(optional_no_strip)]
+    check: Option<BrowserCheck>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
+    let check = check.and_then(|check| check.attr());
     view! {
-        <div class="form-group" class:form-group-error=error.is_some()>
+        <div class="form-group" class:form-group-error=error.is_some() data-check=check>
             {error.clone().map(|message| view! { <ErrorMessage id=error_id.clone() message /> })}
             <div class="checkbox">
                 <input
@@ -420,8 +481,11 @@ pub(crate) fn LanguageField(
     let i18n = use_i18n();
     let (warning_id, error_id) = (format!("{id}-warning"), format!("{id}-error"));
     let described = if error.is_some() { format!("{warning_id} {error_id}") } else { warning_id.clone() };
+    let locale = page_locale();
+    let messages = FieldMessages::new(locale, "", td_string!(locale, err_language_required));
+    let check = BrowserCheck::worded("language", FieldRule::Choice, &format!("{id}-en"), messages).attr();
     view! {
-        <div class="form-group" class:form-group-error=error.is_some()>
+        <div class="form-group" class:form-group-error=error.is_some() data-check=check>
             <fieldset aria-describedby=described>
                 <legend class="legend-s">{t!(i18n, answer_workspace_language)}</legend>
                 <p class="warning" id=warning_id>
@@ -460,6 +524,9 @@ pub(crate) fn TermsField(
     checked: bool,
     error: Option<String>,
 ) -> impl IntoView {
-    let label = td_string!(page_locale(), terms_label);
-    view! { <Checkbox id name="terms" label checked error /> }
+    let locale = page_locale();
+    let label = td_string!(locale, terms_label);
+    let messages = FieldMessages::new(locale, "", td_string!(locale, err_terms));
+    let check = Some(BrowserCheck::worded("terms", FieldRule::Choice, id, messages));
+    view! { <Checkbox id name="terms" label checked error check /> }
 }

@@ -71,6 +71,9 @@ pub(crate) fn SiteHeader() -> impl IntoView {
 /// **Page layout**: the [`SiteHeader`] and the page's content (children) in `<main id="main">`.
 #[component]
 pub(crate) fn PageLayout(children: Children) -> impl IntoView {
+    // The words the browser's own error summary uses (`checks.rs`), in the page's language.
+    let locale = crate::messages::page_locale();
+    let (prefix, summary_title) = (td_string!(locale, error_prefix), td_string!(locale, error_summary_title));
     view! {
         // Where a page change in the browser is announced (`navigation.rs`); first, so that it never
         // lengthens the page, and kept when the rest of the page is swapped.
@@ -78,7 +81,9 @@ pub(crate) fn PageLayout(children: Children) -> impl IntoView {
         <SiteHeader />
         <HydrationMarker />
         <Enhancements />
-        <main id="main">{children()}</main>
+        <main id="main" data-error-prefix=prefix data-error-summary-title=summary_title>
+            {children()}
+        </main>
     }
 }
 

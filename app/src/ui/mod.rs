@@ -1,5 +1,7 @@
 //! The design system: every shared component and island. Pages and `/gallery` import from here.
 
+#[cfg(feature = "hydrate")]
+mod checks;
 mod controls;
 mod fields;
 mod layout;
@@ -12,7 +14,7 @@ mod workspaces;
 
 pub(crate) use controls::{Button, ButtonKind, Enhancements};
 pub(crate) use fields::{
-    Checkbox, CodeField, LanguageField, PasswordField, Select, SendCodeButton, TermsField, TextField,
+    BrowserCheck, Checkbox, CodeField, LanguageField, PasswordField, Select, SendCodeButton, TermsField, TextField,
 };
 pub(crate) use layout::{PageLayout, SiteHeader};
 pub(crate) use notice::{Notice, NoticeKind, SummaryList, SummaryRow};

@@ -22,6 +22,8 @@ thread_local! {
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
     /// What runs on every page swapped in (see [`install`]).
     static ENHANCE: Cell<Option<fn()>> = const { Cell::new(None) };
+    /// Whether a form is on its way (checked, then sent): another submission meanwhile sends nothing.
+    static SENDING: Cell<bool> = const { Cell::new(false) };
     /// The address of the page shown, without its `#fragment`.
     static SHOWN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
@@ -70,7 +72,8 @@ pub(crate) fn install(enhance: fn()) {
     let _ = window_event_listener(leptos::ev::submit, |ev| {
         if let Some(visit) = form_target(&ev) {
             ev.prevent_default();
-            go(visit, History::Push);
+            let submitter = ev.dyn_ref::<web_sys::SubmitEvent>().and_then(web_sys::SubmitEvent::submitter);
+            submit(visit, submitter);
         }
     });
     let _ = window_event_listener(leptos::ev::popstate, |_| {
@@ -150,6 +153,38 @@ fn form_target(ev: &web_sys::Event) -> Option<Visit> {
     }
 }
 
+/// Sends a form once: checked in the browser first (`checks.rs`; not for a button marked `formnovalidate`, and
+/// for one with `data-check-only` only that field), sent only when nothing is wrong, the pressed button busy
+/// meanwhile; a submission while one is on its way sends nothing.
+fn submit(visit: Visit, submitter: Option<web_sys::HtmlElement>) {
+    if SENDING.with(|sending| sending.replace(true)) {
+        return;
+    }
+    let attr = |name: &str| submitter.as_ref().and_then(|s| s.get_attribute(name));
+    let (skip, only) = (attr("formnovalidate").is_some(), attr("data-check-only"));
+    let busy = move |busy: bool| {
+        if let Some(button) = &submitter {
+            for name in ["aria-busy", "aria-disabled"] {
+                let _ = if busy { button.set_attribute(name, "true") } else { button.remove_attribute(name) };
+            }
+        }
+    };
+    busy(true);
+    leptos::task::spawn_local(async move {
+        let problems = match (&visit.form, skip) {
+            (Some((form, _)), false) => super::checks::check(form, only.as_deref()).await,
+            _ => Vec::new(),
+        };
+        if problems.is_empty() {
+            go(visit, History::Push);
+        } else {
+            SENDING.with(|sending| sending.set(false));
+            busy(false);
+            super::checks::summarise(&problems);
+        }
+    });
+}
+
 /// Fetches the page and shows it; on anything unexpected, lets the browser do it the ordinary way.
 fn go(visit: Visit, history: History) {
     let number = LATEST.with(|latest| {
@@ -157,7 +192,9 @@ fn go(visit: Visit, history: History) {
         latest.get()
     });
     leptos::task::spawn_local(async move {
-        match fetch(&visit).await {
+        let fetched = fetch(&visit).await;
+        SENDING.with(|sending| sending.set(false));
+        match fetched {
             Ok((url, html)) if LATEST.with(Cell::get) == number => {
                 // Passwords never come back from the server: what the buyer typed stays when the same page
                 // comes back (Send code, or an error elsewhere on the form).

@@ -46,6 +46,12 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
         td_string!(locale, activate_title)
     );
     let action = <ChooseBranch as leptos::server_fn::ServerFn>::url();
+    let branch_check = crate::ui::BrowserCheck::worded(
+        "branch",
+        crate::domain::rules::FieldRule::Choice,
+        "branch-register",
+        crate::messages::FieldMessages::new(locale, "", message),
+    );
     view! {
         <Title text=title />
         {has_error.then(|| view! { <ErrorSummary errors=FormErrors::one("branch-register", message) /> })}
@@ -69,7 +75,7 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
             <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
         </SummaryList>
         <form method="post" action=action novalidate>
-            <div class="form-group" class:form-group-error=has_error>
+            <div class="form-group" class:form-group-error=has_error data-check=branch_check.attr()>
                 <fieldset aria-describedby=has_error.then_some("branch-error")>
                     <legend class="legend-m">{t!(i18n, branch_question)}</legend>
                     {has_error.then(|| view! { <ErrorMessage id="branch-error" message=message.to_owned() /> })}

@@ -416,6 +416,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                                         label=td_string!(locale, label_confirm_password)
                                         autocomplete="new-password"
                                         error=e("confirm_password")
+                                        confirms="password"
                                     />
                                 }
                             })}

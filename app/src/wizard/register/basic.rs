@@ -11,10 +11,11 @@ use crate::domain::Site;
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::site_name;
+use crate::messages::FieldMessages;
 use crate::paths::ACTIVATE;
 #[cfg(feature = "ssr")]
 use crate::paths::REGISTER_BASIC;
-use crate::ui::{Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
+use crate::ui::{BrowserCheck, Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
 use crate::ui::{ErrorMessage, StepIndicator};
 #[cfg(feature = "ssr")]
 use crate::wizard::{next_step, register_step, Intent, RegisterStep};
@@ -231,6 +232,12 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
     let e = move |field: &str| errors.field(field);
     let action = <RegisterBasic as leptos::server_fn::ServerFn>::url();
     let site_error = form.errors.group("site");
+    let site_check = BrowserCheck::worded(
+        "site",
+        FieldRule::Choice,
+        "site-cn2",
+        FieldMessages::new(locale, td_string!(locale, subject_site), td_string!(locale, err_site_required)),
+    );
     view! {
         <Title text=title />
         <a class="back-link" href=ACTIVATE>
@@ -256,7 +263,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             >
                 {t!(i18n, button_continue)}
             </button>
-            <div class="form-group" class:form-group-error=site_error.is_some()>
+            <div class="form-group" class:form-group-error=site_error.is_some() data-check=site_check.attr()>
                 <fieldset aria-describedby=site_error.as_ref().map(|_| "site-error")>
                     <legend class="legend-s">{t!(i18n, answer_site)}</legend>
                     <p class="hint">{t!(i18n, site_hint)}</p>
@@ -307,6 +314,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
                 label=td_string!(locale, label_confirm_password)
                 autocomplete="new-password"
                 error=e("confirm_password")
+                confirms="password"
             />
             <TextField
                 live=FieldRule::Email
