@@ -140,6 +140,7 @@ fn Portal() -> impl IntoView {
                         view=account::two_step::TwoStepSettingsPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/workspaces") view=account::yours::YourWorkspacesPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=account::workspace::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=dev::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=dev::gallery::GalleryPage ssr=SsrMode::Async />

@@ -114,6 +114,7 @@ pub fn state_label(locale: Locale, state: WorkspaceState) -> &'static str {
         WorkspaceState::Linked => td_string!(locale, state_linked),
         WorkspaceState::SettledByOther => td_string!(locale, state_settled_by_other),
         WorkspaceState::Unlinked => td_string!(locale, state_unlinked),
+        WorkspaceState::SiteNotOffered => td_string!(locale, state_site_not_offered),
     }
 }
 

@@ -18,6 +18,8 @@ pub const FORGOT_PASSWORD: &str = "/forgot-password";
 pub const RESET_PASSWORD: &str = "/forgot-password/reset";
 pub const BILLING: &str = "/billing";
 pub const TWO_STEP: &str = "/billing/two-step";
+/// "Your workspaces", where log in lands.
+pub const YOUR_WORKSPACES: &str = "/workspaces";
 /// `/workspaces/:id`: see [`workspace`].
 pub const WORKSPACE_PREFIX: &str = "/workspaces/";
 pub const DEV: &str = "/dev";
@@ -32,7 +34,7 @@ pub fn workspace(id: i64) -> String {
 
 /// Every page a visitor may be sent back to (the language switch's `back`); with `/workspaces/<id>`, every
 /// page of the route table (a test in `lib.rs` holds the two together).
-pub const PAGES: [&str; 16] = [
+pub const PAGES: [&str; 17] = [
     ACTIVATE,
     REGISTER_BASIC,
     REGISTER_COMPANY,
@@ -46,6 +48,7 @@ pub const PAGES: [&str; 16] = [
     FORGOT_PASSWORD,
     RESET_PASSWORD,
     BILLING,
+    YOUR_WORKSPACES,
     DEV,
     GALLERY,
     "/",
@@ -94,9 +97,49 @@ pub fn safe_back(back: &str) -> Option<&str> {
     Some(back)
 }
 
+/// Where log in continues to: `next` when it is a page [`safe_back`] allows (or the two-step settings).
+pub fn safe_next(next: &str) -> Option<&str> {
+    safe_back(next).or_else(|| (next == TWO_STEP).then_some(next))
+}
+
+/// `/login`, asked to continue to `next` afterwards (when [`safe_next`] allows it).
+pub fn login_then(next: &str) -> String {
+    match next_param(next) {
+        Some(next) => format!("{LOGIN}?next={next}"),
+        None => LOGIN.to_owned(),
+    }
+}
+
+/// `next` percent-encoded for a query, when [`safe_next`] allows it.
+pub fn next_param(next: &str) -> Option<String> {
+    let next = safe_next(next)?;
+    let mut encoded = String::with_capacity(next.len() + 8);
+    for b in next.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(encoded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_in_continues_only_to_this_sites_pages() {
+        assert_eq!(login_then("/billing"), "/login?next=/billing");
+        assert_eq!(login_then("/workspaces/12"), "/login?next=/workspaces/12");
+        assert_eq!(login_then("/billing?confirm=3&totp=x"), "/login?next=/billing%3Fconfirm%3D3%26totp%3Dx");
+        assert_eq!(login_then(TWO_STEP), format!("/login?next={TWO_STEP}"));
+        for elsewhere in ["//evil.example", "https://evil.example/", "/nowhere", ""] {
+            assert_eq!(login_then(elsewhere), LOGIN, "{elsewhere}");
+        }
+        assert_eq!(safe_next("/activate"), Some("/activate"));
+        assert_eq!(safe_next("/\\evil"), None);
+    }
 
     /// The route table (`lib.rs`, whose `path!` takes literals) serves exactly these addresses.
     #[test]

@@ -3,17 +3,28 @@ import { completeStep1, expectAccessible, finishRegister, jsEnabled, latestReset
 
 // After activation: log in, the billing center, and what a cancelled subscription shows there.
 
-/** Registers a new buyer with workspace `workspace`, confirms, and logs in: ends on `/billing`. */
+/** Registers a new buyer with workspace `workspace`, confirms, and logs in (landing on the new workspace's
+ * start page), then goes to the billing center by "Your workspaces": ends on `/billing`. */
 async function activateThenLogIn(page: Page, request: APIRequestContext, testInfo: TestInfo, workspace: string) {
   const who = await completeStep1(page, request, testInfo);
   await finishRegister(page, testInfo, workspace);
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces\/\d+$/);
   await page.getByLabel("Username").fill(who.username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name: workspace })).toBeVisible();
+  await toBillingCenter(page);
   return who;
+}
+
+/** From a workspace's start page: "Your workspaces", then the billing center. */
+async function toBillingCenter(page: Page) {
+  await page.getByRole("link", { name: "Your workspaces" }).click();
+  await expect(page).toHaveURL(/\/workspaces$/);
+  await page.getByRole("link", { name: "Billing center" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
 }
 
 test("activate → log in → the billing center shows the workspace billed through AWS Marketplace, its start page with the DataKit command, the countdown of a cancelled subscription and a once-a-month settlement change", async ({
@@ -23,7 +34,7 @@ test("activate → log in → the billing center shows the workspace billed thro
   const who = await completeStep1(page, request, testInfo);
   await finishRegister(page, testInfo, "Production");
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces\/\d+$/);
   await expect(page.getByRole("heading", { level: 1, name: "Log in" })).toBeVisible();
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "/login");
@@ -41,6 +52,19 @@ test("activate → log in → the billing center shows the workspace billed thro
   await expect(page.getByLabel("Username")).toHaveValue(who.username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
+  // Right after an activation, log in lands on the new workspace's start page: "Start using Guance".
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Production" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Start using Guance" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Watch the introductory video" })).toHaveAttribute("href", /^https:\/\//);
+  await ready(page, testInfo);
+  // "Your workspaces" lists it; the billing center is offered to the billing account's owner.
+  await page.getByRole("link", { name: "Your workspaces" }).click();
+  await expect(page).toHaveURL(/\/workspaces$/);
+  await expect(page.getByTestId("your-workspaces").getByRole("link", { name: "Production" })).toBeVisible();
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/workspaces");
+  await page.getByRole("link", { name: "Billing center" }).click();
   await expect(page).toHaveURL(/\/billing$/);
   await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeVisible();
   const row = page.getByTestId("billing-row").filter({ hasText: "Production" });
@@ -67,8 +91,7 @@ test("activate → log in → the billing center shows the workspace billed thro
     await expect(page.getByRole("button", { name: "Copy command" })).toBeHidden();
   }
   await expectAccessible(page, testInfo, "the workspace start page");
-  await page.getByRole("link", { name: "Billing center" }).click();
-  await expect(page).toHaveURL(/\/billing$/);
+  await toBillingCenter(page);
 
   // AWS Marketplace says the subscription ended: the workspace locks in 14 days.
   const sent = await request.post("/_sim/aws/sns/send", {
@@ -103,7 +126,7 @@ test("activate → log in → the billing center shows the workspace billed thro
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/billing");
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/billing$/);
 });
 
 test("forgot password: a link by email, a new password, and the old sessions end", async ({ page, request, browser }, testInfo) => {
@@ -155,12 +178,12 @@ test("forgot password: a link by email, a new password, and the old sessions end
   await visitor.getByLabel("Username").fill(who.username);
   await visitor.getByLabel("Password", { exact: true }).fill(fresh);
   await visitor.getByRole("button", { name: "Log in" }).click();
-  await expect(visitor).toHaveURL(/\/billing$/);
+  await expect(visitor).toHaveURL(/\/workspaces$/);
   await other.close();
 
-  // The first browser's session has ended.
+  // The first browser's session has ended: log in again, and back to the page it was on.
   await page.reload();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/billing$/);
 });
 
 test("two-step verification: the billing center links to it, the page offers a QR code and a key, a wrong code is explained", async ({

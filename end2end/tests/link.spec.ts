@@ -173,14 +173,23 @@ test("link a billing account, bind its workspace, create workspaces with and wit
 
   // Confirm finishes.
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces$/);
 
-  // Coming back through AWS Marketplace lands on the Link workspace page.
+  // Coming back through AWS Marketplace: /activate says the AWS account is already activated — to which
+  // billing account (masked), with which workspaces — and offers Log in, or binding or creating another.
   await page.goto("/dev");
   await ready(page, testInfo);
   await page.getByLabel("AWS account ID").fill(account);
   await page.getByRole("button", { name: "Subscribe" }).click();
   await page.getByRole("button", { name: "Set Up Your Account" }).click();
+  await expect(page).toHaveURL(/\/activate$/);
+  await expect(page.getByRole("heading", { level: 1, name: "This AWS account is already activated" })).toBeVisible();
+  await expect(page.getByTestId("billing-account")).toHaveText(/^\S\*\*\*\S$/);
+  await expect(page.getByTestId("linked-workspaces")).toContainText("Spare");
+  await expect(page.getByRole("link", { name: "Log in" })).toHaveAttribute("href", "/login");
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "/activate for an AWS account already activated");
+  await page.getByRole("link", { name: "Bind or create a workspace" }).click();
   await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
   await expect(row(page, "Spare")).toContainText("Linked");
 });

@@ -143,7 +143,7 @@ async function checkAndActivate(
   await expect(page).toHaveURL(/\/activate\/register\/done$/);
   await ready(page, testInfo);
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces\/\d+$/);
 }
 
 test("step 2 cannot be reached by URL before step 1 is complete", async ({ page }, testInfo) => {
@@ -314,5 +314,5 @@ test("the register path can be completed with the keyboard alone", async ({ page
   await ready(page, testInfo);
   await tabTo(page, page.getByRole("button", { name: "Confirm" }));
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces\/\d+$/);
 });

@@ -135,22 +135,29 @@ test("activate → log in → billing center → workspace start page → log ou
   const documents = await watchDocuments(page);
   await finishRegister(page, testInfo, "Production");
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces\/\d+$/);
   await expect(page.getByRole("heading", { level: 1, name: "Log in" })).toBeFocused();
   await ready(page, testInfo);
   await page.getByLabel("Username").fill(who.username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
+  // The new workspace's start page; its island (Copy) is live after the change.
+  await expect(page).toHaveURL(/\/workspaces\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Production" })).toBeFocused();
+  await expect(page.getByLabel("Install command")).toHaveValue(/token=tkn_/);
+  await ready(page, testInfo);
+  await expect(page.getByRole("button", { name: "Copy" })).toBeVisible();
+  await page.getByRole("link", { name: "Your workspaces" }).click();
+  await expect(page).toHaveURL(/\/workspaces$/);
+  await ready(page, testInfo);
+  await page.getByRole("link", { name: "Billing center" }).click();
   await expect(page).toHaveURL(/\/billing$/);
   await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeFocused();
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "/billing after a page change");
   await page.getByTestId("billing-row").getByRole("link", { name: "Production" }).click();
   await expect(page).toHaveURL(/\/workspaces\/\d+$/);
-  await expect(page.getByLabel("Install command")).toHaveValue(/token=tkn_/);
   await ready(page, testInfo);
-  // The start page's island (Copy) is live after the change.
-  await expect(page.getByRole("button", { name: "Copy" })).toBeVisible();
   await page.goBack();
   await expect(page).toHaveURL(/\/billing$/);
   await expect(page.getByRole("heading", { level: 1, name: "Billing center" })).toBeVisible();

@@ -50,6 +50,9 @@ pub struct Config {
     pub trusted_proxy_hops: usize,
     /// Limited posts of each kind per client and per session a minute (`PORTAL_RATE_LIMIT_PER_MINUTE`).
     pub rate_limit_per_minute: std::num::NonZeroU32,
+    /// Addresses shown on buyer pages (`PORTAL_INTRO_VIDEO_URL`, `PORTAL_DATAKIT_DOCS_URL`): `https://` (or
+    /// `http://` in dev); defaults: Guance's documentation.
+    pub links: app::domain::links::SiteLinks,
 }
 
 /// Key material: usable, never printed.
@@ -271,6 +274,7 @@ impl Config {
         };
         let guards = Guards::read(&get, mode, &product_code)?;
         Ok(Config {
+            links: read_links(&get, mode)?,
             trusted_proxy_hops: guards.trusted_proxy_hops,
             rate_limit_per_minute: guards.rate_limit_per_minute,
             metrics_token: guards.metrics_token,
@@ -295,6 +299,20 @@ impl Config {
     pub fn dev_mode(&self) -> bool {
         self.mode == Mode::Dev
     }
+}
+
+/// The addresses shown on buyer pages: `https://` (or `http://` in dev), else the defaults.
+fn read_links(get: &impl Fn(&str) -> Option<String>, mode: Mode) -> Result<app::domain::links::SiteLinks, ConfigError> {
+    let link = |name: &'static str, default: String| match get(name) {
+        None => Ok(default),
+        Some(url) if url.starts_with("https://") || (mode == Mode::Dev && url.starts_with("http://")) => Ok(url),
+        Some(_) => Err(invalid(name, "it must be an https:// address")),
+    };
+    let defaults = app::domain::links::SiteLinks::default();
+    Ok(app::domain::links::SiteLinks {
+        intro_video: link("PORTAL_INTRO_VIDEO_URL", defaults.intro_video)?,
+        datakit_docs: link("PORTAL_DATAKIT_DOCS_URL", defaults.datakit_docs)?,
+    })
 }
 
 /// AWS Marketplace's SNS topics for a listing (the seller guide's "SNS notifications for SaaS products"): its
@@ -442,6 +460,11 @@ mod tests {
             other => panic!("{changes:?} accepted: {other:?}"),
         };
         assert_eq!(refused(&[("PORTAL_PUBLIC_URL", "http://activate.example.com")]), "PORTAL_PUBLIC_URL");
+        assert_eq!(refused(&[("PORTAL_INTRO_VIDEO_URL", "http://video.example.com/")]), "PORTAL_INTRO_VIDEO_URL");
+        assert_eq!(refused(&[("PORTAL_DATAKIT_DOCS_URL", "javascript:alert(1)")]), "PORTAL_DATAKIT_DOCS_URL");
+        let links = prod(&[("PORTAL_INTRO_VIDEO_URL", "https://video.example.com/intro")]).expect("config").links;
+        assert_eq!(links.intro_video, "https://video.example.com/intro");
+        assert_eq!(links.datakit_docs, app::domain::links::SiteLinks::default().datakit_docs);
         assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587")]), "SMTP_URL");
         assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587?tls=opportunistic")]), "SMTP_URL");
         assert_eq!(refused(&[("DATABASE_URL", "postgres://portal@db/portal")]), "DATABASE_URL");

@@ -143,6 +143,7 @@ pub async fn router(
         public_url: config.public_url.clone(),
         product_code: config.product_code.clone(),
         dev_mode: dev,
+        links: config.links.clone(),
     };
     let state = AppState {
         leptos_options,

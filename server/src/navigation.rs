@@ -13,9 +13,17 @@ pub const NAVIGATION: &str = "portal-navigation";
 /// The response header that carries a redirect's target to it.
 pub const LOCATION: &str = "portal-location";
 
+/// Also: a page that sends its visitor elsewhere (Leptos' `redirect` sets `Location`, but a 3xx only for a
+/// request that accepts HTML) answers a `302` whatever the request accepted — a `Location` on a 200 or a 404
+/// is followed by no browser.
 pub async fn redirects(request: Request, next: Next) -> Response {
     let asked = request.headers().contains_key(NAVIGATION);
+    let page = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD)
+        && !request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    if page && !response.status().is_redirection() && response.headers().contains_key(header::LOCATION) {
+        *response.status_mut() = StatusCode::FOUND;
+    }
     // A redirect answers differently with and without the header (pages and assets do not).
     if response.status().is_redirection() {
         response.headers_mut().append(header::VARY, HeaderValue::from_static(NAVIGATION));

@@ -125,6 +125,9 @@ fn NoBillingAccount() -> impl IntoView {
         <Title text=td_string!(i18n.get_locale_untracked(), billing_title) />
         <h1>{t!(i18n, billing_title)}</h1>
         <p>{t!(i18n, billing_none)}</p>
+        <p>
+            <a href=crate::paths::YOUR_WORKSPACES>{t!(i18n, ws_back)}</a>
+        </p>
         <LogoutButton />
     }
 }

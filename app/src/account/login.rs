@@ -10,9 +10,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// **Log in**. Every failure answers the same way: back to `/login?error=credentials`.
+/// **Log in**. Every failure answers the same way: back to `/login?error=credentials`. `next` is the page
+/// the visitor asked for before logging in (`paths::safe_next`), else "Your workspaces".
 #[server(endpoint = "login")]
-pub async fn login(username: Option<String>, password: Option<String>) -> Result<(), AppError> {
+pub async fn login(username: Option<String>, password: Option<String>, next: Option<String>) -> Result<(), AppError> {
     use crate::ssr::ports::now;
     use crate::ssr::security_log::{record as security, Event, Subject};
     use crate::ssr::unavailable;
@@ -20,10 +21,16 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
     let session = super::ssr::session().await?;
     let username = username.unwrap_or_default().trim().to_owned();
     let password = password.unwrap_or_default();
+    let next = next.as_deref().and_then(crate::paths::safe_next);
+    // A refusal keeps where the visitor was going.
+    let refused = match next.and_then(crate::paths::next_param) {
+        Some(next) => format!("{LOGIN}?error=credentials&next={next}"),
+        None => format!("{LOGIN}?error=credentials"),
+    };
     // No account has a longer username: refused before the store is asked anything (or argon2 runs).
     if username.chars().count() > crate::domain::Username::MAX {
         tokio::time::sleep(super::ssr::delay_for(3)).await;
-        leptos_axum::redirect(&format!("{LOGIN}?error=credentials"));
+        leptos_axum::redirect(&refused);
         return Ok(());
     }
     let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
@@ -51,7 +58,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             let user = super::SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
             session.insert(super::ssr::USER, user).await.map_err(unavailable)?;
             security(Event::LoginSucceeded, Subject::Account(account.id), "").await;
-            leptos_axum::redirect(crate::paths::BILLING);
+            leptos_axum::redirect(next.unwrap_or(crate::paths::YOUR_WORKSPACES));
         }
         _ => {
             let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
@@ -63,7 +70,7 @@ pub async fn login(username: Option<String>, password: Option<String>) -> Result
             // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
             // a failure.
             super::ssr::remember_typed(&username)?;
-            leptos_axum::redirect(&format!("{LOGIN}?error=credentials"));
+            leptos_axum::redirect(&refused);
         }
     }
     Ok(())
@@ -89,8 +96,9 @@ pub async fn login_page() -> Result<String, AppError> {
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
-    let (failed, reset) = use_query_map().with_untracked(|q| {
-        (q.get("error").as_deref() == Some("credentials"), q.get("reset").as_deref() == Some("done"))
+    let (failed, reset, next) = use_query_map().with_untracked(|q| {
+        let next = q.get("next").filter(|next| crate::paths::safe_next(next).is_some());
+        (q.get("error").as_deref() == Some("credentials"), q.get("reset").as_deref() == Some("done"), next)
     });
     let typed = Resource::new(|| (), |_| login_page());
     let message = td_string!(locale, login_failed);
@@ -101,22 +109,30 @@ pub fn LoginPage() -> impl IntoView {
         <h1>{t!(i18n, login_title)}</h1>
         {reset.then(|| view! { <Notice kind=NoticeKind::Success text=td_string!(locale, login_password_changed) /> })}
         <Suspense fallback=crate::ui::Loading>
-            {move || Suspend::new(async move {
-                let username = typed.await.unwrap_or_default();
-                view! {
-                    <form method="post" action=action novalidate>
-                        <crate::ui::TextField
-                            id="username"
-                            label=td_string!(locale, answer_username)
-                            value=username
-                            autocomplete="username"
-                            error=failed.then(|| message.to_owned())
-                        />
-                        <crate::ui::PasswordField id="password" label=td_string!(locale, answer_password) error=None />
-                        <Button label=td_string!(locale, button_login) />
-                    </form>
-                }
-            })}
+            {move || {
+                let next = next.clone();
+                Suspend::new(async move {
+                    let username = typed.await.unwrap_or_default();
+                    view! {
+                        <form method="post" action=action novalidate>
+                            {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
+                            <crate::ui::TextField
+                                id="username"
+                                label=td_string!(locale, answer_username)
+                                value=username
+                                autocomplete="username"
+                                error=failed.then(|| message.to_owned())
+                            />
+                            <crate::ui::PasswordField
+                                id="password"
+                                label=td_string!(locale, answer_password)
+                                error=None
+                            />
+                            <Button label=td_string!(locale, button_login) />
+                        </form>
+                    }
+                })
+            }}
         </Suspense>
         <p>
             <a href=crate::paths::FORGOT_PASSWORD>{t!(i18n, login_forgot)}</a>

@@ -9,6 +9,7 @@ pub mod login;
 pub mod reset;
 pub mod two_step;
 pub mod workspace;
+pub mod yours;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
@@ -79,11 +80,16 @@ pub(crate) mod ssr {
         Ok(Some(user))
     }
 
-    /// The logged-in user; without one, the response redirects to `/login`.
+    /// The logged-in user; without one, the response redirects to `/login` — for a page, asking log in to
+    /// come back to it.
     pub async fn user_or_login(now: i64) -> Result<Option<SessionUser>, AppError> {
         let user = current_user(&session().await?, now).await?;
         if user.is_none() {
-            leptos_axum::redirect(crate::paths::LOGIN);
+            let page = leptos::prelude::use_context::<http::request::Parts>()
+                .filter(|parts| parts.method == http::Method::GET)
+                .and_then(|parts| parts.uri.path_and_query().map(|p| p.as_str().to_owned()));
+            let target = page.map_or_else(|| crate::paths::LOGIN.to_owned(), |page| crate::paths::login_then(&page));
+            leptos_axum::redirect(&target);
         }
         Ok(user)
     }

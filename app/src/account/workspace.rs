@@ -3,6 +3,7 @@
 use super::billing::{settlement_words, state_words};
 use super::login::LogoutButton;
 use crate::domain::billing::WorkspaceStart;
+use crate::domain::links::SiteLinks;
 use crate::error::AppError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::messages::site_name;
@@ -10,9 +11,10 @@ use crate::ui::{SummaryList, SummaryRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The start page's data: `None` when it does not exist or is not the user's (the same 404 either way).
+/// The start page's data, with the vendor's links: `None` when it does not exist or is not the user's (the
+/// same 404 either way).
 #[server(endpoint = "workspace_page")]
-pub async fn workspace_page(id: i64) -> Result<Option<WorkspaceStart>, AppError> {
+pub async fn workspace_page(id: i64) -> Result<Option<(WorkspaceStart, SiteLinks)>, AppError> {
     use crate::ssr::unavailable;
     let ports = crate::ssr::ports()?;
     let now = crate::ssr::ports::now();
@@ -25,7 +27,7 @@ pub async fn workspace_page(id: i64) -> Result<Option<WorkspaceStart>, AppError>
             response.set_status(http::StatusCode::NOT_FOUND);
         }
     }
-    Ok(start)
+    Ok(start.map(|start| (start, ports.links.clone())))
 }
 
 /// `/workspaces/{id}`: the workspace's start page.
@@ -41,7 +43,7 @@ pub fn WorkspacePage() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(start)) => view! { <WorkspaceView start /> }.into_any(),
+                    Ok(Some((start, links))) => view! { <WorkspaceView start links /> }.into_any(),
                     Ok(None) => view! { <crate::ui::NotFound /> }.into_any(),
                     Err(err) => view! { <crate::ui::ServiceProblem err /> }.into_any(),
                 }
@@ -51,7 +53,7 @@ pub fn WorkspacePage() -> impl IntoView {
 }
 
 #[component]
-fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
+fn WorkspaceView(start: WorkspaceStart, links: SiteLinks) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let site = crate::domain::Site::ALL.iter().find(|s| s.code() == start.site_code).copied();
@@ -62,8 +64,8 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
     view! {
         <Title text=start.name.clone() />
         <div class="page-top">
-            <a class="back-link" href=crate::paths::BILLING>
-                {t!(i18n, ws_billing_link)}
+            <a class="back-link" href=crate::paths::YOUR_WORKSPACES>
+                {t!(i18n, ws_back)}
             </a>
             <LogoutButton />
         </div>
@@ -75,6 +77,12 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
                 locale, billing_settlement
             )>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</SummaryRow>
         </SummaryList>
+        <h2>{t!(i18n, ws_start_heading)}</h2>
+        <p>
+            <a href=links.intro_video rel="external">
+                {t!(i18n, ws_video)}
+            </a>
+        </p>
         <h2>{t!(i18n, ws_datakit_heading)}</h2>
         <p>{t!(i18n, ws_datakit_intro)}</p>
         <label for="datakit-command" class="label">
@@ -88,6 +96,11 @@ fn WorkspaceView(start: WorkspaceStart) -> impl IntoView {
             label=td_string!(locale, button_copy).to_owned()
             done=td_string!(locale, copied).to_owned()
         />
+        <p>
+            <a href=links.datakit_docs rel="external">
+                {t!(i18n, ws_datakit_docs)}
+            </a>
+        </p>
         <h2>{t!(i18n, ws_next_heading)}</h2>
         <ol>
             <li>{t!(i18n, ws_next_1)}</li>

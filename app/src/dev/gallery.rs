@@ -527,13 +527,19 @@ fn Gallery() -> impl IntoView {
                 }
             />
         </Entry>
-        <Entry id="state-tags" title="Workspace states" props=r#"StateTag state=Linked | Unlinked | SettledByOther"#>
+        <Entry
+            id="state-tags"
+            title="Workspace states"
+            props=r#"StateTag state=Linked | Unlinked | SettledByOther | SiteNotOffered"#
+        >
             <p>
                 <StateTag state=WorkspaceState::Linked />
                 " "
                 <StateTag state=WorkspaceState::Unlinked />
                 " "
                 <StateTag state=WorkspaceState::SettledByOther />
+                " "
+                <StateTag state=WorkspaceState::SiteNotOffered />
             </p>
         </Entry>
     }
@@ -585,5 +591,9 @@ fn workspace_rows() -> Vec<WorkspaceRow> {
         row(103, "Finance team", "en", WorkspaceState::SettledByOther),
         row(104, "Observability of the payments platform in the Frankfurt region", "en", WorkspaceState::Unlinked),
         row(105, "生产环境", "zh", WorkspaceState::Linked),
+        WorkspaceRow {
+            site_code: Site::Eu1.code().to_owned(),
+            ..row(106, "Frankfurt", "en", WorkspaceState::SiteNotOffered)
+        },
     ]
 }

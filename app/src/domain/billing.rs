@@ -138,9 +138,46 @@ pub struct WorkspaceStart {
     pub token: String,
 }
 
+/// "Your workspaces", where log in lands: every workspace the account owns or whose billing account it owns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YourWorkspaces {
+    /// Whether the account owns a billing account (the billing center is offered to its owner only).
+    pub owns_billing_account: bool,
+    pub workspaces: Vec<WorkspaceLink>,
+}
+
+/// One workspace on "Your workspaces": its start page is `/workspaces/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceLink {
+    pub id: i64,
+    pub name: String,
+    pub site_code: String,
+}
+
+/// A username shown to someone who may not own it (a second session of an activated AWS account): its first
+/// and last characters, the rest starred — `owner` reads `o***r`, `ab` reads `a***`.
+pub fn masked_username(username: &str) -> String {
+    let chars: Vec<char> = username.chars().collect();
+    match chars.as_slice() {
+        [] => String::new(),
+        [first] | [first, _] => format!("{first}***"),
+        [first, .., last] => format!("{first}***{last}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_username_is_masked_but_recognisable() {
+        assert_eq!(masked_username("owner"), "o***r");
+        assert_eq!(masked_username("abc"), "a***c");
+        assert_eq!(masked_username("ab"), "a***");
+        assert_eq!(masked_username("a"), "a***");
+        assert_eq!(masked_username(""), "");
+        assert_eq!(masked_username("张三丰"), "张***丰");
+    }
 
     #[test]
     fn calendar_months_in_utc() {

@@ -12,6 +12,7 @@ pub mod codes;
 mod fields;
 #[cfg(test)]
 mod fuzz;
+pub mod links;
 pub mod rules;
 pub mod workspace;
 pub use activation::{ActivationState, ActivationSummary};

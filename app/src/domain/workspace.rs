@@ -12,6 +12,8 @@ pub enum WorkspaceState {
     SettledByOther,
     /// Billed through the billing center: it can be bound.
     Unlinked,
+    /// On a site that AWS Marketplace does not offer ([`super::Site::AWS`]): it cannot be bound.
+    SiteNotOffered,
 }
 
 /// One workspace row.
@@ -25,8 +27,41 @@ pub struct WorkspaceRow {
 }
 
 impl WorkspaceRow {
+    /// The row as the AWS flow sees it: a workspace that could be bound but is on a site AWS Marketplace does
+    /// not offer cannot be.
+    pub fn for_aws(mut self) -> Self {
+        let offered = super::Site::parse_aws(&self.site_code).is_ok();
+        if self.state == WorkspaceState::Unlinked && !offered {
+            self.state = WorkspaceState::SiteNotOffered;
+        }
+        self
+    }
+
     pub fn language_name(&self) -> String {
         super::WorkspaceLanguage::parse(&self.language_code)
             .map_or_else(|_| self.language_code.clone(), |l| l.name().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_workspaces_on_the_offered_sites_can_be_bound() {
+        let row = |site: &str, state| WorkspaceRow {
+            id: 1,
+            name: "W".into(),
+            site_code: site.into(),
+            language_code: "en".into(),
+            state,
+        };
+        assert_eq!(row("us1", WorkspaceState::Unlinked).for_aws().state, WorkspaceState::Unlinked);
+        assert_eq!(row("cn2", WorkspaceState::Unlinked).for_aws().state, WorkspaceState::Unlinked);
+        assert_eq!(row("eu1", WorkspaceState::Unlinked).for_aws().state, WorkspaceState::SiteNotOffered);
+        assert_eq!(row("cn1", WorkspaceState::Unlinked).for_aws().state, WorkspaceState::SiteNotOffered);
+        // What is billed already stays as it is.
+        assert_eq!(row("eu1", WorkspaceState::Linked).for_aws().state, WorkspaceState::Linked);
+        assert_eq!(row("eu1", WorkspaceState::SettledByOther).for_aws().state, WorkspaceState::SettledByOther);
     }
 }

@@ -92,6 +92,8 @@ pub struct Ports {
     pub product_code: ProductCode,
     /// Whether the dev tools (simulator, mailbox, `/dev`) are mounted.
     pub dev_mode: bool,
+    /// Addresses the vendor configures (the introductory video, DataKit's install guide).
+    pub links: crate::domain::links::SiteLinks,
 }
 
 /// Seconds since the Unix epoch.
@@ -309,6 +311,8 @@ pub trait Billing: Send + Sync + 'static {
         account_id: i64,
         now: i64,
     ) -> Result<Option<crate::domain::billing::BillingCenter>, StoreError>;
+    /// "Your workspaces": every workspace `account_id` owns or whose billing account it owns, oldest first.
+    async fn your_workspaces(&self, account_id: i64) -> Result<crate::domain::billing::YourWorkspaces, StoreError>;
     /// The workspace's start page, if `account_id` may open it (its owner, or the owner of its billing
     /// account); `None` alike for a workspace that does not exist.
     async fn workspace_start(

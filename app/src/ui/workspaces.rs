@@ -67,6 +67,8 @@ pub(crate) fn WorkspaceListRow(row: WorkspaceRow, aws_account: String, bind_acti
         };
         view! { <BindControl workspace_id=row.id name=row.name.clone() words action=bind_action /> }
     });
+    let reason = (row.state == WorkspaceState::SiteNotOffered)
+        .then(|| view! { <span class="hint">{td_string!(locale, site_not_offered_reason)}</span> });
     view! {
         <tr data-testid="workspace-row">
             <th scope="row">{row.name.clone()}</th>
@@ -75,7 +77,7 @@ pub(crate) fn WorkspaceListRow(row: WorkspaceRow, aws_account: String, bind_acti
             <td data-label=td_string!(locale, col_state)>
                 <StateTag state=row.state />
             </td>
-            <td>{action}</td>
+            <td>{action}{reason}</td>
         </tr>
     }
 }

@@ -269,7 +269,9 @@ mod ssr {
     pub async fn refuse_activated(ports: &Ports, visit: &mut Visit) -> Result<(), AppError> {
         let billing = visit.summary.billing_username.as_deref().unwrap_or_default();
         let locale = crate::messages::request_locale();
-        let notice = td_string!(locale, msg_already_activated, username = billing).to_string();
+        // Whoever holds this session may not own the billing account: its name is masked.
+        let masked = crate::domain::billing::masked_username(billing);
+        let notice = td_string!(locale, msg_already_activated, username = masked).to_string();
         visit.draft.flash = Flash { errors: Default::default(), notice: Some(notice) };
         visit.save(ports).await?;
         crate::ssr::security_log::record(

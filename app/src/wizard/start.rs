@@ -1,12 +1,13 @@
 //! The wizard's start, `/activate`: the AWS account being activated and the branch choice (or, without an
 //! activation session, where activation starts).
 
+use crate::domain::workspace::WorkspaceRow;
 use crate::domain::{ActivationState, ActivationSummary, Branch};
 use crate::error::{AppError, FormErrors};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ui::{
-    BranchOption, Button, ErrorMessage, ErrorSummary, Loading, Notice, NoticeKind, ServiceProblem, SummaryList,
-    SummaryRow,
+    BranchOption, Button, ButtonKind, ErrorMessage, ErrorSummary, Loading, Notice, NoticeKind, ServiceProblem,
+    SummaryList, SummaryRow,
 };
 #[cfg(feature = "ssr")]
 use crate::{paths, wizard::Gate};
@@ -14,7 +15,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// `/activate`: the AWS account being activated and the branch choice.
+/// What `/activate` shows: the visitor's activation session and, when its AWS account is activated
+/// already, the workspaces billed to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Start {
+    pub state: ActivationState,
+    pub linked: Vec<WorkspaceRow>,
+}
+
+/// `/activate`: the AWS account being activated and the branch choice; for an AWS account activated already,
+/// what it is billed through and where to go from here.
 #[component]
 pub fn ActivatePage() -> impl IntoView {
     let state = Resource::new(|| (), |_| get_activation());
@@ -22,13 +32,75 @@ pub fn ActivatePage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match state.await {
-                    Ok(ActivationState::Active(summary)) => view! { <BranchChoice summary /> }.into_any(),
-                    Ok(ActivationState::None) => view! { <StartFromMarketplace ended=false /> }.into_any(),
-                    Ok(ActivationState::Ended) => view! { <StartFromMarketplace ended=true /> }.into_any(),
+                    Ok(Start { state: ActivationState::Active(summary), linked }) => {
+                        if summary.billing_username.is_some() {
+                            view! { <AlreadyActivated summary linked /> }.into_any()
+                        } else {
+                            view! { <BranchChoice summary /> }.into_any()
+                        }
+                    }
+                    Ok(Start { state: ActivationState::None, .. }) => {
+                        view! { <StartFromMarketplace ended=false /> }.into_any()
+                    }
+                    Ok(Start { state: ActivationState::Ended, .. }) => {
+                        view! { <StartFromMarketplace ended=true /> }.into_any()
+                    }
                     Err(err) => view! { <ServiceProblem err /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// An AWS account whose billing account is set comes back (Set Up Your Account stays in its AWS console):
+/// which billing account (username masked), the workspaces billed to it, Log in, and binding or creating
+/// another workspace; why registering or linking again is not offered.
+#[component]
+fn AlreadyActivated(summary: ActivationSummary, linked: Vec<WorkspaceRow>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let billing = crate::domain::billing::masked_username(summary.billing_username.as_deref().unwrap_or_default());
+    view! {
+        <Title text=td_string!(locale, activated_title) />
+        <h1>{t!(i18n, activated_title)}</h1>
+        <p>{t!(i18n, activated_intro)}</p>
+        <SummaryList testid="activated">
+            <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
+                {summary.aws_account_id.display_grouped()}
+            </SummaryRow>
+            <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
+            <SummaryRow label=td_string!(locale, activated_billing_account) testid="billing-account">
+                {billing}
+            </SummaryRow>
+        </SummaryList>
+        <h2>{t!(i18n, activated_workspaces)}</h2>
+        {if linked.is_empty() {
+            view! { <p>{t!(i18n, activated_no_workspaces)}</p> }.into_any()
+        } else {
+            view! {
+                <ul data-testid="linked-workspaces">
+                    {linked
+                        .into_iter()
+                        .map(|row| view! { <li>{format!("{} – {}", row.name, row.site_name(locale))}</li> })
+                        .collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+        <p>{t!(i18n, activated_login)}</p>
+        <p>
+            <Button label=td_string!(locale, button_login) href=crate::paths::LOGIN />
+        </p>
+        <h2>{t!(i18n, activated_more_heading)}</h2>
+        <p>{t!(i18n, activated_more)}</p>
+        <p>
+            <Button
+                label=td_string!(locale, button_bind_or_create)
+                kind=ButtonKind::Secondary
+                href=crate::paths::LINK_WORKSPACES
+            />
+        </p>
+        <p class="hint">{t!(i18n, activated_not_offered)}</p>
     }
 }
 
@@ -118,19 +190,24 @@ pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
     }
 }
 
-/// The visitor's activation session, if any.
+/// The visitor's activation session, if any; for an AWS account activated already, the workspaces billed
+/// to it.
 #[server(endpoint = "get_activation")]
-pub async fn get_activation() -> Result<ActivationState, AppError> {
+pub async fn get_activation() -> Result<Start, AppError> {
+    use crate::domain::workspace::WorkspaceState;
     use crate::ssr::ports::now;
+    use crate::ssr::unavailable;
     let Some(id) = crate::ssr::session_id().await else {
-        return Ok(ActivationState::None);
+        return Ok(Start { state: ActivationState::None, linked: Vec::new() });
     };
-    let lookup = crate::ssr::ports()?.store.activation(&id.key(), now()).await.map_err(crate::ssr::unavailable)?;
-    // An AWS account already linked to a billing account goes on binding or creating workspaces.
+    let ports = crate::ssr::ports()?;
+    let lookup = ports.store.activation(&id.key(), now()).await.map_err(unavailable)?;
+    let mut linked = Vec::new();
     if let crate::ssr::ports::SessionLookup::Active(ActivationSummary { billing_username: Some(_), .. }) = &lookup {
-        leptos_axum::redirect(paths::LINK_WORKSPACES);
+        let rows = ports.store.linked_workspaces(&id.key(), now()).await.map_err(unavailable)?.unwrap_or_default();
+        linked = rows.into_iter().filter(|row| row.state == WorkspaceState::Linked).collect();
     }
-    Ok(crate::ssr::to_state(lookup))
+    Ok(Start { state: crate::ssr::to_state(lookup), linked })
 }
 
 /// Records the branch the buyer chose and moves to its first step. Without a choice, returns to the choice

@@ -7,7 +7,7 @@ use crate::store::{unavailable, Entity};
 use crate::lifecycle::{Subscription, SubscriptionState};
 use app::domain::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
-    SettlementRefusal, WorkspaceStart,
+    SettlementRefusal, WorkspaceLink, WorkspaceStart, YourWorkspaces,
 };
 use app::ssr::ports::{Billing, StoreError};
 use async_trait::async_trait;
@@ -151,6 +151,29 @@ impl Billing for Store {
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(()))
+    }
+
+    async fn your_workspaces(&self, account_id: i64) -> Result<YourWorkspaces, StoreError> {
+        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM billing_accounts WHERE owner_account_id = $1")
+            .bind(account_id)
+            .fetch_one(self.pool())
+            .await
+            .map_err(unavailable)?;
+        let workspaces: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT w.id, w.name, w.site
+               FROM workspaces w
+               JOIN billing_accounts b ON b.id = w.billing_account_id
+              WHERE w.owner_account_id = $1 OR b.owner_account_id = $1
+              ORDER BY w.created_at, w.id",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(unavailable)?;
+        Ok(YourWorkspaces {
+            owns_billing_account: owned > 0,
+            workspaces: workspaces.into_iter().map(|(id, name, site_code)| WorkspaceLink { id, name, site_code }).collect(),
+        })
     }
 
     async fn workspace_start(

@@ -113,7 +113,7 @@ async fn one_answer_for_every_failure_and_a_new_session_at_login() {
     assert!(page.contains("value=\"alice\""), "{}", main_of(&page));
 
     let first = portal.login("Alice", PASSWORD, None).await;
-    assert_eq!(first.headers()[LOCATION], "/billing");
+    assert_eq!(first.headers()[LOCATION], "/workspaces");
     let first_cookie = session_cookie(&first).expect("session");
     let second = portal.login("alice", PASSWORD, Some(&first_cookie)).await;
     let second_cookie = session_cookie(&second).expect("session");
@@ -122,6 +122,11 @@ async fn one_answer_for_every_failure_and_a_new_session_at_login() {
     assert_eq!(status, StatusCode::OK);
     assert!(billing.contains("Production") && billing.contains("AWS Marketplace, account …9012"), "{billing}");
     assert!(billing.contains("Active"));
+    // Where log in lands: "Your workspaces", each to its start page, and the billing center for its owner.
+    let (status, _, yours) = portal.page("/workspaces", &second_cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(main_of(&yours).contains(r#"<a href="/workspaces/1">Production</a>"#), "{}", main_of(&yours));
+    assert!(main_of(&yours).contains(r#"href="/billing""#));
 
     // Logout ends the session on the server: the old cookie no longer opens the billing center.
     let logout = portal
@@ -133,8 +138,9 @@ async fn one_answer_for_every_failure_and_a_new_session_at_login() {
         .await
         .expect("logout");
     assert_eq!(logout.headers()[LOCATION], "/login");
-    let (_, location, _) = portal.page("/billing", &second_cookie).await;
-    assert_eq!(location.as_deref(), Some("/login"));
+    let (status, location, _) = portal.page("/billing", &second_cookie).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location.as_deref(), Some("/login?next=/billing"));
 }
 
 #[tokio::test]
@@ -173,7 +179,7 @@ async fn a_cross_site_post_is_refused_and_failures_are_counted() {
         .expect("count");
     assert_eq!(clients, 2, "counted per client address too");
     // The right password still works (no lockout) and clears the account's count.
-    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing");
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/workspaces");
 }
 
 #[tokio::test]
@@ -189,7 +195,7 @@ async fn nobody_locks_the_owner_out_and_overlong_usernames_are_refused_unread() 
             .expect("failure");
     }
     let started = std::time::Instant::now();
-    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "only slowed down");
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/workspaces", "only slowed down");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     // A username longer than any account's: the same answer, and nothing is counted for it.
     let long = "a".repeat(app::domain::Username::MAX + 1);
@@ -251,7 +257,7 @@ async fn only_members_open_a_workspace_and_others_get_the_same_404_as_for_none()
     assert_eq!(main(&theirs_page), main(&none_page), "not a member and no such workspace look the same");
     assert!(!theirs_page.contains("tkn_"));
     let (_, location, _) = portal.page("/workspaces/1", "portal_session=forged").await;
-    assert_eq!(location.as_deref(), Some("/login"));
+    assert_eq!(location.as_deref(), Some("/login?next=/workspaces/1"));
 }
 
 /// Alice, whose billing account is the AWS customer's, logged in: her session cookie.
@@ -440,14 +446,14 @@ async fn forgot_password_answers_alike_resets_by_a_link_in_any_browser_and_ends_
     let phone = keep(&weak, &phone);
     let (_, _, page) = portal.page("/forgot-password/reset", &phone).await;
     assert!(page.contains("There is a problem"), "{}", main_of(&page));
-    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "not changed yet");
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/workspaces", "not changed yet");
     // The browser that asked, without opening the link, cannot set a password.
     let new_password = "seven purple kites above the quiet harbour";
     let unproven = portal
         .form("/api/reset_password", &cookie, &[("password", new_password), ("confirm_password", new_password)])
         .await;
     assert_eq!(unproven.headers()[LOCATION], "/forgot-password/reset");
-    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/billing", "not changed");
+    assert_eq!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION], "/workspaces", "not changed");
 
     let done = portal
         .form("/api/reset_password", &phone, &[("password", new_password), ("confirm_password", new_password)])
@@ -462,12 +468,12 @@ async fn forgot_password_answers_alike_resets_by_a_link_in_any_browser_and_ends_
     assert!(mails[0]["text"].as_str().expect("text").contains("Every session that was logged in has ended"));
     // Every session of the account has ended; the old password no longer works, the new one does.
     let (_, location, _) = portal.page("/billing", &logged_in).await;
-    assert_eq!(location.as_deref(), Some("/login"));
+    assert_eq!(location.as_deref(), Some("/login?next=/billing"));
     assert!(portal.login("alice", PASSWORD, None).await.headers()[LOCATION]
         .to_str()
         .expect("loc")
         .starts_with("/login?error"));
-    assert_eq!(portal.login("alice", new_password, None).await.headers()[LOCATION], "/billing");
+    assert_eq!(portal.login("alice", new_password, None).await.headers()[LOCATION], "/workspaces");
     // The flow is over.
     let again = portal
         .form("/api/reset_password", &phone, &[("password", new_password), ("confirm_password", new_password)])
@@ -521,7 +527,7 @@ async fn sessions_end_after_thirty_idle_minutes_or_twelve_hours_with_a_clock_we_
     let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
     sqlx::query("UPDATE login_sessions SET expiry_date = $1").bind(past).execute(pool).await.expect("age");
     let (_, location, _) = portal.page("/billing", &cookie).await;
-    assert_eq!(location.as_deref(), Some("/login"), "30 idle minutes end it");
+    assert_eq!(location.as_deref(), Some("/login?next=/billing"), "30 idle minutes end it");
 
     // Absolute: a session logged in 12 hours ago ends however active it was; one just short of it lives.
     let store = portal.store.login_sessions();
@@ -539,6 +545,76 @@ async fn sessions_end_after_thirty_idle_minutes_or_twelve_hours_with_a_clock_we_
     let old_cookie = format!("portal_session={}", old.id);
     assert_eq!(portal.page("/billing", &fresh_cookie).await.0, StatusCode::OK, "11 h 58 min: still in");
     let (_, location, _) = portal.page("/billing", &old_cookie).await;
-    assert_eq!(location.as_deref(), Some("/login"), "12 hours: out");
+    assert_eq!(location.as_deref(), Some("/login?next=/billing"), "12 hours: out");
     assert!(store.load(&old.id).await.expect("load").is_none(), "ended on the server too");
+}
+
+#[tokio::test]
+async fn a_visitor_sent_to_log_in_comes_back_to_the_page_asked_for() {
+    let portal = start().await;
+    portal.alice().await;
+    let (status, location, _) = portal.page("/workspaces/1", "").await;
+    assert_eq!(status, StatusCode::FOUND, "a redirect every browser follows");
+    assert_eq!(location.as_deref(), Some("/login?next=/workspaces/1"));
+    let (status, _, page) = portal.page("/login?next=/workspaces/1", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"name="next" value="/workspaces/1""#), "{}", main_of(&page));
+    let login = |next: &'static str| {
+        portal
+            .http
+            .post(format!("{}/api/login", portal.base))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", "alice"), ("password", PASSWORD), ("next", next)])
+            .send()
+    };
+    assert_eq!(login("/workspaces/1").await.expect("login").headers()[LOCATION], "/workspaces/1");
+    // Anywhere else is not ours to send a visitor to: "Your workspaces", as without `next`.
+    for elsewhere in ["//evil.example/", "https://evil.example/", "/\\evil.example", "/nowhere"] {
+        assert_eq!(login(elsewhere).await.expect("login").headers()[LOCATION], "/workspaces", "{elsewhere}");
+        let (_, _, page) = portal.page(&format!("/login?next={elsewhere}"), "").await;
+        assert!(!page.contains(r#"name="next""#), "{elsewhere}");
+    }
+    // A refusal keeps where the visitor was going.
+    let refused = portal
+        .http
+        .post(format!("{}/api/login", portal.base))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("username", "alice"), ("password", "not the password at all, no"), ("next", "/billing?x=1")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(refused.headers()[LOCATION], "/login?error=credentials&next=/billing%3Fx%3D1");
+}
+
+#[tokio::test]
+async fn an_owner_without_a_billing_account_lands_on_their_workspaces_not_on_an_empty_billing_center() {
+    let portal = start().await;
+    portal.alice().await;
+    // Bob owns a workspace that Alice's billing account pays for ("I have a Guance account" on Create).
+    let password = app::domain::Password::parse(PASSWORD).expect("password");
+    let hash = app::ssr::checks::hash_password(&password).expect("hash");
+    let pool = portal.store.pool();
+    sqlx::query("INSERT INTO guance_accounts (id, username, username_key, email, email_key, password_hash, created_at) VALUES (2, 'Bob', 'bob', 'b@example.com', 'b@example.com', $1, 0)")
+        .bind(hash).execute(pool).await.expect("account");
+    sqlx::query("INSERT INTO workspaces (id, billing_account_id, owner_account_id, name, name_key, site, language, created_at) VALUES (2, 1, 2, 'Bob''s', 'bob''s', 'cn2', 'zh', 1)")
+        .execute(pool).await.expect("workspace");
+    let login = portal.login("bob", PASSWORD, None).await;
+    assert_eq!(login.headers()[LOCATION], "/workspaces");
+    let cookie = session_cookie(&login).expect("session");
+    let (status, _, page) = portal.page("/workspaces", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let main = main_of(&page);
+    assert!(
+        main.contains(r#"<a href="/workspaces/2">Bob&#x27;s</a>"#) || main.contains("/workspaces/2\">Bob"),
+        "{main}"
+    );
+    assert!(!main.contains("/workspaces/1\""), "Alice's own workspace is not his");
+    assert!(!main.contains(r#"href="/billing""#), "the billing center is its owner's");
+    let (status, _, start) = portal.page("/workspaces/2", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(main_of(&start).contains("Start using Guance") && main_of(&start).contains("docs.guance.com"));
+    // Alice, who owns the billing account, sees both.
+    let alice = session_cookie(&portal.login("alice", PASSWORD, None).await).expect("session");
+    let (_, _, page) = portal.page("/workspaces", &alice).await;
+    assert!(main_of(&page).contains("/workspaces/1\"") && main_of(&page).contains("/workspaces/2\""));
 }

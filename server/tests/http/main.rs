@@ -15,6 +15,7 @@ mod events;
 mod faults;
 mod fulfillment;
 mod fuzz;
+mod journeys;
 mod login;
 mod metering;
 mod multi_instance;

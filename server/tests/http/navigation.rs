@@ -67,3 +67,41 @@ async fn a_redirect_reaches_a_page_change_in_a_header_with_its_fragment_and_cook
     assert_eq!(page.status(), StatusCode::NO_CONTENT);
     assert_eq!(page.headers()["portal-location"], "/activate/register");
 }
+
+/// Every page, asked for by an anonymous visitor with any `Accept`: a page (200), a redirect every browser
+/// follows (3xx with `Location`), or "not found" (404 without one) — never a `Location` on a 200 or a 404.
+#[tokio::test]
+async fn every_page_answers_an_anonymous_visitor_with_a_page_a_redirect_or_not_found() {
+    let portal = common::start(&[]).await;
+    let expected: &[(&str, StatusCode, Option<&str>)] = &[
+        ("/activate", StatusCode::OK, None),
+        ("/activate/register", StatusCode::OK, None),
+        ("/activate/register/company", StatusCode::OK, None),
+        ("/activate/register/workspace", StatusCode::OK, None),
+        ("/activate/register/check", StatusCode::OK, None),
+        ("/activate/register/done", StatusCode::OK, None),
+        ("/activate/link", StatusCode::OK, None),
+        ("/activate/link/workspaces", StatusCode::OK, None),
+        ("/activate/link/create", StatusCode::OK, None),
+        ("/login", StatusCode::OK, None),
+        ("/forgot-password", StatusCode::OK, None),
+        ("/forgot-password/reset", StatusCode::FOUND, Some("/forgot-password")),
+        ("/billing", StatusCode::FOUND, Some("/login?next=/billing")),
+        ("/billing/two-step", StatusCode::FOUND, Some("/login?next=/billing/two-step")),
+        ("/workspaces/1", StatusCode::FOUND, Some("/login?next=/workspaces/1")),
+        ("/workspaces", StatusCode::FOUND, Some("/login?next=/workspaces")),
+        // Not one of our addresses to come back to: log in, then "Your workspaces".
+        ("/workspaces/99999999999999999999", StatusCode::FOUND, Some("/login")),
+        ("/dev", StatusCode::OK, None),
+        ("/gallery", StatusCode::OK, None),
+        ("/no-such-page", StatusCode::NOT_FOUND, None),
+    ];
+    for accept in ["*/*", "text/html", "application/json"] {
+        for (path, status, location) in expected {
+            let res =
+                portal.http.get(format!("{}{path}", portal.base)).header("accept", accept).send().await.expect("get");
+            let got = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            assert_eq!((res.status(), got.as_deref()), (*status, *location), "{path} (Accept: {accept})");
+        }
+    }
+}

@@ -29,18 +29,9 @@ async fn form(portal: &Portal, path: &str, cookie: &str, fields: &[(&str, &str)]
     (res.status(), location)
 }
 
-/// A page as a browser asks for it (leptos_axum redirects with a 3xx only when the request accepts HTML).
+/// A page as a browser asks for it.
 async fn page(portal: &Portal, path: &str, cookie: &str) -> (StatusCode, String, String) {
-    let res = portal
-        .http
-        .get(format!("{}{path}", portal.base))
-        .header("cookie", cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("get");
-    let location = res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    (res.status(), location, res.text().await.expect("body"))
+    common::browser_page(&portal.http, &portal.base, path, cookie).await
 }
 
 #[tokio::test]

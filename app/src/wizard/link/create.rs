@@ -272,6 +272,9 @@ mod ssr {
         let site = workspace.site;
         match ports.store.create_workspace(&visit.key, &owner, &workspace, now()).await.map_err(unavailable)? {
             Ok(created) => {
+                if created.first {
+                    super::super::ssr::mail_owner_linked(ports, locale, &visit.summary, &created.name, now()).await;
+                }
                 let l = &visit.draft.link;
                 visit.draft.link = LinkDraft {
                     site: l.site.clone(),

@@ -29,6 +29,53 @@ pub(crate) mod ssr {
     use crate::ssr::session::SessionKey;
     use crate::ssr::unavailable;
 
+    /// Tells the owner of the session's billing account that one of its workspaces is now billed to this
+    /// AWS account (bound or created here): the workspace, the AWS account (its last four digits) and the
+    /// date, in the buyer's language. A failure is logged: the link itself stands (the outbox retries).
+    pub async fn mail_owner_linked(
+        ports: &Ports,
+        locale: crate::i18n::Locale,
+        summary: &crate::domain::ActivationSummary,
+        workspace: &str,
+        at: i64,
+    ) {
+        use crate::i18n::td_string;
+        let Some(username) = summary.billing_username.as_deref().and_then(|u| crate::domain::Username::parse(u).ok())
+        else {
+            return;
+        };
+        let to = match ports.store.billing_account_email(&username).await {
+            Ok(Some(email)) => email,
+            Ok(None) => return,
+            Err(e) => {
+                leptos::logging::error!("linked notice: the billing account's email could not be read: {e}");
+                return;
+            }
+        };
+        let id = summary.aws_account_id.as_str();
+        let account = format!("…{}", &id[id.len().saturating_sub(4)..]);
+        let date = crate::messages::date(locale, at);
+        let text = td_string!(
+            locale,
+            mail_linked_text,
+            name = workspace,
+            billing = username.as_str(),
+            account = account.as_str(),
+            date = date.as_str(),
+            base = ports.public_url.as_str()
+        )
+        .to_string();
+        let mail = crate::ssr::ports::OutgoingMail {
+            to: to.as_str().to_owned(),
+            subject: td_string!(locale, mail_linked_subject, name = workspace).to_string(),
+            text,
+            valid_until: None,
+        };
+        if let Err(e) = ports.mailer.send(mail).await {
+            leptos::logging::error!("linked notice for workspace {workspace} not sent: {e}");
+        }
+    }
+
     /// The selected site.
     pub fn site(draft: &Draft) -> Site {
         Site::parse_aws(&draft.link.site).unwrap_or(DEFAULT_SITE)
@@ -37,7 +84,7 @@ pub(crate) mod ssr {
     /// The workspaces of the linked billing account, or (none linked) a redirect to Link billing account.
     pub async fn workspaces(ports: &Ports, key: &SessionKey) -> Result<Gate<Vec<WorkspaceRow>>, AppError> {
         match ports.store.linked_workspaces(key, crate::ssr::ports::now()).await.map_err(unavailable)? {
-            Some(rows) => Ok(Gate::Show(rows)),
+            Some(rows) => Ok(Gate::Show(rows.into_iter().map(WorkspaceRow::for_aws).collect())),
             None => Ok(Gate::redirect(LINK_BILLING)),
         }
     }

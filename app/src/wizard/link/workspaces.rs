@@ -69,18 +69,30 @@ pub async fn bind_workspace(workspace_id: Option<String>) -> Result<(), AppError
         return Ok(());
     };
     let id = workspace_id.as_deref().unwrap_or_default().trim().parse::<i64>().ok();
+    let locale = crate::messages::request_locale();
+    let mut flash = Flash::default();
+    // A workspace on a site AWS Marketplace does not offer is not bound, however the form was posted.
+    let rows = match super::ssr::workspaces(&ports, &visit.key).await? {
+        Gate::Show(rows) => rows,
+        _ => return Ok(()),
+    };
+    if rows.iter().any(|r| Some(r.id) == id && r.state == WorkspaceState::SiteNotOffered) {
+        flash.errors.push("workspaces", td_string!(locale, err_bind_site));
+        visit.draft.flash = flash;
+        return visit.finish(&ports, LINK_WORKSPACES).await;
+    }
     let outcome = match id {
         Some(id) => ports.store.bind_workspace(&visit.key, id, now()).await.map_err(unavailable)?,
         None => Err(BindRefusal::NotFound),
     };
-    let locale = crate::messages::request_locale();
-    let mut flash = Flash::default();
     match outcome {
         Ok(outcome @ (BindOutcome::Bound | BindOutcome::AlreadyLinked)) => {
             if outcome == BindOutcome::Bound {
                 let detail = format!("workspace {} billed to the session's AWS account", id.unwrap_or_default());
                 let event = crate::ssr::security_log::Event::WorkspaceBound;
                 crate::ssr::security_log::record(event, crate::ssr::security_log::Subject::Nobody, detail).await;
+                let name = rows.iter().find(|r| Some(r.id) == id).map(|r| r.name.clone()).unwrap_or_default();
+                super::ssr::mail_owner_linked(&ports, locale, &visit.summary, &name, now()).await;
             }
             flash.notice = Some(td_string!(locale, msg_bound).to_owned());
         }

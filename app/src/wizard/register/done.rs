@@ -44,17 +44,22 @@ pub async fn register_done_page() -> Result<Gate<DoneData>, AppError> {
 
 /// **Confirm** on a completion page: activation is finished — the activation session ends (its cookie is
 /// cleared and it is gone from the store: nobody at this browser can go on as this AWS account) — and the
-/// buyer logs in.
+/// buyer logs in, then lands on the new workspace's start page (the register branch) or on "Your workspaces".
 #[server(endpoint = "finish_activation")]
 pub async fn finish_activation() -> Result<(), AppError> {
     use crate::ssr::unavailable;
     let ports = crate::ssr::ports()?;
+    // After log in: the workspace Activate created, else (the link branch) every workspace of the account.
+    let mut next = crate::paths::YOUR_WORKSPACES.to_owned();
     if let Some(id) = crate::ssr::session_id().await {
+        if let Some(done) = ports.store.activated(&id.key()).await.map_err(unavailable)? {
+            next = crate::paths::workspace(done.workspace_id);
+        }
         ports.store.end_session(&id.key()).await.map_err(unavailable)?;
         let name = crate::ssr::session::cookie_name(!ports.dev_mode);
         crate::ssr::set_cookie(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))?;
     }
-    leptos_axum::redirect(crate::paths::LOGIN);
+    leptos_axum::redirect(&crate::paths::login_then(&next));
     Ok(())
 }
 

@@ -187,6 +187,24 @@ pub async fn browser_form(
         .expect("post")
 }
 
+/// A page as a browser asks for it: (status, `Location` or empty, body).
+pub async fn browser_page(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: &str,
+) -> (StatusCode, String, String) {
+    let res = http
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("get");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (res.status(), location, res.text().await.expect("body"))
+}
+
 /// The login session cookie (`portal_session=…`) a response set, if any.
 pub fn login_session(res: &reqwest::Response) -> Option<String> {
     res.headers()
