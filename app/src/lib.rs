@@ -144,6 +144,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/workspaces/:id") view=account::workspace::WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/dev") view=dev::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=dev::gallery::GalleryPage ssr=SsrMode::Async />
+                    <Route path=path!("/terms") view=dev::TermsPage ssr=SsrMode::Async />
                 </Routes>
             </ui::PageLayout>
         </Router>

@@ -24,6 +24,8 @@ pub const YOUR_WORKSPACES: &str = "/workspaces";
 pub const WORKSPACE_PREFIX: &str = "/workspaces/";
 pub const DEV: &str = "/dev";
 pub const GALLERY: &str = "/gallery";
+/// Dev mode's sample terms (`PORTAL_TERMS_URL` names the real ones).
+pub const TERMS: &str = "/terms";
 /// Where `/dev`'s form posts (the server's dev route, not a page).
 pub const DEV_SUBSCRIBE: &str = "/dev/subscribe";
 
@@ -34,7 +36,7 @@ pub fn workspace(id: i64) -> String {
 
 /// Every page a visitor may be sent back to (the language switch's `back`); with `/workspaces/<id>`, every
 /// page of the route table (a test in `lib.rs` holds the two together).
-pub const PAGES: [&str; 17] = [
+pub const PAGES: [&str; 18] = [
     ACTIVATE,
     REGISTER_BASIC,
     REGISTER_COMPANY,
@@ -51,6 +53,7 @@ pub const PAGES: [&str; 17] = [
     YOUR_WORKSPACES,
     DEV,
     GALLERY,
+    TERMS,
     "/",
 ];
 

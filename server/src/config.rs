@@ -21,6 +21,9 @@ pub struct Config {
     /// `None` in prod means AWS's regional endpoint; dev defaults to the built-in simulator.
     pub aws_endpoint: Option<String>,
     pub aws_region: String,
+    /// The listing's AWS partition (`PORTAL_AWS_PARTITION`: `aws` or `aws-cn`; unset: the one `AWS_REGION`
+    /// is in). `AWS_REGION` defaults to the partition's (us-east-1, cn-northwest-1).
+    pub aws_partition: crate::partition::Partition,
     pub product_code: ProductCode,
     /// The From: of every email.
     pub mail_from: lettre::message::Mailbox,
@@ -90,7 +93,6 @@ pub enum ConfigError {
 
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db?mode=rwc";
-pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_PRODUCT_CODE: &str = "guance-dev";
 pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
 /// The internal token in dev mode (prod requires its own).
@@ -147,6 +149,7 @@ impl Guards {
         get: &impl Fn(&str) -> Option<String>,
         mode: Mode,
         product_code: &ProductCode,
+        partition: crate::partition::Partition,
     ) -> Result<Self, ConfigError> {
         let eventbridge_api_key = match (secret("PORTAL_EVENTBRIDGE_API_KEY", get("PORTAL_EVENTBRIDGE_API_KEY"))?, mode)
         {
@@ -154,9 +157,13 @@ impl Guards {
             (None, Mode::Dev) => Some(SecretKey(DEV_EVENTBRIDGE_API_KEY.as_bytes().to_vec())),
             (None, Mode::Prod) => None,
         };
-        let sns_topic_arns = match get("PORTAL_SNS_TOPIC_ARNS") {
-            Some(list) => sns_topics(&list)?,
-            None => default_sns_topics(product_code),
+        let sns_topic_arns = match (get("PORTAL_SNS_TOPIC_ARNS"), partition, mode) {
+            (Some(list), _, _) => sns_topics(&list)?,
+            // AWS China's Marketplace topics are the listing's to name: no guess opens the door in prod.
+            (None, crate::partition::Partition::AwsCn, Mode::Prod) => {
+                return Err(invalid("PORTAL_SNS_TOPIC_ARNS", "the AWS China listing's SNS topics must be named"))
+            }
+            (None, _, _) => default_sns_topics(partition, product_code),
         };
         let fulfillment_origins = match get("PORTAL_FULFILLMENT_ORIGINS") {
             Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
@@ -272,9 +279,10 @@ impl Config {
             None => DEFAULT_METERING_INTERVAL_SECS,
             Some(v) => v.parse().map_err(|e| invalid("PORTAL_METERING_INTERVAL_SECS", e))?,
         };
-        let guards = Guards::read(&get, mode, &product_code)?;
+        let (aws_partition, aws_region) = read_partition(&get)?;
+        let guards = Guards::read(&get, mode, &product_code, aws_partition)?;
         Ok(Config {
-            links: read_links(&get, mode)?,
+            links: read_links(&get, mode, aws_partition)?,
             trusted_proxy_hops: guards.trusted_proxy_hops,
             rate_limit_per_minute: guards.rate_limit_per_minute,
             metrics_token: guards.metrics_token,
@@ -291,7 +299,8 @@ impl Config {
             database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             smtp_url,
             aws_endpoint,
-            aws_region: get("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+            aws_region,
+            aws_partition,
             product_code,
         })
     }
@@ -302,7 +311,11 @@ impl Config {
 }
 
 /// The addresses shown on buyer pages: `https://` (or `http://` in dev), else the defaults.
-fn read_links(get: &impl Fn(&str) -> Option<String>, mode: Mode) -> Result<app::domain::links::SiteLinks, ConfigError> {
+fn read_links(
+    get: &impl Fn(&str) -> Option<String>,
+    mode: Mode,
+    partition: crate::partition::Partition,
+) -> Result<app::domain::links::SiteLinks, ConfigError> {
     let link = |name: &'static str, default: String| match get(name) {
         None => Ok(default),
         Some(url) if url.starts_with("https://") || (mode == Mode::Dev && url.starts_with("http://")) => Ok(url),
@@ -312,15 +325,35 @@ fn read_links(get: &impl Fn(&str) -> Option<String>, mode: Mode) -> Result<app::
     Ok(app::domain::links::SiteLinks {
         intro_video: link("PORTAL_INTRO_VIDEO_URL", defaults.intro_video)?,
         datakit_docs: link("PORTAL_DATAKIT_DOCS_URL", defaults.datakit_docs)?,
+        // Dev serves a sample of its own.
+        terms: link("PORTAL_TERMS_URL", if mode == Mode::Dev { app::paths::TERMS.to_owned() } else { defaults.terms })?,
+        marketplace: link("PORTAL_MARKETPLACE_URL", partition.marketplace().to_owned())?,
     })
 }
 
+/// The AWS partition and region: `PORTAL_AWS_PARTITION` (else the one `AWS_REGION` is in, else `aws`) and
+/// `AWS_REGION` (else the partition's); a region of the other partition is refused.
+fn read_partition(get: &impl Fn(&str) -> Option<String>) -> Result<(crate::partition::Partition, String), ConfigError> {
+    use crate::partition::Partition;
+    let region = get("AWS_REGION");
+    let partition = match get("PORTAL_AWS_PARTITION") {
+        Some(code) => Partition::parse(&code)
+            .ok_or_else(|| invalid("PORTAL_AWS_PARTITION", "it must be aws (global) or aws-cn (AWS China)"))?,
+        None => region.as_deref().map(Partition::of_region).unwrap_or_default(),
+    };
+    let region = region.unwrap_or_else(|| partition.default_region().to_owned());
+    if Partition::of_region(&region) != partition {
+        return Err(invalid("AWS_REGION", format!("{region} is not in the {} partition", partition.code())));
+    }
+    Ok((partition, region))
+}
+
 /// AWS Marketplace's SNS topics for a listing (the seller guide's "SNS notifications for SaaS products"): its
-/// subscription and entitlement notifications, in us-east-1 under Marketplace's own account.
-pub fn default_sns_topics(product_code: &ProductCode) -> Vec<String> {
+/// subscription and entitlement notifications (see [`crate::partition::Partition::marketplace_topic`]).
+pub fn default_sns_topics(partition: crate::partition::Partition, product_code: &ProductCode) -> Vec<String> {
     ["subscription", "entitlement"]
         .iter()
-        .map(|kind| format!("arn:aws:sns:us-east-1:287250355862:aws-mp-{kind}-notification-{}", product_code.as_str()))
+        .map(|kind| partition.marketplace_topic(kind, product_code.as_str()))
         .collect()
 }
 
@@ -451,6 +484,38 @@ mod tests {
             assert!(matches!(dev(&[("LEPTOS_SITE_ADDR", addr)]), Err(ConfigError::DevNotLoopback(_))), "dev on {addr}");
         }
         assert!(prod(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")]).is_ok(), "prod listens anywhere");
+    }
+
+    #[test]
+    fn the_partition_chooses_region_topics_and_marketplace_and_mismatches_are_refused() {
+        use crate::partition::Partition;
+        let c = dev(&[("PORTAL_AWS_PARTITION", "aws-cn")]).expect("config");
+        assert_eq!((c.aws_partition, c.aws_region.as_str()), (Partition::AwsCn, "cn-northwest-1"));
+        assert!(
+            c.sns_topic_arns.iter().all(|t| t.starts_with("arn:aws-cn:sns:cn-northwest-1:")),
+            "{:?}",
+            c.sns_topic_arns
+        );
+        assert_eq!(c.links.marketplace, "https://awsmarketplace.amazonaws.cn/marketplace/library");
+        let c = dev(&[("AWS_REGION", "cn-north-1")]).expect("config");
+        assert_eq!(c.aws_partition, Partition::AwsCn, "the region says which partition");
+        let c = dev(&[]).expect("config");
+        assert_eq!((c.aws_partition, c.aws_region.as_str()), (Partition::Aws, "us-east-1"));
+        assert_eq!(c.links.marketplace, "https://aws.amazon.com/marketplace/library");
+        let invalid = |changes: &[(&str, &str)]| match dev(changes) {
+            Err(ConfigError::Invalid { name, .. }) => name,
+            other => panic!("{changes:?} accepted: {other:?}"),
+        };
+        assert_eq!(invalid(&[("PORTAL_AWS_PARTITION", "aws-cn"), ("AWS_REGION", "us-east-1")]), "AWS_REGION");
+        assert_eq!(invalid(&[("PORTAL_AWS_PARTITION", "aws"), ("AWS_REGION", "cn-northwest-1")]), "AWS_REGION");
+        assert_eq!(invalid(&[("PORTAL_AWS_PARTITION", "china")]), "PORTAL_AWS_PARTITION");
+        // Prod in China names the listing's topics: no guess.
+        assert!(matches!(
+            prod(&[("PORTAL_AWS_PARTITION", "aws-cn")]),
+            Err(ConfigError::Invalid { name: "PORTAL_SNS_TOPIC_ARNS", .. })
+        ));
+        let topic = "arn:aws-cn:sns:cn-northwest-1:123456789012:aws-mp-subscription-notification-x";
+        assert!(prod(&[("PORTAL_AWS_PARTITION", "aws-cn"), ("PORTAL_SNS_TOPIC_ARNS", topic)]).is_ok());
     }
 
     #[test]

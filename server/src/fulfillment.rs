@@ -71,8 +71,8 @@ impl Refusal {
         }
     }
 
-    /// The refusal as a page in the buyer's language.
-    fn page(self, locale: Locale) -> Response {
+    /// The refusal as a page in the buyer's language, pointing back to the buyer's marketplace.
+    fn page(self, locale: Locale, marketplace: &str) -> Response {
         metrics::counter!("portal_fulfillment_total", "outcome" => self.outcome()).increment(1);
         let reason = self.reason(locale);
         let retry_later = self == Refusal::Unavailable;
@@ -89,7 +89,7 @@ impl Refusal {
                     {td_string!(locale, refused_return_after)}
                 </p>
                 <p>
-                    <a href="https://aws.amazon.com/marketplace/library">{td_string!(locale, refused_subscriptions_link)}</a>
+                    <a href=marketplace.to_owned()>{td_string!(locale, refused_subscriptions_link)}</a>
                 </p>
             },
         );
@@ -108,6 +108,7 @@ pub async fn fulfill(
     // Our own pages (the dev simulation page) say so with Sec-Fetch-Site; their Origin is `null` under our
     // `Referrer-Policy: no-referrer`.
     let ours = headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin");
+    let marketplace = state.ports.links.marketplace.clone();
     let started = match posted_from(&headers) {
         Some(origin) if !ours && !origin_allowed(&origin, &state.fulfillment_origins, &state.ports.public_url) => {
             tracing::warn!(target: "security", event = "fulfillment_refused", %origin, detail = "a foreign origin");
@@ -119,7 +120,7 @@ pub async fn fulfill(
         Ok(started) => started.into_response(),
         Err(refusal) => {
             let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-            refusal.page(app::messages::locale_from_accept_language(accept))
+            refusal.page(app::messages::locale_from_accept_language(accept), &marketplace)
         }
     }
 }

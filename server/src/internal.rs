@@ -97,8 +97,8 @@ pub async fn usage(
     }
 }
 
-/// Runs the metering job every `interval` (each instance tries; the lease lets one of them work), and the
-/// lock job for subscriptions whose countdown has run out.
+/// Runs the metering job every `interval` (each instance tries; the lease lets one of them work), forgets
+/// kept drafts older than 30 days, and runs the lock job for subscriptions whose countdown has run out.
 pub fn spawn_job(state: MeteringState, interval: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
@@ -109,6 +109,13 @@ pub fn spawn_job(state: MeteringState, interval: Duration) {
                 Ok(report) if report.ran => tracing::info!(?report, "metering job ran"),
                 Ok(_) => tracing::debug!("metering job: another instance holds the lease"),
                 Err(e) => tracing::error!(error = %e, "metering job failed"),
+            }
+            // Unfinished activations kept for their customers longer than 30 days are forgotten.
+            let before = now() - app::ssr::session::RESUME_WITHIN_SECS;
+            match app::ssr::ports::ActivationStore::forget_old_drafts(state.store.as_ref(), before).await {
+                Ok(0) => {}
+                Ok(forgotten) => tracing::info!(forgotten, "kept drafts older than 30 days forgotten"),
+                Err(e) => tracing::error!(error = %e, "forgetting old drafts failed"),
             }
             // Cancelled subscriptions whose 14 days have passed: lock their workspaces (idempotent).
             match crate::lifecycle::LifecycleStore::lock_due(state.store.as_ref(), now()).await {

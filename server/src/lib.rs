@@ -19,6 +19,7 @@ mod navigation;
 pub mod net;
 pub mod observability;
 pub mod outbox;
+pub mod partition;
 pub mod simulator;
 pub mod sns;
 pub mod store;
@@ -215,6 +216,7 @@ fn marketplace_routes(
         metering: metering.clone(),
         sns: sns::SnsClient::new(sns::CertPolicy {
             dev_prefix: if config.dev_mode() { config.aws_endpoint.clone() } else { None },
+            partition: config.aws_partition,
         })?,
         eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| Arc::new(k.bytes().to_vec())),
         product_code: config.product_code.as_str().to_owned(),
@@ -259,11 +261,16 @@ struct DevTools {
 /// Dev mode only: the AWS simulator, its subscribe step, the mailbox, the billing-center stand-in and the
 /// metering triggers.
 fn dev_routes(config: &Config, tools: DevTools) -> Router {
-    let sim = simulator::Simulator::new(config.product_code.clone()).delivering(simulator::Delivery {
-        portal: config.public_url.clone(),
-        own: config::simulator_url(config.site_addr),
-        eventbridge_key: config.eventbridge_api_key.as_ref().map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
-    });
+    let sim = simulator::Simulator::new(config.product_code.clone()).in_partition(config.aws_partition).delivering(
+        simulator::Delivery {
+            portal: config.public_url.clone(),
+            own: config::simulator_url(config.site_addr),
+            eventbridge_key: config
+                .eventbridge_api_key
+                .as_ref()
+                .map(|k| String::from_utf8_lossy(k.bytes()).into_owned()),
+        },
+    );
     let subscribe = Router::new().route(app::paths::DEV_SUBSCRIBE, post(dev::subscribe)).with_state(sim.clone());
     let mailbox = Router::new()
         .route("/_dev/mailbox", get(dev::mailbox_page))

@@ -121,6 +121,8 @@ impl SnsMessage {
 pub struct CertPolicy {
     /// Dev mode: the simulator's base URL, whose own certificate is accepted too.
     pub dev_prefix: Option<String>,
+    /// Certificates come from this partition's SNS hosts only.
+    pub partition: crate::partition::Partition,
 }
 
 impl CertPolicy {
@@ -135,7 +137,7 @@ impl CertPolicy {
         };
         let name = path.strip_prefix("SimpleNotificationService-").and_then(|p| p.strip_suffix(".pem"));
         let hex = name.is_some_and(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_hexdigit()));
-        hex && sns_host(host)
+        hex && sns_host(host, self.partition)
     }
 
     /// A SubscribeURL must point at SNS (or the simulator) as well.
@@ -146,13 +148,13 @@ impl CertPolicy {
             }
         }
         let Some(rest) = url.strip_prefix("https://") else { return false };
-        sns_host(rest.split(['/', '?', '#']).next().unwrap_or_default())
+        sns_host(rest.split(['/', '?', '#']).next().unwrap_or_default(), self.partition)
     }
 }
 
-/// `sns.<region>.amazonaws.com` or `sns.<region>.amazonaws.com.cn`.
-fn sns_host(host: &str) -> bool {
-    let host = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"));
+/// `sns.<region>.amazonaws.com` (global) or `sns.<region>.amazonaws.com.cn` (AWS China), as the partition is.
+fn sns_host(host: &str, partition: crate::partition::Partition) -> bool {
+    let host = host.strip_suffix(partition.dns_suffix()).and_then(|h| h.strip_suffix('.'));
     let Some(region) = host.and_then(|h| h.strip_prefix("sns.")) else { return false };
     region.len() >= 3 && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
@@ -347,9 +349,15 @@ mod tests {
     #[test]
     fn certificates_come_only_from_sns_hosts_or_the_dev_simulator() {
         let prod = CertPolicy::default();
+        let china_cert =
+            "https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem";
         assert!(prod.allows_certificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem"));
-        assert!(prod.allows_certificate(
-            "https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem"
+        assert!(!prod.allows_certificate(china_cert), "the global partition's hosts only");
+        let china = CertPolicy { partition: crate::partition::Partition::AwsCn, ..CertPolicy::default() };
+        assert!(china.allows_certificate(china_cert));
+        assert!(!china.allows_certificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem"));
+        assert!(!china.allows_certificate(
+            "https://sns.cn-northwest-1.amazonaws.com.cn.evil.example/SimpleNotificationService-1.pem"
         ));
         for bad in [
             "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem?x=1",
@@ -368,7 +376,7 @@ mod tests {
         ] {
             assert!(!prod.allows_certificate(bad), "{bad}");
         }
-        let dev = CertPolicy { dev_prefix: Some("http://127.0.0.1:3000/_sim/aws/".into()) };
+        let dev = CertPolicy { dev_prefix: Some("http://127.0.0.1:3000/_sim/aws/".into()), ..CertPolicy::default() };
         assert!(dev.allows_certificate("http://127.0.0.1:3000/_sim/aws/sns/cert.pem"));
         assert!(!dev.allows_certificate("http://127.0.0.1:3001/_sim/aws/sns/cert.pem"));
         assert!(!dev.allows_certificate("http://127.0.0.1:3000/_sim/aws/sns/cert.pem?x"));
@@ -395,8 +403,11 @@ mod tests {
         let app =
             axum::Router::new().route("/sns/cert.pem", axum::routing::get(|| async { "A".repeat(CERT_MAX_BYTES + 1) }));
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let client =
-            SnsClient::new(CertPolicy { dev_prefix: Some(format!("http://127.0.0.1:{port}/")) }).expect("client");
+        let client = SnsClient::new(CertPolicy {
+            dev_prefix: Some(format!("http://127.0.0.1:{port}/")),
+            ..CertPolicy::default()
+        })
+        .expect("client");
         let url = format!("http://127.0.0.1:{port}/sns/cert.pem");
         assert!(matches!(client.certificate(&url).await, Err(SnsError::Certificate(e)) if e.contains("longer than")));
     }

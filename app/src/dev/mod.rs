@@ -1,5 +1,5 @@
-//! Dev mode only: `/dev` simulates a buyer subscribing on AWS Marketplace, and `/gallery` shows every
-//! component.
+//! Dev mode only: `/dev` simulates a buyer subscribing on AWS Marketplace, `/gallery` shows every
+//! component, `/terms` is a sample of the terms.
 
 pub mod gallery;
 
@@ -8,6 +8,31 @@ use crate::error::AppError;
 use crate::ui::{Button, Loading, ServiceProblem};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// `/terms`, dev mode only: a sample of the terms "I agree to the terms" links to (prod links to
+/// `PORTAL_TERMS_URL`; here: 404).
+#[component]
+pub fn TermsPage() -> impl IntoView {
+    let dev = Resource::new_blocking(|| (), |_| dev_settings());
+    let i18n = crate::i18n::use_i18n();
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match dev.await {
+                    Ok(Some(_)) => {
+                        view! {
+                            <Title text=crate::i18n::td_string!(i18n.get_locale_untracked(), terms_title) />
+                            <h1>{crate::i18n::t!(i18n, terms_title)}</h1>
+                            <p>{crate::i18n::t!(i18n, terms_sample)}</p>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <crate::ui::NotFound /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 /// `/dev`: simulate a buyer subscribing on AWS Marketplace. The form posts to the server, which mints a
 /// token with the simulator and answers with AWS's "Set Up Your Account" button.

@@ -9,13 +9,25 @@ pub struct SiteLinks {
     pub intro_video: String,
     /// How to install DataKit (`PORTAL_DATAKIT_DOCS_URL`).
     pub datakit_docs: String,
+    /// The terms a buyer agrees to (`PORTAL_TERMS_URL`; dev: the sample page `/terms`).
+    pub terms: String,
+    /// The buyer's AWS Marketplace subscriptions, where Set Up Your Account is (`PORTAL_MARKETPLACE_URL`;
+    /// default: the partition's marketplace — global, or China's).
+    pub marketplace: String,
 }
+
+/// The global AWS Marketplace's subscriptions page.
+pub const GLOBAL_MARKETPLACE: &str = "https://aws.amazon.com/marketplace/library";
+/// The AWS China marketplace's (awsmarketplace.amazonaws.cn) subscriptions page.
+pub const CHINA_MARKETPLACE: &str = "https://awsmarketplace.amazonaws.cn/marketplace/library";
 
 impl Default for SiteLinks {
     fn default() -> Self {
         Self {
             intro_video: "https://docs.guance.com/en/getting-started/".to_owned(),
             datakit_docs: "https://docs.guance.com/en/datakit/datakit-install/".to_owned(),
+            terms: "https://www.guance.com/terms".to_owned(),
+            marketplace: GLOBAL_MARKETPLACE.to_owned(),
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct Draft {
     pub code_sent: Option<CodeSent>,
     #[serde(default)]
     pub flash: Flash,
+    /// When the answers this session started from were kept (the buyer came back: see [`Draft::resumable`]).
+    #[serde(default)]
+    pub resumed_from: Option<i64>,
 }
 
 /// The link branch's answers, as typed.
@@ -48,6 +51,9 @@ pub struct LinkDraft {
     /// (account kind, email key) proven by a code for Create workspace.
     #[serde(default)]
     pub email_verified: Option<(String, String)>,
+    /// Several Guance accounts have the typed email: "I have a Guance account" asks for the username too.
+    #[serde(default)]
+    pub several_accounts: bool,
 }
 
 /// The register branch's answers, as typed.
@@ -136,6 +142,25 @@ impl Draft {
         self.code_sent = Some(CodeSent { form: form.to_owned(), to: to.trim().to_owned(), at: now });
     }
 
+    /// What a later session of the same AWS customer may start from, kept `at`: the typed answers and the
+    /// step's progress — never a password (its hash), a code, a code's proof or the last page's messages. A
+    /// password is asked for again, so step 1 is not done. `None` once activated, or when nothing was typed.
+    pub fn resumable(&self, at: i64) -> Option<Draft> {
+        if self.register.activated {
+            return None;
+        }
+        let mut kept = Draft { register: self.register.clone(), link: self.link.clone(), ..Draft::default() };
+        let r = &mut kept.register;
+        (r.code_sent_to, r.email_verified, r.password_hash, r.basic_done) = (None, None, None, false);
+        kept.link.email_verified = None;
+        kept.link.several_accounts = false;
+        if kept == Draft::default() {
+            return None;
+        }
+        kept.resumed_from = Some(at);
+        Some(kept)
+    }
+
     /// Reads a stored draft; anything unreadable starts afresh rather than failing the page.
     pub fn from_json(json: &str) -> Self {
         serde_json::from_str(json).unwrap_or_default()
@@ -201,14 +226,45 @@ pub async fn load(ports: &Ports, key: &SessionKey) -> Result<Draft, AppError> {
     Ok(json.as_deref().map(Draft::from_json).unwrap_or_default())
 }
 
+/// Saves the session's draft, and keeps what may be resumed for its AWS customer (`Draft::resumable`).
 pub async fn save(ports: &Ports, key: &SessionKey, draft: &Draft) -> Result<(), AppError> {
     ports.store.save_draft(key, &draft.to_json()).await.map_err(unavailable)?;
+    let now = super::ports::now();
+    let kept = draft.resumable(now).map(|kept| kept.to_json());
+    ports.store.keep_draft(key, kept.as_deref(), now).await.map_err(unavailable)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_resumed_is_what_was_typed_never_a_password_or_a_code() {
+        assert_eq!(Draft::default().resumable(5), None, "nothing typed, nothing kept");
+        let mut draft = Draft::default();
+        let r = &mut draft.register;
+        (r.site, r.username, r.email, r.company_name) =
+            ("us1".into(), "alice".into(), "a@b.example".into(), "ACME".into());
+        (r.code_sent_to, r.email_verified) = (Some("a@b.example".into()), Some("a@b.example".into()));
+        (r.password_hash, r.basic_done, r.company_done) = (Some("$argon2id$…".into()), true, true);
+        draft.link.email_verified = Some(("existing".into(), "a@b.example".into()));
+        draft.sent_code("register", "a@b.example", 3);
+        draft.flash.notice = Some("We sent a code".into());
+        let kept = draft.resumable(7).expect("kept");
+        assert_eq!((kept.register.username.as_str(), kept.register.company_name.as_str()), ("alice", "ACME"));
+        assert!(kept.register.company_done, "progress is kept");
+        assert_eq!(kept.register.password_hash, None);
+        assert!(!kept.register.basic_done, "step 1 asks for the password again");
+        assert_eq!((&kept.register.code_sent_to, &kept.register.email_verified), (&None, &None));
+        assert_eq!(kept.link.email_verified, None);
+        assert_eq!(kept.code_sent, None);
+        assert!(kept.flash.is_empty());
+        assert_eq!(kept.resumed_from, Some(7));
+        assert!(!kept.to_json().contains("argon2"));
+        draft.register.activated = true;
+        assert_eq!(draft.resumable(8), None, "a finished activation is not resumed");
+    }
 
     #[test]
     fn drafts_round_trip_and_tolerate_old_or_broken_json() {

@@ -72,6 +72,17 @@ pub trait ActivationStore: Send + Sync + 'static {
     /// Replaces the wizard's draft; false when the session does not exist.
     async fn save_draft(&self, session: &SessionKey, draft: &str) -> Result<bool, StoreError>;
 
+    /// Keeps `draft` (what may be resumed: `Draft::resumable`) for the session's AWS customer, with the
+    /// session's branch, as of `now`; `None` forgets the customer's kept draft. A new session of the customer
+    /// within [`crate::ssr::session::RESUME_WITHIN_SECS`] starts from it (`record_fulfillment`).
+    async fn keep_draft(&self, session: &SessionKey, draft: Option<&str>, now: i64) -> Result<(), StoreError>;
+
+    /// "Start over": the session's draft and branch are cleared and its customer's kept draft forgotten.
+    async fn start_over(&self, session: &SessionKey) -> Result<(), StoreError>;
+
+    /// Forgets kept drafts saved before `before` (the scheduled job); how many.
+    async fn forget_old_drafts(&self, before: i64) -> Result<u64, StoreError>;
+
     /// Answers when the database does.
     /// Ends the session (the buyer finished): it and its codes are gone; the customer stays.
     async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError>;
@@ -468,8 +479,9 @@ pub struct NewUser {
 /// Who owns a workspace created in the link branch.
 #[derive(Debug, Clone)]
 pub enum WorkspaceOwner {
-    /// An existing Guance account, found by its (code-proven) email.
-    Existing(crate::domain::Email),
+    /// An existing Guance account, found by its (code-proven) email — and by its username when several
+    /// accounts share the email.
+    Existing(crate::domain::Email, Option<crate::domain::Username>),
     New(NewUser),
 }
 
@@ -487,8 +499,10 @@ pub enum CreateRefusal {
     /// The billing account has a workspace of this name on this site (not linked here).
     NameTaken,
     UsernameTaken,
-    /// No Guance account has this email.
+    /// No Guance account has this email (and this username, when one was given).
     NoSuchAccount,
+    /// Several Guance accounts have this email: which one is to own the workspace needs its username.
+    SeveralAccounts,
 }
 
 /// The link branch: billing accounts proven by a code, their workspaces, binding and creating. Every write

@@ -29,6 +29,8 @@ pub const ABSOLUTE_TIMEOUT_SECS: i64 = 24 * 60 * 60;
 /// A page view moves the idle timer only when it is this old: showing a page writes at most once a minute per
 /// session, and the idle rule still holds to the minute.
 pub const TOUCH_EVERY_SECS: i64 = 60;
+/// An AWS customer's unfinished activation is resumed by a new session for this long (30 days).
+pub const RESUME_WITHIN_SECS: i64 = 30 * 24 * 60 * 60;
 
 /// Whether a session started at `created_at` and last seen at `last_seen_at` has ended by `now`.
 pub fn session_ended(created_at: i64, last_seen_at: i64, now: i64) -> bool {

@@ -447,6 +447,9 @@ pub(crate) fn Checkbox(
     /// Checked in the browser before the form is sent (a box that must be ticked).
     #[prop(optional_no_strip)]
     check: Option<BrowserCheck>,
+    /// Part of the label as a link (opening in a new tab, so that the form keeps what was typed).
+    #[prop(optional_no_strip)]
+    link: Option<LabelLink>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let check = check.and_then(|check| check.attr());
@@ -464,10 +467,36 @@ pub(crate) fn Checkbox(
                     aria-invalid=error.as_ref().map(|_| "true")
                     aria-describedby=error.as_ref().map(|_| error_id.clone())
                 />
-                <label for=id>{label}</label>
+                <label for=id>
+                    {match link {
+                        Some(LabelLink { before, text, href, after, new_tab }) => {
+                            view! {
+                                {before}
+                                <a href=href target="_blank" rel="noopener">
+                                    {text}
+                                    <span class="visually-hidden">{new_tab}</span>
+                                </a>
+                                {after}
+                            }
+                                .into_any()
+                        }
+                        None => label.into_any(),
+                    }}
+                </label>
             </div>
         </div>
     }
+}
+
+/// A [`Checkbox`] label with a link in it: `before`, the link's `text` to `href`, `after`; `new_tab` says
+/// (to screen readers) that it opens in a new tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LabelLink {
+    pub before: String,
+    pub text: String,
+    pub href: String,
+    pub after: String,
+    pub new_tab: String,
 }
 
 /// **Workspace language** (English / 中文), with the warning that it is fixed at creation.
@@ -528,5 +557,18 @@ pub(crate) fn TermsField(
     let label = td_string!(locale, terms_label);
     let messages = FieldMessages::new(locale, "", td_string!(locale, err_terms));
     let check = Some(BrowserCheck::worded("terms", FieldRule::Choice, id, messages));
-    view! { <Checkbox id name="terms" label checked error check /> }
+    // Where the terms are (`PORTAL_TERMS_URL`): the server renders this field.
+    #[cfg(feature = "ssr")]
+    let href = crate::ssr::ports().map(|ports| ports.links.terms).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let href = String::new();
+    let link = (!href.is_empty()).then(|| LabelLink {
+        before: td_string!(locale, terms_before).to_owned(),
+        text: td_string!(locale, terms_link).to_owned(),
+        href,
+        // Both languages end the sentence with the link.
+        after: String::new(),
+        new_tab: td_string!(locale, opens_new_tab).to_owned(),
+    });
+    view! { <Checkbox id name="terms" label checked error check link /> }
 }

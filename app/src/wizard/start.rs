@@ -21,6 +21,8 @@ use leptos_router::hooks::use_query_map;
 pub struct Start {
     pub state: ActivationState,
     pub linked: Vec<WorkspaceRow>,
+    /// The buyer came back: when the answers this session resumed were kept.
+    pub resumed_from: Option<i64>,
 }
 
 /// `/activate`: the AWS account being activated and the branch choice; for an AWS account activated already,
@@ -32,11 +34,11 @@ pub fn ActivatePage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match state.await {
-                    Ok(Start { state: ActivationState::Active(summary), linked }) => {
+                    Ok(Start { state: ActivationState::Active(summary), linked, resumed_from }) => {
                         if summary.billing_username.is_some() {
                             view! { <AlreadyActivated summary linked /> }.into_any()
                         } else {
-                            view! { <BranchChoice summary /> }.into_any()
+                            view! { <BranchChoice summary resumed_from /> }.into_any()
                         }
                     }
                     Ok(Start { state: ActivationState::None, .. }) => {
@@ -105,7 +107,7 @@ fn AlreadyActivated(summary: ActivationSummary, linked: Vec<WorkspaceRow>) -> im
 }
 
 #[component]
-fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
+fn BranchChoice(summary: ActivationSummary, resumed_from: Option<i64>) -> impl IntoView {
     // Pages render on the server once per request, so the query is read once.
     let has_error = use_query_map().with_untracked(|query| query.get("error").as_deref() == Some("branch"));
     let i18n = use_i18n();
@@ -146,6 +148,8 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
             </SummaryRow>
             <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
         </SummaryList>
+        {resumed_from.map(|at| view! { <Resumed at /> })}
+        <BillingAccountExplained />
         <form method="post" action=action novalidate>
             <div class="form-group" class:form-group-error=has_error data-check=branch_check.attr()>
                 <fieldset aria-describedby=has_error.then_some("branch-error")>
@@ -170,9 +174,73 @@ fn BranchChoice(summary: ActivationSummary) -> impl IntoView {
     }
 }
 
+/// The buyer came back within 30 days: the answers kept `at` are here; **Start over** clears them.
+#[component]
+fn Resumed(at: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let date = crate::messages::date(locale, at);
+    let action = <StartOver as leptos::server_fn::ServerFn>::url();
+    view! {
+        <div class="notice" data-testid="resumed">
+            <h2 class="notice-title">{t!(i18n, resumed_title)}</h2>
+            <p>{td_string!(locale, resumed_text, date = date.as_str()).to_string()}</p>
+            <form method="post" action=action>
+                <Button label=td_string!(locale, button_start_over) kind=ButtonKind::Secondary small=true />
+            </form>
+        </div>
+    }
+}
+
+/// **Start over**: the session's answers and branch are cleared, and so is what was kept for its AWS
+/// customer; back to `/activate`.
+#[server(endpoint = "start_over")]
+pub async fn start_over() -> Result<(), AppError> {
+    if let Some(id) = crate::ssr::session_id().await {
+        crate::ssr::ports()?.store.start_over(&id.key()).await.map_err(crate::ssr::unavailable)?;
+    }
+    leptos_axum::redirect(paths::ACTIVATE);
+    Ok(())
+}
+
+/// "What is a billing account?": the seed's explanation and its process picture (AWS account → billing
+/// account → workspaces), as an HTML list a screen reader reads in order; closed until asked for.
+#[component]
+fn BillingAccountExplained() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <details class="details">
+            <summary>{t!(i18n, billing_what)}</summary>
+            <p>{t!(i18n, billing_what_text)}</p>
+            <figure class="process">
+                <figcaption class="visually-hidden">{t!(i18n, billing_process)}</figcaption>
+                <ol>
+                    <li>
+                        <strong>{t!(i18n, billing_process_aws)}</strong>
+                        <span>{t!(i18n, billing_process_aws_text)}</span>
+                    </li>
+                    <li>
+                        <strong>{t!(i18n, billing_process_billing)}</strong>
+                        <span>{t!(i18n, billing_process_billing_text)}</span>
+                    </li>
+                    <li>
+                        <strong>{t!(i18n, billing_process_workspaces)}</strong>
+                        <span>{t!(i18n, billing_process_workspaces_text)}</span>
+                    </li>
+                </ol>
+            </figure>
+        </details>
+    }
+}
+
 #[component]
 pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
     let i18n = use_i18n();
+    // The buyer's marketplace (global or China's): the server renders this page.
+    #[cfg(feature = "ssr")]
+    let marketplace = crate::ssr::ports().map(|ports| ports.links.marketplace).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let marketplace = String::new();
     let locale = i18n.get_locale_untracked();
     let heading = if ended {
         td_string!(locale, session_ended_heading)
@@ -187,6 +255,11 @@ pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
             {t!(i18n, start_from_marketplace_before)} <strong>{t!(i18n, set_up_your_account)}</strong>
             {t!(i18n, start_from_marketplace_after)}
         </p>
+        <p>
+            <a href=marketplace rel="external">
+                {t!(i18n, refused_subscriptions_link)}
+            </a>
+        </p>
     }
 }
 
@@ -198,16 +271,22 @@ pub async fn get_activation() -> Result<Start, AppError> {
     use crate::ssr::ports::now;
     use crate::ssr::unavailable;
     let Some(id) = crate::ssr::session_id().await else {
-        return Ok(Start { state: ActivationState::None, linked: Vec::new() });
+        return Ok(Start { state: ActivationState::None, linked: Vec::new(), resumed_from: None });
     };
     let ports = crate::ssr::ports()?;
     let lookup = ports.store.activation(&id.key(), now()).await.map_err(unavailable)?;
-    let mut linked = Vec::new();
-    if let crate::ssr::ports::SessionLookup::Active(ActivationSummary { billing_username: Some(_), .. }) = &lookup {
-        let rows = ports.store.linked_workspaces(&id.key(), now()).await.map_err(unavailable)?.unwrap_or_default();
-        linked = rows.into_iter().filter(|row| row.state == WorkspaceState::Linked).collect();
+    let (mut linked, mut resumed_from) = (Vec::new(), None);
+    match &lookup {
+        crate::ssr::ports::SessionLookup::Active(ActivationSummary { billing_username: Some(_), .. }) => {
+            let rows = ports.store.linked_workspaces(&id.key(), now()).await.map_err(unavailable)?;
+            linked = rows.unwrap_or_default().into_iter().filter(|row| row.state == WorkspaceState::Linked).collect();
+        }
+        crate::ssr::ports::SessionLookup::Active(_) => {
+            resumed_from = crate::ssr::draft::load(&ports, &id.key()).await?.resumed_from;
+        }
+        _ => {}
     }
-    Ok(Start { state: crate::ssr::to_state(lookup), linked })
+    Ok(Start { state: crate::ssr::to_state(lookup), linked, resumed_from })
 }
 
 /// Records the branch the buyer chose and moves to its first step. Without a choice, returns to the choice

@@ -75,7 +75,7 @@ impl Simulator {
 
     pub(super) fn topic(&self, product: &ProductCode, entitlement: bool) -> String {
         let kind = if entitlement { "entitlement" } else { "subscription" };
-        format!("arn:aws:sns:us-east-1:287250355862:aws-mp-{kind}-notification-{}", product.as_str())
+        self.partition.marketplace_topic(kind, product.as_str())
     }
 
     /// Publishes a subscription notification as AWS Marketplace's SNS topic would, signed (version 2).

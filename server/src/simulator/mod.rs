@@ -112,6 +112,7 @@ pub struct Simulator {
     default_product: ProductCode,
     delivery: Delivery,
     http: reqwest::Client,
+    partition: crate::partition::Partition,
 }
 
 fn random_string(bytes: usize) -> String {
@@ -129,7 +130,19 @@ fn random_hex(bytes: usize) -> String {
 impl Simulator {
     pub fn new(default_product: ProductCode) -> Self {
         crate::install_crypto_provider();
-        Self { state: Arc::default(), default_product, delivery: Delivery::default(), http: reqwest::Client::new() }
+        Self {
+            state: Arc::default(),
+            default_product,
+            delivery: Delivery::default(),
+            http: reqwest::Client::new(),
+            partition: crate::partition::Partition::default(),
+        }
+    }
+
+    /// Plays AWS Marketplace of `partition` (the global one, or AWS China's): its SNS topics.
+    pub fn in_partition(mut self, partition: crate::partition::Partition) -> Self {
+        self.partition = partition;
+        self
     }
 
     /// Delivers SNS notifications and EventBridge events to the portal as `delivery` says.

@@ -7,7 +7,7 @@ use crate::store::{corrupt, unavailable, Entity};
 use app::domain::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
 use app::ssr::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
-use app::ssr::session::{session_ended, SessionKey, TOUCH_EVERY_SECS};
+use app::ssr::session::{session_ended, SessionKey, RESUME_WITHIN_SECS, TOUCH_EVERY_SECS};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -217,14 +217,17 @@ impl ActivationStore for Store {
         subscriber.extend(customer.customer_identifier.as_deref().map(Entity::Subscriber));
         let mut tx = self.begin_write_on(&subscriber).await?;
         let id = upsert_customer(&mut tx, customer, now).await?;
+        // A customer coming back within 30 days resumes its kept draft and branch.
         sqlx::query(
-            "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at)
-             VALUES ($1, $2, NULL, $3, $4)",
+            "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at, draft)
+             VALUES ($1, $2, (SELECT branch FROM customer_drafts WHERE customer_id = $2 AND saved_at >= $5), $3, $4,
+                     COALESCE((SELECT draft FROM customer_drafts WHERE customer_id = $2 AND saved_at >= $5), '{}'))",
         )
         .bind(session.as_bytes())
         .bind(id)
         .bind(now)
         .bind(now)
+        .bind(now - RESUME_WITHIN_SECS)
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
@@ -260,6 +263,47 @@ impl ActivationStore for Store {
             .await
             .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn keep_draft(&self, session: &SessionKey, draft: Option<&str>, now: i64) -> Result<(), StoreError> {
+        let query = match draft {
+            Some(draft) => sqlx::query(
+                "INSERT INTO customer_drafts (customer_id, branch, draft, saved_at)
+                 SELECT customer_id, branch, $2, $3 FROM activation_sessions WHERE id_hash = $1
+                 ON CONFLICT (customer_id) DO UPDATE
+                    SET branch = excluded.branch, draft = excluded.draft, saved_at = excluded.saved_at",
+            )
+            .bind(session.as_bytes())
+            .bind(draft)
+            .bind(now),
+            None => sqlx::query(
+                "DELETE FROM customer_drafts
+                  WHERE customer_id = (SELECT customer_id FROM activation_sessions WHERE id_hash = $1)",
+            )
+            .bind(session.as_bytes()),
+        };
+        query.execute(self.pool()).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn start_over(&self, session: &SessionKey) -> Result<(), StoreError> {
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
+        for statement in [
+            "DELETE FROM customer_drafts WHERE customer_id = (SELECT customer_id FROM activation_sessions WHERE id_hash = $1)",
+            "UPDATE activation_sessions SET branch = NULL, draft = '{}' WHERE id_hash = $1",
+        ] {
+            sqlx::query(statement).bind(session.as_bytes()).execute(&mut *tx).await.map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn forget_old_drafts(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM customer_drafts WHERE saved_at < $1")
+            .bind(before)
+            .execute(self.pool())
+            .await
+            .map_err(unavailable)?;
+        Ok(done.rows_affected())
     }
 
     async fn end_session(&self, session: &SessionKey) -> Result<(), StoreError> {

@@ -260,15 +260,21 @@ impl Workspaces for Store {
             }));
         }
         let owner_id: i64 = match owner {
-            WorkspaceOwner::Existing(email) => {
-                let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM guance_accounts WHERE email_key = $1")
-                    .bind(email.key())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                match id {
-                    Some(id) => id,
-                    None => return Ok(Err(CreateRefusal::NoSuchAccount)),
+            WorkspaceOwner::Existing(email, username) => {
+                // Never a guess among accounts that share the email: the username says which.
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM guance_accounts WHERE email_key = $1 AND ($2 IS NULL OR username_key = $2)
+                      ORDER BY id LIMIT 2",
+                )
+                .bind(email.key())
+                .bind(username.as_ref().map(Username::key))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                match ids.as_slice() {
+                    [id] => *id,
+                    [] => return Ok(Err(CreateRefusal::NoSuchAccount)),
+                    _ => return Ok(Err(CreateRefusal::SeveralAccounts)),
                 }
             }
             WorkspaceOwner::New(user) => {

@@ -210,7 +210,7 @@ async fn killed_between_every_step_of_linking_and_during_bind_the_buyer_resumes_
     portal.kill_9_and_restart().await;
 
     let (next, _) = portal.form("/api/finish_activation", &cookie, &[]).await;
-    assert_eq!(next, "/login");
+    assert_eq!(next, "/login?next=/workspaces");
     portal.kill_9_and_restart().await;
     let (status, body) = portal.page_status("/activate/link/workspaces", &cookie).await;
     assert!(status == StatusCode::OK && !body.contains("Production"), "the session ended at Confirm: {body}");

@@ -128,3 +128,123 @@ async fn the_billing_accounts_owner_is_told_when_one_of_its_workspaces_is_bound_
     assert!(bind().await.status().is_redirection());
     assert_eq!(common::mails_to(&portal.http, &portal.base, "a@example.com").await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_seeds_words_what_a_billing_account_is_and_the_terms_behind_i_agree() {
+    let portal = common::start(&[]).await;
+    let cookie = portal.subscribe(ACCOUNT).await;
+    let (_, body) = page(&portal, "/activate", &cookie).await;
+    let main = body.split("<main").nth(1).expect("main");
+    let details =
+        main.split(r#"<details class="details">"#).nth(1).expect("the explanation").split("</details>").next();
+    let details = details.unwrap_or_default();
+    assert!(details.contains("<summary>What is a billing account?</summary>"), "{details}");
+    // The process picture: AWS account → billing account → workspaces, as a list read in order.
+    let steps: Vec<&str> =
+        details.split("<li><strong>").skip(1).filter_map(|li| li.split("</strong>").next()).collect();
+    assert_eq!(steps, ["AWS account", "Billing account", "Workspaces"]);
+
+    // "I agree to the terms" links to them (dev: the sample page), in a new tab so nothing typed is lost.
+    let fields = [("branch", "register")];
+    common::browser_form(&portal.http, &portal.base, "/api/choose_branch", &cookie, &fields).await;
+    sqlx::query("UPDATE activation_sessions SET draft = $1")
+        .bind(r#"{"register":{"basic_done":true,"company_done":true}}"#)
+        .execute(portal.store.pool())
+        .await
+        .expect("steps 1 and 2 done");
+    let (status, body) = page(&portal, "/activate/register/workspace", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains(r#"I agree to the <a href="/terms" target="_blank" rel="noopener">terms<span class="visually-hidden"> (opens in a new tab)</span></a>"#),
+        "{body}"
+    );
+    let (status, body) = page(&portal, "/terms", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Terms (sample)"));
+}
+
+#[tokio::test]
+async fn coming_back_through_set_up_your_account_resumes_the_answers_and_start_over_clears_them() {
+    let portal = common::start(&[]).await;
+    let first = portal.subscribe(ACCOUNT).await;
+    let form = |cookie: String, path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let portal = &portal;
+        async move { common::browser_form(&portal.http, &portal.base, path, &cookie, &fields).await }
+    };
+    form(first.clone(), "/api/choose_branch", vec![("branch", "register")]).await;
+    let typed = vec![
+        ("site", "us1"),
+        ("username", "returning_buyer"),
+        ("password", "a long and unusual passphrase 42"),
+        ("confirm_password", "a long and unusual passphrase 42"),
+        ("email", "returning@example.com"),
+        ("code", ""),
+        ("phone", ""),
+        ("intent", "send_code"),
+    ];
+    assert!(form(first.clone(), "/api/register_basic", typed).await.status().is_redirection());
+
+    // Days later (another session: the first one's cookie is gone), through Set Up Your Account again.
+    let back = portal.subscribe(ACCOUNT).await;
+    let (_, page_) = page(&portal, "/activate", &back).await;
+    let main = page_.split("<main").nth(1).expect("main");
+    assert!(main.contains("Welcome back") && main.contains("never passwords or codes"), "{main}");
+    assert!(main.contains(r#"value="register" checked"#), "the chosen branch: {main}");
+    let (_, step1) = page(&portal, "/activate/register", &back).await;
+    assert!(step1.contains(r#"value="returning_buyer""#), "the typed username");
+    assert!(step1.contains(r#"value="returning@example.com""#), "the typed email");
+    assert!(!step1.contains("passphrase"), "never a password");
+
+    // Start over: nothing kept, in this session or the next.
+    let res = form(back.clone(), "/api/start_over", vec![]).await;
+    assert_eq!(res.headers()[LOCATION], "/activate");
+    let (_, page_) = page(&portal, "/activate", &back).await;
+    assert!(!page_.contains("Welcome back") && !page_.contains(r#"value="register" checked"#));
+    let again = portal.subscribe(ACCOUNT).await;
+    let (_, page_) = page(&portal, "/activate", &again).await;
+    assert!(!page_.contains("Welcome back"));
+}
+
+#[tokio::test]
+async fn the_china_marketplace_is_a_setting_events_topics_and_links_follow_it() {
+    let china = common::start(&[("PORTAL_AWS_PARTITION", "aws-cn")]).await;
+    // The simulator plays AWS China's Marketplace: its SNS topics are the listing's in aws-cn.
+    let cookie = china.subscribe(ACCOUNT).await;
+    let sent: serde_json::Value = china
+        .http
+        .post(format!("{}/_sim/aws/sns/send", china.base))
+        .json(&serde_json::json!({ "aws_account_id": ACCOUNT, "action": "unsubscribe-pending" }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(sent["delivered"]["status"], 200, "accepted from the aws-cn topic: {sent}");
+    assert!(sent["message"]["TopicArn"].as_str().is_some_and(|t| t.starts_with("arn:aws-cn:sns:cn-northwest-1:")));
+    assert_eq!(sent["delivered"]["answer"]["outcome"], "applied");
+    let state = server::lifecycle::LifecycleStore::subscription(&china.store, ACCOUNT, "guance-dev")
+        .await
+        .expect("read")
+        .expect("customer")
+        .state;
+    assert_eq!(state, server::lifecycle::SubscriptionState::CancellationPending);
+    let _ = cookie;
+    // A buyer without a session and a refused token are sent to the China marketplace.
+    let (_, start) = page(&china, "/activate", "").await;
+    assert!(start.contains(r#"href="https://awsmarketplace.amazonaws.cn/marketplace/library""#), "{start}");
+    let refused = china
+        .http
+        .post(format!("{}/marketplace/aws", china.base))
+        .form(&[("x-amzn-marketplace-token", "not-a-token")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.expect("body").contains("https://awsmarketplace.amazonaws.cn/marketplace/library"));
+
+    // The global marketplace by default.
+    let global = common::start(&[]).await;
+    let (_, start) = page(&global, "/activate", "").await;
+    assert!(start.contains(r#"href="https://aws.amazon.com/marketplace/library""#));
+}

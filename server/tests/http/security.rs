@@ -283,7 +283,11 @@ async fn the_final_confirm_ends_the_activation_session() {
     assert_eq!(count(&portal, "activation_sessions").await, 1);
     let res = common::browser_form(&portal.http, &portal.base, "/api/finish_activation", &cookie, &[]).await;
     assert!(res.status().is_redirection());
-    assert_eq!(res.headers()[LOCATION], "/login");
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/login?next=/workspaces",
+        "no workspace of its own: log in, then Your workspaces"
+    );
     let cleared = res.headers()["set-cookie"].to_str().expect("cookie").to_owned();
     assert!(cleared.starts_with("portal_activation=;") && cleared.contains("Max-Age=0"), "{cleared}");
     assert_eq!(count(&portal, "activation_sessions").await, 0);

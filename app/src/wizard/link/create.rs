@@ -41,6 +41,8 @@ pub struct CreateForm {
     pub username: String,
     pub phone: String,
     pub terms: bool,
+    /// "I have a Guance account" asks for the account's username too (several accounts share the email).
+    pub ask_username: bool,
     /// Where the last code went, and the seconds before Send code may be pressed again for it.
     pub resend_wait: (String, i64),
     pub errors: FormErrors,
@@ -78,6 +80,7 @@ pub async fn link_create_page(account: Option<String>) -> Result<Gate<Box<Create
         username: l.username,
         phone: l.phone,
         terms: l.terms,
+        ask_username: l.several_accounts,
         resend_wait,
         errors: flash.errors,
         notice: flash.notice,
@@ -175,8 +178,9 @@ mod ssr {
             l.language = self.language.trim().to_owned();
             l.email = self.email.trim().to_owned();
             l.terms = self.terms;
+            // The existing account's username, when several share its email.
+            l.username = self.username.trim().to_owned();
             if self.new_account() {
-                l.username = self.username.trim().to_owned();
                 l.phone = self.phone.trim().to_owned();
             }
         }
@@ -225,7 +229,12 @@ mod ssr {
         let language = WorkspaceLanguage::parse(&typed.language)
             .map_err(|_| errors.push("language-en", td_string!(locale, err_language_required)))
             .ok();
-        let (mut new_user, mut password) = (None, None);
+        let (mut new_user, mut password, mut owner_username) = (None, None, None);
+        if !typed.new_account() && !typed.username.trim().is_empty() {
+            owner_username = crate::domain::Username::parse(&typed.username)
+                .map_err(|e| errors.push("username", FieldRule::Username.describe(locale, e)))
+                .ok();
+        }
         if typed.new_account() {
             new_user = new_username(locale, ports, &typed.username, errors).await?;
             let others = [typed.username.as_str(), typed.email.as_str()];
@@ -250,7 +259,7 @@ mod ssr {
             return Ok(None);
         };
         let owner = match (typed.new_account(), new_user, password) {
-            (false, _, _) => WorkspaceOwner::Existing(email),
+            (false, _, _) => WorkspaceOwner::Existing(email, owner_username),
             (true, Some(username), Some(password)) => {
                 WorkspaceOwner::New(NewUser { username, email, phone, password_hash: hash(password).await? })
             }
@@ -307,7 +316,14 @@ mod ssr {
             Err(CreateRefusal::UsernameTaken) => {
                 errors.push("username", td_string!(locale, err_username_taken_meanwhile))
             }
+            Err(CreateRefusal::NoSuchAccount) if !typed.username.trim().is_empty() => {
+                errors.push("username", td_string!(locale, err_no_account_with_username))
+            }
             Err(CreateRefusal::NoSuchAccount) => errors.push("email", td_string!(locale, err_no_guance_account)),
+            Err(CreateRefusal::SeveralAccounts) => {
+                visit.draft.link.several_accounts = true;
+                errors.push("username", td_string!(locale, err_several_accounts));
+            }
         }
         visit.draft.flash = Flash { errors, notice: None };
         visit.finish(ports, back).await
@@ -437,6 +453,20 @@ fn CreateView(form: CreateForm) -> impl IntoView {
                             }
                             error=e("email")
                         />
+                        {(!new_account && form.ask_username)
+                            .then(|| {
+                                view! {
+                                    <TextField
+                                        live=FieldRule::Username
+                                        id="username"
+                                        label=td_string!(locale, answer_owner_username)
+                                        value=form.username.clone()
+                                        autocomplete="username"
+                                        hint=td_string!(locale, owner_username_hint)
+                                        error=e("username")
+                                    />
+                                }
+                            })}
                         <SendCodeButton field="email" sent_to=form.resend_wait.0.clone() wait_secs=form.resend_wait.1 />
                         {if form.email_verified {
                             view! {

@@ -55,6 +55,8 @@ pub async fn finish_activation() -> Result<(), AppError> {
         if let Some(done) = ports.store.activated(&id.key()).await.map_err(unavailable)? {
             next = crate::paths::workspace(done.workspace_id);
         }
+        // Finished: nothing is kept to resume.
+        ports.store.keep_draft(&id.key(), None, crate::ssr::ports::now()).await.map_err(unavailable)?;
         ports.store.end_session(&id.key()).await.map_err(unavailable)?;
         let name = crate::ssr::session::cookie_name(!ports.dev_mode);
         crate::ssr::set_cookie(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))?;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::store::test_support::{count, temp_store};
-use app::ssr::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, TOUCH_EVERY_SECS};
+use app::ssr::session::{SessionId, ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, RESUME_WITHIN_SECS, TOUCH_EVERY_SECS};
 use std::sync::Arc;
 
 async fn store() -> (Store, crate::store::test_support::Guard) {
@@ -256,4 +256,56 @@ async fn branch_choice_is_kept_and_unknown_sessions_change_nothing() {
     assert_eq!(store.draft(&stranger).await.expect("db"), None);
     assert!(!store.save_draft(&stranger, "{}").await.expect("db"));
     assert_eq!(count(&store, "activation_sessions").await, 1);
+}
+
+#[tokio::test]
+async fn a_customer_coming_back_within_thirty_days_resumes_its_kept_draft_and_branch() {
+    let (store, _dir) = store().await;
+    let day = 24 * 3600;
+    let first = SessionId::generate().key();
+    store.record_fulfillment(&customer("123456789012"), &first, 0).await.expect("first");
+    store.choose_branch(&first, Branch::Register, 1).await.expect("branch");
+    store.save_draft(&first, r#"{"register":{"username":"alice","password_hash":"x"}}"#).await.expect("save");
+    store.keep_draft(&first, Some(r#"{"register":{"username":"alice"},"resumed_from":2}"#), 2).await.expect("keep");
+    // 29 days later, through Set Up Your Account again: the kept answers and branch, not the session's own.
+    let back = SessionId::generate().key();
+    store.record_fulfillment(&customer("123456789012"), &back, 29 * day).await.expect("back");
+    assert_eq!(
+        store.draft(&back).await.expect("draft").as_deref(),
+        Some(r#"{"register":{"username":"alice"},"resumed_from":2}"#)
+    );
+    match store.activation(&back, 29 * day).await.expect("lookup") {
+        SessionLookup::Active(summary) => assert_eq!(summary.branch, Some(Branch::Register)),
+        other => panic!("{other:?}"),
+    }
+    // Another AWS account resumes nothing of it.
+    let other = SessionId::generate().key();
+    store.record_fulfillment(&customer("210987654321"), &other, 29 * day).await.expect("other");
+    assert_eq!(store.draft(&other).await.expect("draft").as_deref(), Some("{}"));
+    // Start over: this session's answers and branch go, and so does what was kept.
+    store.start_over(&back).await.expect("start over");
+    assert_eq!(store.draft(&back).await.expect("draft").as_deref(), Some("{}"));
+    match store.activation(&back, 29 * day).await.expect("lookup") {
+        SessionLookup::Active(summary) => assert_eq!(summary.branch, None),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(&store, "customer_drafts").await, 0);
+}
+
+#[tokio::test]
+async fn a_draft_older_than_thirty_days_is_neither_resumed_nor_kept() {
+    let (store, _dir) = store().await;
+    let day = 24 * 3600;
+    let first = SessionId::generate().key();
+    store.record_fulfillment(&customer("123456789012"), &first, 0).await.expect("first");
+    store.keep_draft(&first, Some(r#"{"register":{"username":"alice"}}"#), 0).await.expect("keep");
+    let late = SessionId::generate().key();
+    store.record_fulfillment(&customer("123456789012"), &late, 31 * day).await.expect("late");
+    assert_eq!(store.draft(&late).await.expect("draft").as_deref(), Some("{}"), "too old to resume");
+    assert_eq!(store.forget_old_drafts(31 * day - RESUME_WITHIN_SECS).await.expect("forget"), 1);
+    assert_eq!(count(&store, "customer_drafts").await, 0);
+    // Nothing to keep (a finished activation) forgets what was kept.
+    store.keep_draft(&late, Some("{}"), 31 * day).await.expect("keep");
+    store.keep_draft(&late, None, 31 * day).await.expect("forget");
+    assert_eq!(count(&store, "customer_drafts").await, 0);
 }

@@ -151,7 +151,7 @@ async fn create_with_an_existing_or_a_new_account_is_linked_and_idempotent() {
     let (store, _dir) = temp_store::<Store>().await;
     registered(&store).await;
     let s = linked_session(&store, "222222222222").await;
-    let existing = WorkspaceOwner::Existing(Email::parse("Owner@Example.com").expect("email"));
+    let existing = WorkspaceOwner::Existing(Email::parse("Owner@Example.com").expect("email"), None);
     let made = store.create_workspace(&s, &existing, &workspace("Staging", Site::Cn2), 10).await.expect("db");
     let made = made.expect("created");
     assert!(made.first);
@@ -177,11 +177,48 @@ async fn create_with_an_existing_or_a_new_account_is_linked_and_idempotent() {
 }
 
 #[tokio::test]
+async fn an_email_that_several_accounts_share_needs_the_username_too() {
+    let (store, _dir) = temp_store::<Store>().await;
+    registered(&store).await;
+    let s = linked_session(&store, "222222222222").await;
+    // A second account with the owner's email.
+    let twin = WorkspaceOwner::New(NewUser {
+        username: Username::parse("twin").expect("username"),
+        email: Email::parse("owner@example.com").expect("email"),
+        phone: None,
+        password_hash: HASH.into(),
+    });
+    store.create_workspace(&s, &twin, &workspace("Twin", Site::Cn2), 10).await.expect("db").expect("ok");
+    let email = || Email::parse("OWNER@example.com").expect("email");
+    let by =
+        |username: Option<&str>| WorkspaceOwner::Existing(email(), username.map(|u| Username::parse(u).expect("u")));
+    assert_eq!(
+        store.create_workspace(&s, &by(None), &workspace("Staging", Site::Cn2), 11).await.expect("db"),
+        Err(CreateRefusal::SeveralAccounts),
+        "never a guess"
+    );
+    assert_eq!(
+        store.create_workspace(&s, &by(Some("stranger")), &workspace("Staging", Site::Cn2), 12).await.expect("db"),
+        Err(CreateRefusal::NoSuchAccount)
+    );
+    let made = store.create_workspace(&s, &by(Some("TWIN")), &workspace("Staging", Site::Cn2), 13).await.expect("db");
+    let made = made.expect("created for the account of that username");
+    let owner: String = sqlx::query_scalar(
+        "SELECT a.username FROM workspaces w JOIN guance_accounts a ON a.id = w.owner_account_id WHERE w.id = $1",
+    )
+    .bind(made.workspace_id)
+    .fetch_one(store.pool())
+    .await
+    .expect("owner");
+    assert_eq!(owner, "twin");
+}
+
+#[tokio::test]
 async fn a_failed_create_leaves_nothing_behind() {
     let (store, _dir) = temp_store::<Store>().await;
     registered(&store).await;
     let s = linked_session(&store, "222222222222").await;
-    let nobody = WorkspaceOwner::Existing(Email::parse("nobody@example.com").expect("email"));
+    let nobody = WorkspaceOwner::Existing(Email::parse("nobody@example.com").expect("email"), None);
     assert_eq!(
         store.create_workspace(&s, &nobody, &workspace("Staging", Site::Cn2), 10).await.expect("db"),
         Err(CreateRefusal::NoSuchAccount)
@@ -245,7 +282,7 @@ async fn racing_creates_of_one_workspace_from_two_tabs_make_one() {
     let create = |s: SessionKey| {
         let (store, barrier) = (store.clone(), barrier.clone());
         tokio::spawn(async move {
-            let owner = WorkspaceOwner::Existing(Email::parse("owner@example.com").expect("email"));
+            let owner = WorkspaceOwner::Existing(Email::parse("owner@example.com").expect("email"), None);
             barrier.wait().await;
             store.create_workspace(&s, &owner, &workspace("Twin", Site::Us1), 10).await.expect("db")
         })
