@@ -281,7 +281,9 @@ pub async fn get_activation() -> Result<Start, AppError> {
             let rows = ports.store.linked_workspaces(&id.key(), now()).await.map_err(unavailable)?;
             linked = rows.unwrap_or_default().into_iter().filter(|row| row.state == WorkspaceState::Linked).collect();
         }
-        crate::ssr::ports::SessionLookup::Active(_) => {
+        // Only a session with a branch can have resumed one (nothing is kept before a branch is chosen): a
+        // fresh session's page view reads nothing more.
+        crate::ssr::ports::SessionLookup::Active(ActivationSummary { branch: Some(_), .. }) => {
             resumed_from = crate::ssr::draft::load(&ports, &id.key()).await?.resumed_from;
         }
         _ => {}
