@@ -439,6 +439,37 @@ mod catalogue_parity {
             .collect()
     }
 
+    /// Chinese keeps two words apart: 关联 for linking a billing account to an AWS account, 绑定 for binding a
+    /// workspace.
+    #[test]
+    fn chinese_links_accounts_and_binds_workspaces() {
+        let zh = catalogue(include_str!("../locales/zh.json"));
+        let text = |key: &str| zh.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        for key in ["link_title", "button_link", "link_intro_before", "workspaces_intro_2", "settlement_refused_no_aws"]
+        {
+            assert!(text(key).contains("关联") && !text(key).contains("绑定"), "{key}: {}", text(key));
+        }
+        for key in ["button_bind", "bind_title", "workspaces_title", "msg_bound"] {
+            assert!(text(key).contains("绑定") && !text(key).contains("关联"), "{key}: {}", text(key));
+        }
+    }
+
+    /// Mail goes out from a no-reply address: no mail asks for a reply.
+    #[test]
+    fn no_mail_asks_to_be_replied_to() {
+        for (language, text) in [("en", include_str!("../locales/en.json")), ("zh", include_str!("../locales/zh.json"))]
+        {
+            for (key, message) in catalogue(text) {
+                let message = message.as_str().unwrap_or_default().to_lowercase();
+                if key.starts_with("mail_") {
+                    for asks in ["reply to this", "请回复"] {
+                        assert!(!message.contains(asks), "{language} {key} asks for a reply");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn english_and_chinese_have_the_same_keys_and_placeholders() {
         let en = catalogue(include_str!("../locales/en.json"));

@@ -181,7 +181,7 @@ test("step 1: missing and invalid answers are listed, kept and nothing moves on"
   }
 });
 
-test("step 1: a wrong code is refused with the tries left; a weak password is explained", async ({
+test("step 1: a weak password is explained and uses up no try of the code; a wrong code is refused with the tries left", async ({
   page,
   request,
 }, testInfo) => {
@@ -210,12 +210,21 @@ test("step 1: a wrong code is refused with the tries left; a weak password is ex
   }
   const mails = await (await request.get(`/_dev/mailbox.json?to=${encodeURIComponent(email)}`)).json();
   expect(mails).toHaveLength(1);
-  await page.getByLabel("Verification code").fill(code === "000000" ? "111111" : "000000");
+  const wrong = code === "000000" ? "111111" : "000000";
+  await page.getByLabel("Verification code").fill(wrong);
   await page.getByLabel("Password", { exact: true }).fill("passwordpassword");
   await page.getByLabel("Confirm password").fill("passwordpassword");
   await page.getByRole("button", { name: "Continue", exact: true }).click();
-  await expect(page.locator("#code-error")).toContainText("You have 4 more tries");
+  // The password is the server's to judge; while it is wrong the code is not tried (no try used up).
   await expect(page.locator("#password-error")).toContainText("harder to guess");
+  await expect(page.locator("#code-error")).toContainText("The code has not been checked yet, so it is still good");
+  await ready(page, testInfo);
+  // Everything else right: now the wrong code is tried, and the tries left are said.
+  await page.getByLabel("Verification code").fill(wrong);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.locator("#code-error")).toContainText("You have 4 more tries");
 });
 
 test("an expired code is refused and says how to get a new one", async ({ page, request }, testInfo) => {

@@ -229,7 +229,7 @@ test("Continue sends nothing while the browser finds a problem; what only the se
     "Enter a username",
     "Enter a password",
     "Enter an email address",
-    "Enter the verification code we sent by email. Select Send code to get one",
+    "Enter the verification code. Select Send code to get one by email",
   ]);
   await expect(page).toHaveTitle(/^Error: Basic information/);
   await expect(page.locator("#site-error")).toHaveText("Error: Select where your workspace will be");
@@ -281,4 +281,16 @@ test("Continue sends nothing while the browser finds a problem; what only the se
   await expect(page).toHaveURL(/\/activate\/register\/company$/);
   expect(sent).toHaveLength(3);
   expect(documents, "no document was loaded").toEqual([]);
+});
+
+test("Enter in the email field sends the code rather than submitting the step", async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "without JavaScript Enter submits the form's first button, Continue");
+  await startRegister(page, testInfo);
+  const sent = watchSends(page);
+  const email = `${unique("enter")}@example.com`;
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Email").press("Enter");
+  await expect(page.getByRole("status")).toContainText(`We sent a 6-digit code to ${email}`);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  expect(sent).toEqual(["/api/register_basic"]);
 });

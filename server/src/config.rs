@@ -328,7 +328,29 @@ fn read_links(
         // Dev serves a sample of its own.
         terms: link("PORTAL_TERMS_URL", if mode == Mode::Dev { app::paths::TERMS.to_owned() } else { defaults.terms })?,
         marketplace: link("PORTAL_MARKETPLACE_URL", partition.marketplace().to_owned())?,
+        consoles: match get("PORTAL_CONSOLE_URLS") {
+            None => Vec::new(),
+            Some(list) => consoles(&list)?,
+        },
     })
+}
+
+/// `PORTAL_CONSOLE_URLS`: `site=https://…` pairs, comma-separated, for sites whose console is elsewhere.
+fn consoles(list: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let refuse = || invalid("PORTAL_CONSOLE_URLS", "it must be site=https://… pairs, e.g. cn2=https://console.example");
+    list.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((site, url))
+                if app::domain::Site::ALL.iter().any(|s| s.code() == site.trim())
+                    && url.trim().starts_with("https://") =>
+            {
+                Ok((site.trim().to_owned(), url.trim().to_owned()))
+            }
+            _ => Err(refuse()),
+        })
+        .collect()
 }
 
 /// The AWS partition and region: `PORTAL_AWS_PARTITION` (else the one `AWS_REGION` is in, else `aws`) and
@@ -516,6 +538,23 @@ mod tests {
         ));
         let topic = "arn:aws-cn:sns:cn-northwest-1:123456789012:aws-mp-subscription-notification-x";
         assert!(prod(&[("PORTAL_AWS_PARTITION", "aws-cn"), ("PORTAL_SNS_TOPIC_ARNS", topic)]).is_ok());
+    }
+
+    #[test]
+    fn console_addresses_are_per_site_pairs_over_https() {
+        let c = dev(&[("PORTAL_CONSOLE_URLS", "cn2=https://console.example.cn, us1=https://console.example.com")]);
+        let links = c.expect("config").links;
+        assert_eq!(links.console("cn2").as_deref(), Some("https://console.example.cn"));
+        assert_eq!(links.console("us1").as_deref(), Some("https://console.example.com"));
+        for bad in ["cn2", "xx=https://a.example", "cn2=http://a.example", "cn2=javascript:alert(1)"] {
+            assert!(
+                matches!(
+                    dev(&[("PORTAL_CONSOLE_URLS", bad)]),
+                    Err(ConfigError::Invalid { name: "PORTAL_CONSOLE_URLS", .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -181,19 +181,20 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
         {confirm
             .map(|w| {
                 let to = target_method(&w.settlement);
-                let to_words = match to {
-                    SettlementMethod::AwsMarketplace => td_string!(locale, button_switch_to_aws),
-                    SettlementMethod::BillingCenter => td_string!(locale, button_switch_to_center),
-                };
                 let from_words = settlement_words(locale, &w.settlement);
+                let sentence = match to {
+                    SettlementMethod::AwsMarketplace => td_string!(locale, settlement_confirm_to_aws).to_string(),
+                    SettlementMethod::BillingCenter => {
+                        td_string!(locale, settlement_confirm_to_center, from = from_words.as_str()).to_string()
+                    }
+                };
+                // The change as a sentence: how it is billed now, and how once confirmed.
                 view! {
                     <div class="confirm-panel" role="region" aria-labelledby="settlement-confirm-title">
                         <h2 id="settlement-confirm-title">
                             {td_string!(locale, settlement_confirm_title, name = w.name.as_str()).to_string()}
                         </h2>
-                        <p>
-                            {td_string!(locale, settlement_confirm_text, from = from_words, to = to_words).to_string()}
-                        </p>
+                        <p>{sentence} " " {td_string!(locale, settlement_confirm_rule)}</p>
                         <form method="post" action=change>
                             <input type="hidden" name="workspace_id" value=w.id />
                             <input type="hidden" name="to" value=to.code() />

@@ -77,6 +77,17 @@ fn WorkspaceView(start: WorkspaceStart, links: SiteLinks) -> impl IntoView {
                 locale, billing_settlement
             )>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</SummaryRow>
         </SummaryList>
+        {links
+            .console(&start.site_code)
+            .map(|console| {
+                view! {
+                    <p>
+                        <a class="button" href=console rel="external">
+                            {t!(i18n, ws_console)}
+                        </a>
+                    </p>
+                }
+            })}
         <h2>{t!(i18n, ws_start_heading)}</h2>
         <p>
             <a href=links.intro_video rel="external">

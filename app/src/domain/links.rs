@@ -14,6 +14,21 @@ pub struct SiteLinks {
     /// The buyer's AWS Marketplace subscriptions, where Set Up Your Account is (`PORTAL_MARKETPLACE_URL`;
     /// default: the partition's marketplace — global, or China's).
     pub marketplace: String,
+    /// Each site's console where it differs from [`super::Site::console_url`] (`PORTAL_CONSOLE_URLS`:
+    /// `site=url,…`): (site code, URL).
+    #[serde(default)]
+    pub consoles: Vec<(String, String)>,
+}
+
+impl SiteLinks {
+    /// The console of the site `code` (a workspace's "Open the console").
+    pub fn console(&self, code: &str) -> Option<String> {
+        self.consoles
+            .iter()
+            .find(|(site, _)| site == code)
+            .map(|(_, url)| url.clone())
+            .or_else(|| super::Site::ALL.iter().find(|s| s.code() == code).map(|s| s.console_url()))
+    }
 }
 
 /// The global AWS Marketplace's subscriptions page.
@@ -28,6 +43,23 @@ impl Default for SiteLinks {
             datakit_docs: "https://docs.guance.com/en/datakit/datakit-install/".to_owned(),
             terms: "https://www.guance.com/terms".to_owned(),
             marketplace: GLOBAL_MARKETPLACE.to_owned(),
+            consoles: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_site_has_its_console_and_a_setting_overrides_one() {
+        let mut links = SiteLinks::default();
+        assert_eq!(links.console("us1").as_deref(), Some("https://us1-console.guance.com"));
+        assert_eq!(links.console("cn2").as_deref(), Some("https://aws-console.guance.com"));
+        assert_eq!(links.console("xx"), None);
+        links.consoles.push(("cn2".into(), "https://console.example.cn".into()));
+        assert_eq!(links.console("cn2").as_deref(), Some("https://console.example.cn"));
+        assert_eq!(links.console("us1").as_deref(), Some("https://us1-console.guance.com"));
     }
 }

@@ -226,6 +226,12 @@ impl Site {
         }
     }
 
+    /// The site's Guance console (where its workspaces are used): the openway host's `console` twin,
+    /// e.g. `https://us1-console.guance.com` (`PORTAL_CONSOLE_URLS` overrides it per site).
+    pub fn console_url(self) -> String {
+        format!("https://{}", self.openway_host().replacen("openway", "console", 1))
+    }
+
     /// The one-line DataKit install command for a workspace on this site.
     pub fn datakit_install(self, token: &str) -> String {
         format!(

@@ -9,7 +9,7 @@ use crate::domain::codes::CodePurpose;
 use crate::domain::rules::FieldRule;
 use crate::domain::VerificationCode;
 use crate::error::{AppError, FormErrors};
-use crate::i18n::Locale;
+use crate::i18n::{td_string, Locale};
 use crate::messages::{code_rejection, send_refusal};
 
 /// A code a wizard form asks for: which form (`register`, `link_billing`, `link_create` — its Send code button
@@ -45,7 +45,10 @@ pub async fn send_code(
 }
 
 /// Checks the typed code for `address` (see [`crate::ssr::ports::CodeSubject`]); true when it is right (and
-/// now used up), else the reason goes to the `code` field.
+/// now used up), else the reason goes to the `code` field. Only its shape is checked while `others_ok` is false
+/// (another answer of the step is wrong): an error elsewhere never uses up a try, and the buyer is told the
+/// code is still to be checked.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify_code(
     locale: Locale,
     ports: &Ports,
@@ -53,6 +56,7 @@ pub async fn verify_code(
     purpose: CodePurpose,
     address: &str,
     typed: &str,
+    others_ok: bool,
     errors: &mut FormErrors,
 ) -> Result<bool, AppError> {
     let code = match VerificationCode::parse(typed) {
@@ -62,6 +66,10 @@ pub async fn verify_code(
             return Ok(false);
         }
     };
+    if !others_ok {
+        errors.push("code", td_string!(locale, err_code_not_checked));
+        return Ok(false);
+    }
     match ports.codes.check_code(key, purpose, address, &code, locale, now()).await.map_err(unavailable)? {
         Ok(()) => Ok(true),
         Err(rejection) => {

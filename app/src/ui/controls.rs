@@ -88,7 +88,8 @@ fn set_busy(el: &leptos::web_sys::Element, busy: bool) {
 /// The page's progressive enhancements, by event delegation from one island without props (so they cost the
 /// browser bundle a few hundred bytes however many buttons use them): **Show / Hide** buttons of password
 /// fields appear and work; **busy-on-press** buttons turn busy when pressed and ignore further presses, and
-/// are ready again when the buyer comes back to the page (Back, from the browser's cache).
+/// are ready again when the buyer comes back to the page (Back, from the browser's cache); Enter in the email
+/// beside **Send code** sends the code.
 #[island]
 pub(crate) fn Enhancements() -> impl IntoView {
     use leptos::wasm_bindgen::JsCast;
@@ -104,6 +105,25 @@ pub(crate) fn Enhancements() -> impl IntoView {
         super::navigation::install(enhance_page);
     });
     let _ = window_event_listener(leptos::ev::pageshow, move |_| each("busy-on-press", &|el| set_busy(el, false)));
+    // Enter in a field that has its own button (the email beside Send code) presses that button rather than
+    // submitting the step.
+    let _ = window_event_listener(leptos::ev::keydown, |ev| {
+        if ev.key() != "Enter" || ev.default_prevented() || ev.is_composing() {
+            return;
+        }
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let (Some(form), id) = (input.form(), input.id()) else { return };
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return;
+        }
+        let own = form.query_selector(&format!("button[data-check-only=\"{id}\"]")).ok().flatten();
+        if let Some(button) = own.and_then(|b| b.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            ev.prevent_default();
+            button.click();
+        }
+    });
     let _ = window_event_listener(leptos::ev::click, |ev| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()) else { return };
         if let Ok(Some(toggle)) = target.closest(".password-toggle") {

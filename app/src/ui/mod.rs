@@ -18,6 +18,6 @@ pub(crate) use fields::{
 };
 pub(crate) use layout::{PageLayout, SiteHeader};
 pub(crate) use notice::{Notice, NoticeKind, SummaryList, SummaryRow};
-pub(crate) use page::{ErrorMessage, ErrorSummary, Loading, NotFound, ServiceProblem};
+pub(crate) use page::{ErrorMessage, ErrorSummary, Loading, NotFound, ServiceProblem, WaysForward};
 pub(crate) use wizard::{BranchOption, StepIndicator};
 pub(crate) use workspaces::{bind_consequence, BindControl, BindWords, SiteSelector, StateTag, WorkspaceListRow};

@@ -103,5 +103,28 @@ pub fn NotFound() -> impl IntoView {
             {t!(i18n, not_found_start_before)} <strong>{t!(i18n, set_up_your_account)}</strong>
             {t!(i18n, not_found_start_after)}
         </p>
+        <WaysForward />
+    }
+}
+
+/// Where a visitor who cannot go on here can go: their AWS Marketplace subscriptions (Set Up Your Account is
+/// there; the partition's marketplace, `PORTAL_MARKETPLACE_URL`) and, when already activated, Log in.
+#[component]
+pub(crate) fn WaysForward() -> impl IntoView {
+    let i18n = use_i18n();
+    // The server renders this (no island): the vendor's configured marketplace.
+    #[cfg(feature = "ssr")]
+    let marketplace = crate::ssr::ports().map(|ports| ports.links.marketplace).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let marketplace = String::new();
+    view! {
+        <ul class="ways-forward" data-testid="ways-forward">
+            <li>
+                <a href=marketplace rel="external">
+                    {t!(i18n, refused_subscriptions_link)}
+                </a>
+            </li>
+            <li>{t!(i18n, already_activated)} " " <a href=crate::paths::LOGIN>{t!(i18n, button_login)}</a></li>
+        </ul>
     }
 }

@@ -70,7 +70,9 @@ fn AlreadyActivated(summary: ActivationSummary, linked: Vec<WorkspaceRow>) -> im
             <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
                 {summary.aws_account_id.display_grouped()}
             </SummaryRow>
-            <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
+            <SummaryRow label=td_string!(
+                locale, activate_product
+            )>{t!(i18n, product_name)} <span class="hint">{format!(" ({})", summary.product_code)}</span></SummaryRow>
             <SummaryRow label=td_string!(locale, activated_billing_account) testid="billing-account">
                 {billing}
             </SummaryRow>
@@ -146,8 +148,11 @@ fn BranchChoice(summary: ActivationSummary, resumed_from: Option<i64>) -> impl I
             <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
                 {summary.aws_account_id.display_grouped()}
             </SummaryRow>
-            <SummaryRow label=td_string!(locale, activate_product)>{summary.product_code.to_string()}</SummaryRow>
+            <SummaryRow label=td_string!(
+                locale, activate_product
+            )>{t!(i18n, product_name)} <span class="hint">{format!(" ({})", summary.product_code)}</span></SummaryRow>
         </SummaryList>
+        <p>{t!(i18n, product_metering)}</p>
         {resumed_from.map(|at| view! { <Resumed at /> })}
         <BillingAccountExplained />
         <form method="post" action=action novalidate>
@@ -236,11 +241,6 @@ fn BillingAccountExplained() -> impl IntoView {
 #[component]
 pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
     let i18n = use_i18n();
-    // The buyer's marketplace (global or China's): the server renders this page.
-    #[cfg(feature = "ssr")]
-    let marketplace = crate::ssr::ports().map(|ports| ports.links.marketplace).unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    let marketplace = String::new();
     let locale = i18n.get_locale_untracked();
     let heading = if ended {
         td_string!(locale, session_ended_heading)
@@ -255,11 +255,8 @@ pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
             {t!(i18n, start_from_marketplace_before)} <strong>{t!(i18n, set_up_your_account)}</strong>
             {t!(i18n, start_from_marketplace_after)}
         </p>
-        <p>
-            <a href=marketplace rel="external">
-                {t!(i18n, refused_subscriptions_link)}
-            </a>
-        </p>
+        {ended.then(|| view! { <p>{t!(i18n, session_ended_kept)}</p> })}
+        <crate::ui::WaysForward />
     }
 }
 

@@ -139,6 +139,9 @@ async fn the_seeds_words_what_a_billing_account_is_and_the_terms_behind_i_agree(
         main.split(r#"<details class="details">"#).nth(1).expect("the explanation").split("</details>").next();
     let details = details.unwrap_or_default();
     assert!(details.contains("<summary>What is a billing account?</summary>"), "{details}");
+    // Issue 19: the product's name, not its code alone, and how usage is charged.
+    assert!(main.contains("Guance Commercial Plan"), "{main}");
+    assert!(main.contains("metered by the hour and charged to your AWS bill"));
     // The process picture: AWS account → billing account → workspaces, as a list read in order.
     let steps: Vec<&str> =
         details.split("<li><strong>").skip(1).filter_map(|li| li.split("</strong>").next()).collect();
@@ -247,4 +250,109 @@ async fn the_china_marketplace_is_a_setting_events_topics_and_links_follow_it() 
     let global = common::start(&[]).await;
     let (_, start) = page(&global, "/activate", "").await;
     assert!(start.contains(r#"href="https://aws.amazon.com/marketplace/library""#));
+}
+
+/// Issue 19: an error elsewhere on step 1 never uses up a try of the code, and the page says the code is
+/// still to be checked.
+#[tokio::test]
+async fn errors_elsewhere_on_the_step_use_up_no_try_of_the_code() {
+    let portal = common::start(&[]).await;
+    let cookie = portal.subscribe(ACCOUNT).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (portal, cookie) = (&portal, cookie.clone());
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            common::browser_form(&portal.http, &portal.base, "/api/register_basic", &cookie, &fields).await
+        }
+    };
+    common::browser_form(&portal.http, &portal.base, "/api/choose_branch", &cookie, &[("branch", "register")]).await;
+    let email = "no-try-used@example.com";
+    post(vec![("email", email.into()), ("intent", "send_code".into())]).await;
+    let mails = common::mails_to(&portal.http, &portal.base, email).await;
+    let code = common::code_in(mails[0]["text"].as_str().expect("text"));
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let step = |password: &str, code: &str| {
+        vec![
+            ("site", "us1".to_owned()),
+            ("username", "no_try_used".to_owned()),
+            ("password", password.to_owned()),
+            ("confirm_password", password.to_owned()),
+            ("email", email.to_owned()),
+            ("code", code.to_owned()),
+            ("phone", String::new()),
+            ("intent", "continue".to_owned()),
+        ]
+    };
+    // Six rounds with a short password and a wrong code: more than the code's five tries, none used.
+    for _ in 0..6 {
+        let res = post(step("too short", wrong)).await;
+        assert_eq!(res.headers()[LOCATION], "/activate/register");
+        let (_, body) = page(&portal, "/activate/register", &cookie).await;
+        assert!(body.contains("Password must be 15 characters or more"));
+        assert!(body.contains("The code has not been checked yet, so it is still good"), "said so");
+        assert!(!body.contains("is not correct"), "the wrong code was not tried");
+    }
+    // Everything else right: the code is checked now, and it is still good.
+    let res = post(step("a long and unusual passphrase 42", &code)).await;
+    assert_eq!(res.headers()[LOCATION], "/activate/register/company", "the code still worked");
+}
+
+/// Issue 19: no dead ends — without a session, after it ended, and on "not found", a way forward.
+#[tokio::test]
+async fn pages_that_cannot_go_on_offer_a_way_forward() {
+    let portal = common::start(&[]).await;
+    for path in ["/activate", "/activate/register", "/no-such-page"] {
+        let (_, body) = page(&portal, path, "").await;
+        let ways = body.split(r#"data-testid="ways-forward""#).nth(1).unwrap_or_else(|| panic!("{path}: {body}"));
+        let ways = ways.split("</ul>").next().unwrap_or_default();
+        assert!(ways.contains("Go to your AWS Marketplace subscriptions"), "{path}: {ways}");
+        assert!(ways.contains("Already activated?") && ways.contains(r#"href="/login""#), "{path}: {ways}");
+    }
+    // An ended session says the answers are kept.
+    let cookie = portal.subscribe(ACCOUNT).await;
+    sqlx::query("UPDATE activation_sessions SET last_seen_at = 0, created_at = 0")
+        .execute(portal.store.pool())
+        .await
+        .expect("age");
+    let (_, body) = page(&portal, "/activate", &cookie).await;
+    assert!(body.contains("Your answers are kept for 30 days"), "{body}");
+}
+
+/// Issue 19: a taken username on step 1 may be the buyer's own: the link branch is offered.
+#[tokio::test]
+async fn a_taken_username_offers_to_link_the_billing_account_instead() {
+    let portal = common::start(&[]).await;
+    portal.subscribe("210987654321").await;
+    portal.settled_workspace("210987654321", "owner", "x", "Theirs").await;
+    let cookie = portal.subscribe(ACCOUNT).await;
+    let form = |path: &'static str, fields: &'static [(&'static str, &'static str)]| {
+        common::browser_form(&portal.http, &portal.base, path, &cookie, fields)
+    };
+    form("/api/choose_branch", &[("branch", "register")]).await;
+    form("/api/register_basic", &[("site", "us1"), ("username", "Owner"), ("intent", "continue")]).await;
+    let (_, body) = page(&portal, "/activate/register", &cookie).await;
+    let offer = body.split(r#"data-testid="other-branch""#).nth(1).expect("the offer");
+    assert!(offer.contains("Is this you?") && offer.contains(r#"name="branch" value="link""#), "{offer}");
+    let res = form("/api/choose_branch", &[("branch", "link")]).await;
+    assert_eq!(res.headers()[LOCATION], "/activate/link");
+    // Any other error does not offer it.
+    form("/api/choose_branch", &[("branch", "register")]).await;
+    form("/api/register_basic", &[("site", "us1"), ("username", "ab"), ("intent", "continue")]).await;
+    let (_, body) = page(&portal, "/activate/register", &cookie).await;
+    assert!(!body.contains(r#"data-testid="other-branch""#));
+}
+
+/// Issue 19: "Choose" on Create workspace with nothing chosen shows the error summary like every other page.
+#[tokio::test]
+async fn choose_with_nothing_chosen_says_what_is_missing() {
+    let portal = common::start(&[]).await;
+    let (cookie, _) = owner_with_a_workspace_in_frankfurt(&portal).await;
+    let (status, body) = page(&portal, "/activate/link/create?choose=1", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let main = body.split("<main").nth(1).expect("main");
+    assert!(main.contains(r#"class="error-summary""#) && main.contains(r##"href="#account-existing""##), "{main}");
+    assert!(main.contains(r#"id="account-error""#) && main.contains("Select who will own the workspace"));
+    // Before anything is pressed, no error.
+    let (_, body) = page(&portal, "/activate/link/create", &cookie).await;
+    assert!(!body.contains(r#"class="error-summary""#));
 }

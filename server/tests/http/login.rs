@@ -276,6 +276,11 @@ async fn the_owner_changes_a_settlement_once_a_month_after_confirming() {
     let cookie = linked_alice(&portal).await;
     let (_, _, confirm) = portal.page("/billing?confirm=1", &cookie).await;
     assert!(confirm.contains("Change how “Production” is billed?"), "{confirm}");
+    // Issue 19: the consequence as a sentence.
+    assert!(
+        confirm.contains("It is billed through AWS Marketplace, account …9012 now, and will be billed through the billing center once you confirm."),
+        "{confirm}"
+    );
     let change = |to: &'static str| {
         portal
             .http

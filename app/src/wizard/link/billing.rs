@@ -108,7 +108,8 @@ pub async fn link_billing(
             let address = CodeSubject::billing_account(&username, None).address;
             let typed = code.unwrap_or_default();
             let purpose = CodePurpose::LinkBillingAccount;
-            if verify_code(locale, &ports, &key, purpose, &address, &typed, &mut flash.errors).await? {
+            // The username is the only other answer, and it is right here.
+            if verify_code(locale, &ports, &key, purpose, &address, &typed, true, &mut flash.errors).await? {
                 match ports.store.link_billing_account(&key, &username, now()).await.map_err(unavailable)? {
                     Ok(linked) => {
                         crate::ssr::security_log::record(

@@ -14,12 +14,12 @@ use crate::messages::{page_title, site_name};
 #[cfg(feature = "ssr")]
 use crate::paths::LINK_BILLING;
 use crate::paths::{LINK_CREATE, LINK_WORKSPACES};
-use crate::ui::ErrorSummary;
 use crate::ui::SiteSelector;
 use crate::ui::{
     Button, ButtonKind, CodeField, LanguageField, Notice, NoticeKind, PasswordField, SendCodeButton, TermsField,
     TextField,
 };
+use crate::ui::{ErrorMessage, ErrorSummary};
 #[cfg(feature = "ssr")]
 use crate::wizard::{visit, Intent};
 use crate::wizard::{wizard_page, Gate};
@@ -50,7 +50,9 @@ pub struct CreateForm {
 }
 
 #[server(endpoint = "link_create_page")]
-pub async fn link_create_page(account: Option<String>) -> Result<Gate<Box<CreateForm>>, AppError> {
+/// `account` is the owner chosen ("Who will own the workspace?"); `choose` says the Choose button sent the
+/// page (so nothing chosen is an error, shown like every other page's).
+pub async fn link_create_page(account: Option<String>, choose: bool) -> Result<Gate<Box<CreateForm>>, AppError> {
     let ports = crate::ssr::ports()?;
     let mut visit = match visit(&ports).await?.shown() {
         Ok(visit) => visit,
@@ -70,6 +72,10 @@ pub async fn link_create_page(account: Option<String>) -> Result<Gate<Box<Create
         .email_verified
         .as_ref()
         .is_some_and(|(kind, key)| account.is_some_and(|a| a.code() == kind) && *key == email_key);
+    let mut errors = flash.errors;
+    if choose && account.is_none() {
+        errors.push("account-existing", td_string!(crate::messages::request_locale(), err_owner_required));
+    }
     Ok(Gate::Show(Box::new(CreateForm {
         site,
         account,
@@ -82,7 +88,7 @@ pub async fn link_create_page(account: Option<String>) -> Result<Gate<Box<Create
         terms: l.terms,
         ask_username: l.several_accounts,
         resend_wait,
-        errors: flash.errors,
+        errors,
         notice: flash.notice,
     })))
 }
@@ -242,18 +248,26 @@ mod ssr {
         }
         let email =
             Email::parse(&typed.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
+        // The code is checked (a try used) only when every other answer is right; its error stays in its place
+        // among the fields.
+        let mut after_code = FormErrors::default();
+        let phone = if typed.new_account() { checked_phone(locale, &typed.phone, &mut after_code) } else { None };
+        if !typed.terms {
+            after_code.push("terms", td_string!(locale, err_terms));
+        }
         if let Some(email) = &email {
             let kind = typed.choice.code();
             let proven = visit.draft.link.email_verified.as_ref().is_some_and(|(k, e)| k == kind && *e == email.key());
+            let others_ok = errors.is_empty() && after_code.is_empty() && (new_user.is_some() || !typed.new_account());
+            let (purpose, address) = (typed.purpose(), email.key());
             if !proven
-                && verify_code(locale, ports, &visit.key, typed.purpose(), &email.key(), &typed.code, errors).await?
+                && verify_code(locale, ports, &visit.key, purpose, &address, &typed.code, others_ok, errors).await?
             {
                 visit.draft.link.email_verified = Some((kind.to_owned(), email.key()));
             }
         }
-        let phone = if typed.new_account() { checked_phone(locale, &typed.phone, errors) } else { None };
-        if !typed.terms {
-            errors.push("terms", td_string!(locale, err_terms));
+        for (field, message) in after_code.items() {
+            errors.push(&field, message);
         }
         let (true, Some(name), Some(language), Some(email)) = (errors.is_empty(), name, language, email) else {
             return Ok(None);
@@ -333,8 +347,11 @@ mod ssr {
 /// `/activate/link/create?account=existing|new`.
 #[component]
 pub fn LinkCreatePage() -> impl IntoView {
-    let account = use_query_map().with_untracked(|q| q.get("account"));
-    wizard_page(move || link_create_page(account.clone()), |form| view! { <CreateView form=*form /> }.into_any())
+    let (account, choose) = use_query_map().with_untracked(|q| (q.get("account"), q.get("choose").is_some()));
+    wizard_page(
+        move || link_create_page(account.clone(), choose),
+        |form| view! { <CreateView form=*form /> }.into_any(),
+    )
 }
 
 #[component]
@@ -351,6 +368,13 @@ fn CreateView(form: CreateForm) -> impl IntoView {
     let language_error = form.errors.group("language");
     let terms_error = e("terms");
     let code_error = e("code");
+    let owner_error = form.errors.field("account-existing");
+    let owner_check = crate::ui::BrowserCheck::worded(
+        "account",
+        FieldRule::Choice,
+        "account-existing",
+        crate::messages::FieldMessages::new(locale, "", td_string!(locale, err_owner_required)),
+    );
     view! {
         <Title text=page_title(locale, has_errors, td_string!(locale, create_title)) />
         <div class="page-top">
@@ -363,9 +387,12 @@ fn CreateView(form: CreateForm) -> impl IntoView {
         <h1>{t!(i18n, create_title)}</h1>
         <p>{td_string!(locale, create_on_site, site = site_name(locale, form.site)).to_string()}</p>
         <form method="get" action=LINK_CREATE>
-            <div class="form-group">
-                <fieldset>
+            // Tells the page that Choose was pressed: nothing chosen is then an error, as on every other page.
+            <input type="hidden" name="choose" value="1" />
+            <div class="form-group" class:form-group-error=owner_error.is_some() data-check=owner_check.attr()>
+                <fieldset aria-describedby=owner_error.as_ref().map(|_| "account-error")>
                     <legend class="legend-s">{t!(i18n, owner_legend)}</legend>
+                    {owner_error.clone().map(|message| view! { <ErrorMessage id="account-error" message /> })}
                     <div class="radio">
                         <input
                             type="radio"

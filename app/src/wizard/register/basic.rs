@@ -15,7 +15,9 @@ use crate::messages::FieldMessages;
 use crate::paths::ACTIVATE;
 #[cfg(feature = "ssr")]
 use crate::paths::REGISTER_BASIC;
-use crate::ui::{BrowserCheck, Button, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField};
+use crate::ui::{
+    BrowserCheck, Button, ButtonKind, CodeField, Notice, NoticeKind, PasswordField, SendCodeButton, TextField,
+};
 use crate::ui::{ErrorMessage, StepIndicator};
 #[cfg(feature = "ssr")]
 use crate::wizard::{next_step, register_step, Intent, RegisterStep};
@@ -38,6 +40,8 @@ pub struct BasicForm {
     pub resend_wait: (String, i64),
     pub errors: FormErrors,
     pub notice: Option<String>,
+    /// The username is taken: perhaps by this buyer, who is offered the other branch.
+    pub username_taken: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -106,9 +110,8 @@ pub(crate) mod ssr {
                 FieldMessages::new(locale, td_string!(locale, subject_site), td_string!(locale, err_site_required));
             errors.push("site-cn2", messages.describe(e));
         }
+        // In the order of the form's fields; the code last of all (see below), the phone after it.
         let username = new_username(locale, ports, &form.username, &mut errors).await?;
-        let email =
-            Email::parse(&form.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
         // A password chosen earlier is kept when both fields are left blank (e.g. after a Change link).
         let keep_password = form.password.is_empty()
             && form.confirm_password.is_empty()
@@ -119,16 +122,26 @@ pub(crate) mod ssr {
         } else {
             new_password(locale, &form.password, &form.confirm_password, &[&form.username, &form.email], &mut errors)
         };
+        let email =
+            Email::parse(&form.email).map_err(|e| errors.push("email", FieldRule::Email.describe(locale, e))).ok();
+        let mut phone_errors = FormErrors::default();
+        checked_phone(locale, &form.phone, &mut phone_errors);
         let verified = email.as_ref().is_some_and(|e| draft.register.email_verified.as_deref() == Some(&e.key()));
         if !verified {
             if let Some(email) = &email {
-                if verify_code(locale, ports, key, CodePurpose::Register, &email.key(), &form.code, &mut errors).await?
+                // A try of the code is used only when every other answer is right.
+                let others_ok = errors.is_empty() && phone_errors.is_empty() && username.is_some();
+                let address = email.key();
+                if verify_code(locale, ports, key, CodePurpose::Register, &address, &form.code, others_ok, &mut errors)
+                    .await?
                 {
                     draft.register.email_verified = Some(email.key());
                 }
             }
         }
-        checked_phone(locale, &form.phone, &mut errors);
+        for (field, message) in phone_errors.items() {
+            errors.push(&field, message);
+        }
         if !errors.is_empty() || username.is_none() {
             draft.flash = Flash { errors, notice: None };
             return Ok(false);
@@ -169,6 +182,8 @@ pub async fn register_basic_page() -> Result<Gate<Box<BasicForm>>, AppError> {
         email_verified,
         password_kept: r.basic_done && r.password_hash.is_some(),
         resend_wait: visit.draft.resend_wait("register", crate::ssr::ports::now()),
+        username_taken: flash.errors.field("username").as_deref()
+            == Some(td_string!(crate::messages::request_locale(), err_username_taken)),
         errors: flash.errors,
         notice: flash.notice,
     })))
@@ -216,6 +231,24 @@ pub async fn register_basic(
     visit.finish(&ports, &next).await
 }
 
+/// "Is this you?": a taken username may be the buyer's own — the link branch is one press away.
+#[component]
+fn OtherBranch() -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let action = <crate::wizard::start::ChooseBranch as leptos::server_fn::ServerFn>::url();
+    view! {
+        <div class="notice" data-testid="other-branch">
+            <h2 class="notice-title">{t!(i18n, other_branch_title)}</h2>
+            <p>{t!(i18n, other_branch_text)}</p>
+            <form method="post" action=action>
+                <input type="hidden" name="branch" value="link" />
+                <Button label=td_string!(locale, other_branch_button) kind=ButtonKind::Secondary small=true />
+            </form>
+        </div>
+    }
+}
+
 /// `/activate/register`.
 #[component]
 pub fn RegisterBasicPage() -> impl IntoView {
@@ -251,6 +284,7 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
             {t!(i18n, activating_after)}
         </p>
         {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
+        {form.username_taken.then(|| view! { <OtherBranch /> })}
         <form method="post" action=action novalidate>
             // Enter in any field continues (the first submit button in a form is its default).
             <button
