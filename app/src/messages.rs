@@ -454,6 +454,18 @@ mod catalogue_parity {
         }
     }
 
+    /// The countdown beside Send code is announced in the words the screen shows (English spells out the
+    /// "s" it abbreviates).
+    #[test]
+    fn the_countdown_is_announced_as_it_is_shown() {
+        let zh = catalogue(include_str!("../locales/zh.json"));
+        assert_eq!(zh["send_code_wait_announce"], zh["send_code_wait"]);
+        let en = catalogue(include_str!("../locales/en.json"));
+        let shown =
+            en["send_code_wait"].as_str().unwrap_or_default().replace("{{ seconds }} s", "{{ seconds }} seconds");
+        assert_eq!(en["send_code_wait_announce"].as_str(), Some(shown.as_str()));
+    }
+
     /// Mail goes out from a no-reply address: no mail asks for a reply.
     #[test]
     fn no_mail_asks_to_be_replied_to() {
