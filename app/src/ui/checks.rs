@@ -8,7 +8,7 @@
 //! `data-live`); the other checked groups carry a [`BrowserCheck`] in `data-check` (a confirmation, a code, a
 //! required choice) and are marked here.
 
-use super::fields::BrowserCheck;
+use super::BrowserCheck;
 use crate::domain::rules::FieldRule;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;

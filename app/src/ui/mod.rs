@@ -1,7 +1,9 @@
 //! The design system: every shared component and island. Pages and `/gallery` import from here.
 
+mod browser_check;
 #[cfg(feature = "hydrate")]
 mod checks;
+mod choices;
 mod controls;
 mod fields;
 mod layout;
@@ -12,10 +14,10 @@ mod page;
 mod wizard;
 mod workspaces;
 
+pub(crate) use browser_check::BrowserCheck;
+pub(crate) use choices::{Checkbox, LanguageField, TermsField};
 pub(crate) use controls::{Button, ButtonKind, Enhancements};
-pub(crate) use fields::{
-    BrowserCheck, Checkbox, CodeField, LanguageField, PasswordField, Select, SendCodeButton, TermsField, TextField,
-};
+pub(crate) use fields::{CodeField, PasswordField, Select, SendCodeButton, TextField};
 pub(crate) use layout::{PageLayout, SiteHeader};
 pub(crate) use notice::{Notice, NoticeKind, SummaryList, SummaryRow};
 pub(crate) use page::{ErrorMessage, ErrorSummary, Loading, NotFound, ServiceProblem, WaysForward};
