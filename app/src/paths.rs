@@ -115,16 +115,20 @@ pub fn login_then(next: &str) -> String {
 
 /// `next` percent-encoded for a query, when [`safe_next`] allows it.
 pub fn next_param(next: &str) -> Option<String> {
-    let next = safe_next(next)?;
-    let mut encoded = String::with_capacity(next.len() + 8);
-    for b in next.bytes() {
+    safe_next(next).map(query_value)
+}
+
+/// `value` percent-encoded for a query (unreserved characters and `/` as they are).
+pub fn query_value(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len() + 8);
+    for b in value.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             encoded.push(char::from(b));
         } else {
             encoded.push_str(&format!("%{b:02X}"));
         }
     }
-    Some(encoded)
+    encoded
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { completeStep1, expectAccessible, finishRegister, latestResetLink, PASSWORD, randomAccount, ready, subscribeViaDev } from "./helpers";
+import { completeStep1, expectAccessible, startRegister, finishRegister, latestResetLink, PASSWORD, randomAccount, ready, subscribeViaDev } from "./helpers";
 
 // English and Simplified Chinese: the header's switch (remembered), else the browser's Accept-Language.
 
@@ -28,6 +28,32 @@ test("the language switch shows the wizard in Chinese, remembers the choice and 
   await expect(page).toHaveURL(/\/activate\/register$/);
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Basic information");
+});
+
+test("switching language keeps what was typed on the page, with and without JavaScript", async ({ page }, testInfo) => {
+  await startRegister(page, testInfo);
+  await page.getByLabel("International Region 1 (Oregon)").check();
+  await page.getByLabel("Username").fill("typed-before-switch");
+  await page.getByLabel("Email").fill("typed@example.com");
+  await page.locator("#phone").fill("+1 541 754 3010");
+  await page.getByRole("button", { name: "Language – 中文" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh");
+  await expect(page).toHaveURL(/\/activate\/register$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("基本信息");
+  await expect(page.locator("#username")).toHaveValue("typed-before-switch");
+  await expect(page.locator("#email")).toHaveValue("typed@example.com");
+  await expect(page.locator("#phone")).toHaveValue("+1 541 754 3010");
+  await expect(page.locator("#site-us1")).toBeChecked();
+  // Nothing was checked on the way: no error for what is not typed yet.
+  await expect(page.locator(".error-summary")).toHaveCount(0);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "step 1 after switching language");
+  // Pages without a wizard form switch as before.
+  await page.goto("/login");
+  await ready(page, testInfo);
+  await page.getByRole("button", { name: "语言 – English" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page).toHaveURL(/\/login$/);
 });
 
 test("without a choice, the browser's Accept-Language decides", async ({ browser }, testInfo) => {

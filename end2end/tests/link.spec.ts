@@ -74,10 +74,20 @@ test("link a billing account, bind its workspace, create workspaces with and wit
   await ready(page, testInfo);
   await page.getByLabel("Verification code").fill(await latestCode(request, owner.email));
   await page.getByRole("button", { name: "Link billing account" }).click();
+  // Asked once more, with the way out.
+  const question = `Link billing account ${owner.username.toUpperCase()} to AWS account ${account.slice(0, 4)}-${account.slice(4, 8)}-${account.slice(8)}?`;
+  await expect(page.getByRole("heading", { level: 1, name: question })).toBeVisible();
+  expect(await page.title()).toContain(question);
+  await ready(page, testInfo);
+  await expectAccessible(page, testInfo, "link billing account's question");
+  await expect(page.getByRole("button", { name: "Not your billing account? Start again" })).toBeVisible();
+  await page.getByRole("button", { name: "Link billing account" }).click();
   await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
   await expect(page.getByRole("heading", { level: 1, name: "Link workspace" })).toBeVisible();
   await ready(page, testInfo);
   await expectAccessible(page, testInfo, "link workspace");
+  const startAgain = page.getByRole("button", { name: "Not your billing account? Start again" });
+  await expect(startAgain).toBeVisible();
 
   // The registering AWS account's workspace is billed elsewhere: shown, not bindable.
   await expect(row(page, "Production")).toContainText("Billed to another AWS account");
@@ -108,6 +118,7 @@ test("link a billing account, bind its workspace, create workspaces with and wit
   await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
   await expect(row(page, "Spare")).toContainText("Linked");
   await expect(page.getByRole("status")).toContainText("The workspace is linked");
+  await expect(startAgain).toHaveCount(0);
   await ready(page, testInfo);
 
   // Create workspace with the existing Guance account, on the site chosen at the top right.
@@ -228,6 +239,9 @@ test("a code works once: creating a second workspace with the same code is refus
   const { owner, code: linkCode } = await codeSentForOwner(page, request, testInfo);
   await ready(page, testInfo);
   await page.getByLabel("Verification code").fill(linkCode);
+  await page.getByRole("button", { name: "Link billing account" }).click();
+  await expect(page.getByRole("button", { name: "Not your billing account? Start again" })).toBeVisible();
+  await ready(page, testInfo);
   await page.getByRole("button", { name: "Link billing account" }).click();
   await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
 

@@ -87,7 +87,9 @@ async function checkAndActivate(
   who: { username: string; email: string },
 ) {
   await expect(page.getByText("Step 4 of 4")).toBeVisible();
-  const answers = page.locator(".summary-list");
+  // Grouped by step, each under its heading.
+  await expect(page.locator("h2.summary-heading")).toHaveText(["Basic information", "Company information", "Workspace"]);
+  const answers = page.locator("#main");
   await expect(answers).toContainText("International Region 1 (Oregon)");
   await expect(answers).toContainText(who.username);
   await expect(answers).toContainText(`${who.email} (verified)`);

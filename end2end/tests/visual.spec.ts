@@ -115,6 +115,9 @@ test.describe("visual regression", () => {
         await expect(page.locator(".notice[role=status]")).toBeVisible();
         await page.locator("#code").fill(await latestCode(request, email));
         await page.locator("button.button[value=link]").click();
+        await expect(page.locator("button.button[value=confirm]")).toBeVisible();
+        await shot(page, testInfo, `link-confirm-${tag}`);
+        await page.locator("button.button[value=confirm]").click();
         await expect(page).toHaveURL(/\/activate\/link\/workspaces$/);
         await shot(page, testInfo, `link-workspaces-${tag}`);
         await page.locator("a.button[href$='/activate/link/create']").click();

@@ -328,6 +328,18 @@ fn read_links(
         // Dev serves a sample of its own.
         terms: link("PORTAL_TERMS_URL", if mode == Mode::Dev { app::paths::TERMS.to_owned() } else { defaults.terms })?,
         marketplace: link("PORTAL_MARKETPLACE_URL", partition.marketplace().to_owned())?,
+        // Support may be an address to write to.
+        support: match get("PORTAL_SUPPORT_URL") {
+            Some(mail)
+                if mail
+                    .strip_prefix("mailto:")
+                    .is_some_and(|to| to.contains('@') && !to.contains(['<', '>', '"', ' '])) =>
+            {
+                mail
+            }
+            _ => link("PORTAL_SUPPORT_URL", defaults.support.clone())?,
+        },
+        privacy: link("PORTAL_PRIVACY_URL", defaults.privacy)?,
         consoles: match get("PORTAL_CONSOLE_URLS") {
             None => Vec::new(),
             Some(list) => consoles(&list)?,
@@ -569,6 +581,25 @@ mod tests {
         let links = prod(&[("PORTAL_INTRO_VIDEO_URL", "https://video.example.com/intro")]).expect("config").links;
         assert_eq!(links.intro_video, "https://video.example.com/intro");
         assert_eq!(links.datakit_docs, app::domain::links::SiteLinks::default().datakit_docs);
+        assert_eq!(links.support, "mailto:support@guance.com", "the footer's defaults");
+        assert_eq!(links.privacy, "https://www.guance.com/privacy");
+        let links = prod(&[
+            ("PORTAL_SUPPORT_URL", "mailto:help@vendor.example"),
+            ("PORTAL_PRIVACY_URL", "https://vendor.example/privacy"),
+        ])
+        .expect("config")
+        .links;
+        assert_eq!(
+            (links.support.as_str(), links.privacy.as_str()),
+            ("mailto:help@vendor.example", "https://vendor.example/privacy")
+        );
+        assert_eq!(
+            prod(&[("PORTAL_SUPPORT_URL", "https://vendor.example/help")]).expect("config").links.support,
+            "https://vendor.example/help"
+        );
+        assert_eq!(refused(&[("PORTAL_SUPPORT_URL", "javascript:alert(1)")]), "PORTAL_SUPPORT_URL");
+        assert_eq!(refused(&[("PORTAL_SUPPORT_URL", "mailto:nobody")]), "PORTAL_SUPPORT_URL");
+        assert_eq!(refused(&[("PORTAL_PRIVACY_URL", "http://vendor.example/privacy")]), "PORTAL_PRIVACY_URL");
         assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587")]), "SMTP_URL");
         assert_eq!(refused(&[("SMTP_URL", "smtp://u:p@mail:587?tls=opportunistic")]), "SMTP_URL");
         assert_eq!(refused(&[("DATABASE_URL", "postgres://portal@db/portal")]), "DATABASE_URL");

@@ -208,7 +208,19 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                 }
             })}
         <h2>{t!(i18n, billing_workspaces)}</h2>
-        <table class="table" id="billing-workspaces">
+        <BillingTable workspaces=center.workspaces />
+    }
+}
+
+/// **Billing table**: the billing account's workspaces — site, owner, how each is billed and since when, its
+/// state as a tag (Active in green, anything that needs attention in orange) and the change of settlement it
+/// offers (not for a locked workspace).
+#[component]
+pub(crate) fn BillingTable(workspaces: Vec<crate::domain::billing::BillingWorkspace>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    view! {
+        <table class="table table-wide" id="billing-workspaces">
             <caption class="visually-hidden">{t!(i18n, billing_workspaces)}</caption>
             <thead>
                 <tr>
@@ -224,15 +236,16 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {center
-                    .workspaces
+                {workspaces
                     .into_iter()
                     .map(|w| {
                         let site = crate::domain::Site::ALL
                             .iter()
                             .find(|s| s.code() == w.site_code)
                             .map_or_else(|| w.site_code.clone(), |s| site_name(locale, *s).to_owned());
-                        let settlement = settlement_words(locale, &w.settlement);
+                        let tail = w.settlement.account_tail().unwrap_or_default();
+                        let settlement = crate::ui::with_account(settlement_words(locale, &w.settlement), &tail);
+                        let tag = state_tag(&w.state);
                         let linked = matches!(w.settlement, Settlement::AwsMarketplace { .. })
                             .then(|| {
                                 // A workspace billed to an AWS account reads **Linked**, as in the wizard.
@@ -254,12 +267,19 @@ fn BillingView(center: BillingCenter, query: BillingQuery) -> impl IntoView {
                                 <th scope="row">
                                     <a href=crate::paths::workspace(w.id)>{w.name}</a>
                                 </th>
-                                <td data-label=td_string!(locale, col_site)>{site}</td>
+                                <td class="site" data-label=td_string!(locale, col_site)>
+                                    {site}
+                                </td>
                                 <td data-label=td_string!(locale, billing_owner)>{w.owner}</td>
-                                <td data-label=td_string!(locale, billing_settlement)>{linked}{settlement}</td>
-                                <td data-label=td_string!(locale, billing_since)>{since}</td>
+                                <td class="settlement nowrap-wide" data-label=td_string!(locale, billing_settlement)>
+                                    {linked}
+                                    {settlement}
+                                </td>
+                                <td class="nowrap" data-label=td_string!(locale, billing_since)>
+                                    {since}
+                                </td>
                                 <td data-label=td_string!(locale, col_state)>
-                                    <strong class="tag">{state}</strong>
+                                    <strong class=tag>{state}</strong>
                                 </td>
                                 <td>
                                     {switchable
@@ -291,6 +311,14 @@ fn target_method(settlement: &Settlement) -> SettlementMethod {
     match settlement {
         Settlement::AwsMarketplace { .. } => SettlementMethod::BillingCenter,
         Settlement::BillingCenter => SettlementMethod::AwsMarketplace,
+    }
+}
+
+/// The state's tag: Active in green, anything that needs the buyer's attention in orange.
+pub(crate) fn state_tag(state: &BillingState) -> &'static str {
+    match state {
+        BillingState::Active => "tag tag-linked",
+        _ => "tag tag-warning",
     }
 }
 

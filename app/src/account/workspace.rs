@@ -75,7 +75,12 @@ fn WorkspaceView(start: WorkspaceStart, links: SiteLinks) -> impl IntoView {
             <SummaryRow label=td_string!(locale, col_language)>{language}</SummaryRow>
             <SummaryRow label=td_string!(
                 locale, billing_settlement
-            )>{settlement_words(locale, &start.settlement)} " — " {state_words(locale, &start.state)}</SummaryRow>
+            )>
+                {crate::ui::with_account(
+                    settlement_words(locale, &start.settlement),
+                    &start.settlement.account_tail().unwrap_or_default(),
+                )} " — " {state_words(locale, &start.state)}
+            </SummaryRow>
         </SummaryList>
         {links
             .console(&start.site_code)
@@ -96,17 +101,7 @@ fn WorkspaceView(start: WorkspaceStart, links: SiteLinks) -> impl IntoView {
         </p>
         <h2>{t!(i18n, ws_datakit_heading)}</h2>
         <p>{t!(i18n, ws_datakit_intro)}</p>
-        <label for="datakit-command" class="label">
-            {t!(i18n, ws_command_label)}
-        </label>
-        <textarea id="datakit-command" class="code-block" readonly rows="3">
-            {command}
-        </textarea>
-        <CopyButton
-            target="datakit-command".to_owned()
-            label=td_string!(locale, button_copy).to_owned()
-            done=td_string!(locale, copied).to_owned()
-        />
+        <InstallBox command />
         <p>
             <a href=links.datakit_docs rel="external">
                 {t!(i18n, ws_datakit_docs)}
@@ -118,6 +113,27 @@ fn WorkspaceView(start: WorkspaceStart, links: SiteLinks) -> impl IntoView {
             <li>{t!(i18n, ws_next_2)}</li>
             <li>{t!(i18n, ws_next_3)}</li>
         </ol>
+    }
+}
+
+/// **Install-command box**: the site's DataKit install command with the workspace's token, selectable, and
+/// (with JavaScript) a Copy button that says when it copied.
+#[component]
+pub(crate) fn InstallBox(command: String, #[prop(default = "datakit-command")] id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    view! {
+        <label for=id class="label">
+            {t!(i18n, ws_command_label)}
+        </label>
+        <textarea id=id class="code-block" readonly rows="3">
+            {command}
+        </textarea>
+        <CopyButton
+            target=id.to_owned()
+            label=td_string!(locale, button_copy).to_owned()
+            done=td_string!(locale, copied).to_owned()
+        />
     }
 }
 

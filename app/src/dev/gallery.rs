@@ -2,14 +2,16 @@
 //! anchor with the props that produce it. It renders the components the pages use — nothing here is a copy —
 //! so a designer sees a change everywhere at once, and the visual checks compare the same markup.
 
-use crate::domain::workspace::WorkspaceRow;
+use super::gallery_entry::Entry;
+use crate::domain::rules::FieldRule;
 use crate::domain::workspace::WorkspaceState;
-use crate::domain::{Branch, Site};
+use crate::domain::{Branch, CompanySize, FieldError, Industry, Site};
 use crate::error::FormErrors;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, td_string, use_i18n};
+use crate::messages::{company_size_label, industry_label};
+use crate::ui::SiteSelector;
 use crate::ui::StateTag;
 use crate::ui::StepIndicator;
-use crate::ui::{BindControl, BindWords, SiteSelector, WorkspaceListRow};
 use crate::ui::{BranchOption, ErrorSummary, NotFound};
 use crate::ui::{
     Button, ButtonKind, Checkbox, CodeField, LanguageField, Notice, NoticeKind, PasswordField, Select, SendCodeButton,
@@ -17,23 +19,6 @@ use crate::ui::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// One gallery entry: its anchor, what it shows, the props that produce it, and the component itself.
-#[component]
-fn Entry(id: &'static str, title: &'static str, props: &'static str, children: Children) -> impl IntoView {
-    let (labelled_by, heading) = (format!("{id}-title"), format!("{id}-title"));
-    view! {
-        <section class="gallery-entry" id=id aria-labelledby=labelled_by>
-            <h2 class="gallery-title" id=heading>
-                <a href=format!("#{id}")>{title}</a>
-            </h2>
-            <pre class="gallery-props">
-                <code>{props}</code>
-            </pre>
-            <div class="gallery-sample">{children()}</div>
-        </section>
-    }
-}
 
 /// `/gallery`: only in dev mode (elsewhere the same 404 as any unknown page).
 #[component]
@@ -56,10 +41,23 @@ pub fn GalleryPage() -> impl IntoView {
 #[component]
 fn Gallery() -> impl IntoView {
     let i18n = use_i18n();
+    // Every sample speaks the page's language, in the words the pages use (the same catalogue entries).
+    let locale = i18n.get_locale_untracked();
+    let rule = move |rule: FieldRule, error: FieldError| Some(rule.describe(locale, error));
+    let industries = move || -> Vec<(&'static str, String)> {
+        Industry::ALL.iter().map(|i| (i.code(), industry_label(locale, *i).to_owned())).collect()
+    };
+    let sizes = move || -> Vec<(&'static str, String)> {
+        CompanySize::ALL.iter().map(|s| (s.code(), company_size_label(locale, *s).to_owned())).collect()
+    };
+    let weak = td_string!(locale, weak_password_because, reason = td_string!(locale, weak_common)).to_string();
+    let wrong_code = move || td_string!(locale, err_code_wrong, remaining = 4).to_string();
     view! {
         <Title text="Component gallery" />
         <h1>"Component gallery"</h1>
-        <p>"Every component in its states, as the pages render it. The header's switch shows them in Chinese."</p>
+        <p>
+            "Every component in its states, as the pages render it and in the pages' words. The header's switch shows them in Chinese."
+        </p>
         <nav aria-label="Gallery entries" class="gallery-index">
             <ul>
                 {INDEX
@@ -77,8 +75,8 @@ fn Gallery() -> impl IntoView {
 
         <Entry
             id="page-layout"
-            title="Page layout — header with the language switch"
-            props=r#"PageLayout { children }: SiteHeader, then <main id="main">"#
+            title="Page layout — header with the language switch (the footer ends this page)"
+            props=r#"PageLayout { children }: SiteHeader, <main id="main">, SiteFooter"#
         >
             <crate::ui::SiteHeader />
         </Entry>
@@ -86,12 +84,12 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field"
             title="Text field — empty, with a hint"
-            props=r#"TextField id="g-username" label="Username" hint="3 to 32 characters…" value="""#
+            props=r#"TextField id="g-username" label=answer_username hint=username_hint value="""#
         >
             <TextField
                 id="g-username"
-                label="Username"
-                hint="3 to 32 characters: letters, digits, . _ -"
+                label=td_string!(locale, answer_username)
+                hint=td_string!(locale, username_hint)
                 value=""
                 autocomplete="off"
                 error=None
@@ -100,11 +98,12 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field-filled"
             title="Text field — filled"
-            props=r#"TextField id="g-email" label="Email" kind="email" value="alice@example.com""#
+            props=r#"TextField id="g-email" label=answer_email kind="email" value="alice@example.com""#
         >
             <TextField
                 id="g-email"
-                label="Email"
+                label=td_string!(locale, answer_email)
+                hint=td_string!(locale, email_hint)
                 kind="email"
                 value="alice@example.com"
                 autocomplete="off"
@@ -114,27 +113,27 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field-error"
             title="Text field — error"
-            props=r#"TextField id="g-company" label="Company name" value="A" error=Some("Company name must be 2 characters or more")"#
+            props=r#"TextField id="g-company" label=answer_company_name value="A" error=CompanyName TooShort { min: 2 }"#
         >
             <TextField
                 id="g-company"
-                label="Company name"
+                label=td_string!(locale, answer_company_name)
                 value="A"
                 autocomplete="off"
-                error=Some("Company name must be 2 characters or more".to_owned())
+                error=rule(FieldRule::CompanyName, FieldError::TooShort { min: 2 })
             />
         </Entry>
         <Entry
             id="text-field-optional"
             title="Text field — optional"
-            props=r#"TextField id="g-phone" label="Phone" optional=true kind="tel" hint="…""#
+            props=r#"TextField id="g-phone" label=label_phone optional=true kind="tel" hint=phone_hint"#
         >
             <TextField
                 id="g-phone"
-                label="Phone"
+                label=td_string!(locale, label_phone)
                 optional=true
                 kind="tel"
-                hint="With the country code, for example +86 138 0013 8000"
+                hint=td_string!(locale, phone_hint)
                 value=""
                 autocomplete="off"
                 error=None
@@ -143,12 +142,11 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field-disabled"
             title="Text field — disabled"
-            props=r#"TextField id="g-account" label="AWS account" value="1111-2222-3333" disabled=true"#
+            props=r#"TextField id="g-account" label=activate_aws_account value="1111-2222-3333" disabled=true"#
         >
             <TextField
                 id="g-account"
-                label="AWS account"
-                hint="The account this subscription belongs to"
+                label=td_string!(locale, activate_aws_account)
                 value="1111-2222-3333"
                 autocomplete="off"
                 error=None
@@ -158,13 +156,13 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field-long"
             title="Text field — long text"
-            props=r#"TextField id="g-long" label="Workspace name (a long label…)" value="A very long workspace name…""#
+            props=r#"TextField id="g-long" label=answer_workspace_name hint=workspace_name_hint value="Observability of the payments platform…""#
         >
             <TextField
                 id="g-long"
-                label="Workspace name, as your team will see it in every list, email and bill"
-                hint="Up to 50 characters; it can be changed later in the workspace settings of the Guance console"
-                value="Observability of the payments platform in the Frankfurt region"
+                label=td_string!(locale, answer_workspace_name)
+                hint=td_string!(locale, workspace_name_hint)
+                value="Observability of the payments platform in Oregon"
                 autocomplete="off"
                 error=None
             />
@@ -172,26 +170,25 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="text-field-chinese"
             title="Text field — Chinese text"
-            props=r#"TextField id="g-zh" label="公司名称" hint="…" value="杭州观测云科技有限公司""#
+            props=r#"TextField id="g-zh" label=answer_company_name value="杭州观测云科技有限公司" error=CompanyName TooLong { max: 10 }"#
         >
             <TextField
                 id="g-zh"
-                label="公司名称"
-                hint="2 到 100 个字符"
+                label=td_string!(locale, answer_company_name)
                 value="杭州观测云科技有限公司"
                 autocomplete="off"
-                error=Some("公司名称至少需要 2 个字符".to_owned())
+                error=rule(FieldRule::CompanyName, FieldError::TooLong { max: 10 })
             />
         </Entry>
         <Entry
             id="password-field"
             title="Password field — Show / Hide"
-            props=r#"PasswordField id="g-password" label="Password" hint="At least 15 characters" error=None"#
+            props=r#"PasswordField id="g-password" label=answer_password hint=password_hint error=None"#
         >
             <PasswordField
                 id="g-password"
-                label="Password"
-                hint="At least 15 characters"
+                label=td_string!(locale, answer_password)
+                hint=td_string!(locale, password_hint)
                 autocomplete="off"
                 error=None
             />
@@ -199,13 +196,13 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="password-field-error"
             title="Password field — strength feedback"
-            props=r#"PasswordField id="g-password-weak" label="Password" error=Some("This is a very common password…")"#
+            props=r#"PasswordField id="g-password-weak" label=answer_password error=weak_password_because(weak_common)"#
         >
             <PasswordField
                 id="g-password-weak"
-                label="Password"
+                label=td_string!(locale, answer_password)
                 autocomplete="off"
-                error=Some("This is a very common password. Add another word or two".to_owned())
+                error=Some(weak)
             />
         </Entry>
         <Entry id="code-field" title="Code field — empty" props=r#"CodeField id="g-code" error=None"#>
@@ -214,12 +211,9 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="code-field-error"
             title="Code field — error"
-            props=r#"CodeField id="g-code-error" error=Some("…")"#
+            props=r#"CodeField id="g-code-error" error=err_code_wrong(remaining = 4)"#
         >
-            <CodeField
-                id="g-code-error"
-                error=Some("The verification code is not correct. You have 4 more tries".to_owned())
-            />
+            <CodeField id="g-code-error" error=Some(wrong_code()) />
         </Entry>
         <Entry
             id="send-code"
@@ -233,67 +227,87 @@ fn Gallery() -> impl IntoView {
             title="Send code — waiting before another (disabled while it counts down)"
             props=r#"TextField id="g-sent" value="alice@example.com"; SendCodeButton field="g-sent" sent_to="alice@example.com" wait_secs=60"#
         >
-            <TextField id="g-sent" label="Email" kind="email" value="alice@example.com" autocomplete="off" error=None />
+            <TextField
+                id="g-sent"
+                label=td_string!(locale, answer_email)
+                kind="email"
+                value="alice@example.com"
+                autocomplete="off"
+                error=None
+            />
             <SendCodeButton field="g-sent" sent_to="alice@example.com".to_owned() wait_secs=60 />
         </Entry>
         <Entry
             id="select"
-            title="Select — nothing chosen"
-            props=r#"Select id="g-industry" label="Industry" optional=true selected="" error=None"#
+            title="Select — nothing chosen (the industries)"
+            props=r#"Select id="g-industry" label=label_industry optional=true options=Industry::ALL selected="""#
         >
-            <Select id="g-industry" label="Industry" optional=true options=options() selected="" error=None />
+            <Select
+                id="g-industry"
+                label=td_string!(locale, label_industry)
+                optional=true
+                options=industries()
+                selected=""
+                error=None
+            />
         </Entry>
         <Entry
             id="select-chosen"
-            title="Select — chosen"
-            props=r#"Select id="g-size" label="Company size" selected="b" error=None"#
+            title="Select — chosen (the company sizes)"
+            props=r#"Select id="g-size" label=label_company_size options=CompanySize::ALL selected=the second"#
         >
-            <Select id="g-size" label="Company size" options=options() selected="b" error=None />
+            <Select
+                id="g-size"
+                label=td_string!(locale, label_company_size)
+                optional=true
+                options=sizes()
+                selected=CompanySize::ALL[1].code()
+                error=None
+            />
         </Entry>
         <Entry
             id="select-error"
             title="Select — error"
-            props=r#"Select id="g-select-error" selected="" error=Some("…")"#
+            props=r#"Select id="g-select-error" selected="" error=Some(…)"#
         >
             <Select
                 id="g-select-error"
-                label="Industry"
+                label=td_string!(locale, label_industry)
                 optional=true
-                options=options()
+                options=industries()
                 selected=""
-                error=Some("Choose one of the listed industries".to_owned())
+                error=Some(td_string!(locale, err_language_required).to_owned())
             />
         </Entry>
         <Entry
             id="select-disabled"
             title="Select — disabled"
-            props=r#"Select id="g-select-disabled" selected="a" disabled=true"#
+            props=r#"Select id="g-select-disabled" options=CompanySize::ALL selected=the first disabled=true"#
         >
             <Select
                 id="g-select-disabled"
-                label="Company size"
-                options=options()
-                selected="a"
+                label=td_string!(locale, label_company_size)
+                options=sizes()
+                selected=CompanySize::ALL[0].code()
                 error=None
                 disabled=true
             />
         </Entry>
         <Entry
             id="checkbox"
-            title="Checkbox — unchecked, checked, disabled, Chinese"
-            props=r#"Checkbox id="g-box" name="news" label="…" checked=false | true; disabled=true"#
+            title="Checkbox — unchecked, checked, disabled"
+            props=r#"Checkbox id="g-box" name="terms" label=terms_label checked=false | true; disabled=true"#
         >
-            <Checkbox id="g-box" name="news" label="Send me product news" checked=false error=None />
-            <Checkbox id="g-box-checked" name="news" label="Send me product news" checked=true error=None />
+            <Checkbox id="g-box" name="g-terms" label=td_string!(locale, terms_label) checked=false error=None />
+            <Checkbox id="g-box-checked" name="g-terms" label=td_string!(locale, terms_label) checked=true error=None />
             <Checkbox
                 id="g-box-disabled"
-                name="news"
-                label="Send me product news (not available)"
+                name="g-terms"
+                label=td_string!(locale, terms_label)
                 checked=false
                 error=None
                 disabled=true
             />
-            <Checkbox id="g-box-zh" name="news" label="我已阅读并同意服务条款" checked=false error=None />
         </Entry>
         <Entry
             id="language-field"
@@ -305,12 +319,12 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="language-field-error"
             title="Workspace language — error"
-            props=r#"LanguageField id="g-language-error" selected="" error=Some("…")"#
+            props=r#"LanguageField id="g-language-error" selected="" error=err_language_required"#
         >
             <LanguageField
                 id="g-language-error"
                 selected=String::new()
-                error=Some("Select the workspace language".to_owned())
+                error=Some(td_string!(locale, err_language_required).to_owned())
             />
         </Entry>
         <Entry id="terms-field" title="Terms — checked" props=r#"TermsField id="g-terms" checked=true error=None"#>
@@ -319,9 +333,9 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="terms-field-error"
             title="Terms — error"
-            props=r#"TermsField id="g-terms-error" checked=false error=Some("…")"#
+            props=r#"TermsField id="g-terms-error" checked=false error=err_terms"#
         >
-            <TermsField id="g-terms-error" checked=false error=Some("Agree to the terms to continue".to_owned()) />
+            <TermsField id="g-terms-error" checked=false error=Some(td_string!(locale, err_terms).to_owned()) />
         </Entry>
         <Entry
             id="branch-choice"
@@ -332,14 +346,14 @@ fn Gallery() -> impl IntoView {
                 <legend class="legend-m">{t!(i18n, branch_question)}</legend>
                 <BranchOption
                     branch=Branch::Register
-                    label="No billing account"
-                    hint="Register a Guance account and billing account."
+                    label=td_string!(locale, branch_register)
+                    hint=td_string!(locale, branch_register_hint)
                     checked=true
                 />
                 <BranchOption
                     branch=Branch::Link
-                    label="I have a billing account"
-                    hint="Link your existing billing account."
+                    label=td_string!(locale, branch_link)
+                    hint=td_string!(locale, branch_link_hint)
                     checked=false
                 />
             </fieldset>
@@ -347,96 +361,102 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="button"
             title="Button — primary, secondary, small, link"
-            props=r#"Button label="Continue"; kind=Secondary; small=true; href="/gallery""#
+            props=r#"Button label=button_continue; kind=Secondary; small=true; href="/gallery""#
         >
             <div class="gallery-row">
-                <Button label="Continue" button_type="button" />
-                <Button label="Cancel" kind=ButtonKind::Secondary button_type="button" />
+                <Button label=td_string!(locale, button_continue) button_type="button" />
+                <Button label=td_string!(locale, button_cancel) kind=ButtonKind::Secondary button_type="button" />
                 <Button
-                    label="Bind"
+                    label=td_string!(locale, button_bind)
                     label_suffix="Production"
                     kind=ButtonKind::Secondary
                     small=true
                     button_type="button"
                 />
-                <Button label="Create a workspace" kind=ButtonKind::Secondary href="/gallery#button" />
+                <Button
+                    label=td_string!(locale, button_create_workspace)
+                    kind=ButtonKind::Secondary
+                    href="/gallery#button"
+                />
             </div>
         </Entry>
-        <Entry id="button-disabled" title="Button — disabled" props=r#"Button label="Continue" disabled=true"#>
+        <Entry id="button-disabled" title="Button — disabled" props=r#"Button label=button_continue disabled=true"#>
             <div class="gallery-row">
-                <Button label="Continue" disabled=true button_type="button" />
-                <Button label="Cancel" kind=ButtonKind::Secondary disabled=true button_type="button" />
+                <Button label=td_string!(locale, button_continue) disabled=true button_type="button" />
+                <Button
+                    label=td_string!(locale, button_cancel)
+                    kind=ButtonKind::Secondary
+                    disabled=true
+                    button_type="button"
+                />
             </div>
         </Entry>
-        <Entry id="button-busy" title="Button — busy" props=r#"Button label="Activate" busy=true"#>
+        <Entry id="button-busy" title="Button — busy" props=r#"Button label=button_activate busy=true"#>
             <div class="gallery-row">
-                <Button label="Activate" busy=true button_type="button" />
-                <Button label="Send code" kind=ButtonKind::Secondary busy=true button_type="button" />
+                <Button label=td_string!(locale, button_activate) busy=true button_type="button" />
+                <Button label=td_string!(locale, send_code) kind=ButtonKind::Secondary busy=true button_type="button" />
             </div>
         </Entry>
         <Entry
             id="button-press"
             title="Button — busy on press (press it)"
-            props=r#"Button label="Activate" busy_on_press=true"#
+            props=r#"Button label=button_activate busy_on_press=true"#
         >
-            <Button label="Activate" busy_on_press=true button_type="button" />
+            <Button label=td_string!(locale, button_activate) busy_on_press=true button_type="button" />
         </Entry>
         <Entry
             id="button-long"
-            title="Button — long label, Chinese label"
-            props=r#"Button label="Register and create the workspace…"; label="激活""#
+            title="Button — long labels"
+            props=r#"Button label=button_register_create; label=button_link_start_again"#
         >
             <div class="gallery-row">
+                <Button label=td_string!(locale, button_register_create) button_type="button" />
                 <Button
-                    label="Register a Guance account and create the workspace on the Frankfurt site"
+                    label=td_string!(locale, button_link_start_again)
+                    kind=ButtonKind::Secondary
                     button_type="button"
                 />
-                <Button label="激活" button_type="button" />
-                <Button label="取消" kind=ButtonKind::Secondary button_type="button" />
             </div>
         </Entry>
         <Entry
             id="notice"
             title="Notification banner — information"
-            props=r#"Notice text="We sent a code to alice@example.com…""#
+            props=r#"Notice text=msg_code_sent(email = "alice@example.com")"#
         >
-            <Notice text="We sent a 6-digit code to alice@example.com. It expires in 10 minutes" />
+            <Notice text=td_string!(locale, msg_code_sent, email = "alice@example.com").to_string() />
         </Entry>
         <Entry
             id="notice-warning"
             title="Notification banner — warning with a title"
-            props=r#"Notice kind=Warning title="Your payment failed" text="…""#
+            props=r#"Notice kind=Warning title=payment_failed_heading text=payment_failed_text"#
         >
             <Notice
                 kind=NoticeKind::Warning
-                title="AWS could not take your payment"
-                text="Update your payment method in the AWS console; your workspaces keep running for 14 days."
+                title=td_string!(locale, payment_failed_heading)
+                text=td_string!(locale, payment_failed_text)
             />
         </Entry>
         <Entry
             id="notice-success"
-            title="Notification banner — success, Chinese"
-            props=r#"Notice kind=Success text="邮箱已验证""#
+            title="Notification banner — success"
+            props=r#"Notice kind=Success text=email_verified; text=msg_bound"#
         >
-            <Notice kind=NoticeKind::Success text="Your email address is verified" />
-            <Notice
-                kind=NoticeKind::Success
-                text="邮箱已验证。验证码在 10 分钟内有效，请勿将其告诉任何人。"
-            />
+            <Notice kind=NoticeKind::Success text=td_string!(locale, email_verified) />
+            <Notice kind=NoticeKind::Success text=td_string!(locale, msg_bound) />
         </Entry>
         <Entry
             id="summary-list"
             title="Summary list — with Change links"
-            props=r#"SummaryList { SummaryRow label="Username" change="/activate/register" { "alice" } … }"#
+            props=r#"SummaryList { SummaryRow label=answer_username change="/activate/register#username" { "alice" } … }"#
         >
             <SummaryList>
-                <SummaryRow label="Username" change="/gallery#summary-list">
+                <SummaryRow label=td_string!(locale, answer_username) change="/gallery#summary-list">
                     "alice"
                 </SummaryRow>
-                <SummaryRow label="Company name" change="/gallery#summary-list">
-                    "Observability of the payments platform in the Frankfurt region, Ltd."
+                <SummaryRow label=td_string!(locale, answer_company_name) change="/gallery#summary-list">
+                    "Observability of the payments platform in Oregon, Ltd."
                 </SummaryRow>
-                <SummaryRow label="公司名称" change="/gallery#summary-list">
+                <SummaryRow label=td_string!(locale, answer_company_name) change="/gallery#summary-list">
                     "杭州观测云科技有限公司"
                 </SummaryRow>
             </SummaryList>
@@ -444,11 +464,13 @@ fn Gallery() -> impl IntoView {
         <Entry
             id="summary-list-plain"
             title="Summary list — without Change links"
-            props=r#"SummaryList { SummaryRow label="AWS account" { "1111-2222-3333" } … }"#
+            props=r#"SummaryList { SummaryRow label=activate_aws_account { "1111-2222-3333" } … }"#
         >
             <SummaryList>
-                <SummaryRow label="AWS account">"1111-2222-3333"</SummaryRow>
-                <SummaryRow label="Settlement">
+                <SummaryRow label=td_string!(locale, activate_aws_account)>
+                    <span class="aws-account">"1111-2222-3333"</span>
+                </SummaryRow>
+                <SummaryRow label=td_string!(locale, done_settlement)>
                     <StateTag state=WorkspaceState::Linked />
                 </SummaryRow>
             </SummaryList>
@@ -464,88 +486,26 @@ fn Gallery() -> impl IntoView {
                 action=crate::wizard::link::site_action()
             />
         </Entry>
-        <Entry
-            id="workspace-rows"
-            title="Workspace list rows — each state, a long and a Chinese name"
-            props=r#"WorkspaceListRow row=WorkspaceRow { state: Linked | Unlinked | SettledByOther, … } aws_account="1111-2222-3333""#
-        >
-            <table class="table">
-                <caption class="visually-hidden">"Workspaces"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Workspace"</th>
-                        <th scope="col">"Site"</th>
-                        <th scope="col">"Language"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Action"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {workspace_rows()
-                        .into_iter()
-                        .map(|row| {
-                            view! {
-                                <WorkspaceListRow
-                                    row
-                                    aws_account="1111-2222-3333".to_owned()
-                                    bind_action="/gallery".to_owned()
-                                />
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </Entry>
         <Entry id="step-indicator" title="Step indicator" props=r#"StepIndicator step=2"#>
             <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         </Entry>
         <Entry
             id="error-summary"
             title="Error summary"
-            props=r#"ErrorSummary items=[("g-company", "…"), ("g-code-error", "…")]"#
+            props=r#"ErrorSummary items=[("g-company", CompanyName TooShort), ("g-code-error", err_code_wrong)]"#
         >
-            <ErrorSummary errors=summary_errors() />
+            <ErrorSummary errors={
+                let mut errors = FormErrors::default();
+                errors.push("g-company", FieldRule::CompanyName.describe(locale, FieldError::TooShort { min: 2 }));
+                errors.push("g-code-error", wrong_code());
+                errors
+            } />
         </Entry>
-        <Entry
-            id="bind-dialog"
-            title="Confirmation dialog — Bind (press it)"
-            props=r#"BindControl workspace_id=0 name="Production" words=BindWords { … } action="/gallery""#
-        >
-            <BindControl
-                workspace_id=0
-                name="Production".to_owned()
-                action="/gallery".to_owned()
-                words=BindWords {
-                    bind: "Bind".to_owned(),
-                    title: "Bind “Production” to AWS account 1111-2222-3333?".to_owned(),
-                    consequence: "From now on, Production is billed through AWS Marketplace to this AWS account."
-                        .to_owned(),
-                    confirm: "Confirm".to_owned(),
-                    cancel: "Cancel".to_owned(),
-                }
-            />
-        </Entry>
-        <Entry
-            id="state-tags"
-            title="Workspace states"
-            props=r#"StateTag state=Linked | Unlinked | SettledByOther | SiteNotOffered"#
-        >
-            <p>
-                <StateTag state=WorkspaceState::Linked />
-                " "
-                <StateTag state=WorkspaceState::Unlinked />
-                " "
-                <StateTag state=WorkspaceState::SettledByOther />
-                " "
-                <StateTag state=WorkspaceState::SiteNotOffered />
-            </p>
-        </Entry>
+        <super::gallery_pages::PageSamples />
     }
 }
 
-const INDEX: [(&str, &str); 19] = [
+const INDEX: [(&str, &str); 23] = [
     ("page-layout", "Page layout"),
     ("text-field", "Text field"),
     ("password-field", "Password field"),
@@ -565,35 +525,8 @@ const INDEX: [(&str, &str); 19] = [
     ("error-summary", "Error summary"),
     ("bind-dialog", "Confirmation dialog"),
     ("state-tags", "Workspace states"),
+    ("completion-panel", "Completion panel"),
+    ("billing-table", "Billing table"),
+    ("install-box", "Install-command box"),
+    ("session-ended", "Session ended"),
 ];
-
-fn summary_errors() -> FormErrors {
-    let mut errors = FormErrors::one("g-company", "Company name must be 2 characters or more");
-    errors.push("g-code-error", "The verification code is not correct. You have 4 more tries");
-    errors
-}
-
-fn options() -> Vec<(&'static str, String)> {
-    vec![("a", "1–49 people".to_owned()), ("b", "50–499 people".to_owned()), ("c", "500 people or more".to_owned())]
-}
-
-fn workspace_rows() -> Vec<WorkspaceRow> {
-    let row = |id, name: &str, language: &str, state| WorkspaceRow {
-        id,
-        name: name.to_owned(),
-        site_code: Site::Cn2.code().to_owned(),
-        language_code: language.to_owned(),
-        state,
-    };
-    vec![
-        row(101, "Production", "en", WorkspaceState::Linked),
-        row(102, "Staging", "en", WorkspaceState::Unlinked),
-        row(103, "Finance team", "en", WorkspaceState::SettledByOther),
-        row(104, "Observability of the payments platform in the Frankfurt region", "en", WorkspaceState::Unlinked),
-        row(105, "生产环境", "zh", WorkspaceState::Linked),
-        WorkspaceRow {
-            site_code: Site::Eu1.code().to_owned(),
-            ..row(106, "Frankfurt", "en", WorkspaceState::SiteNotOffered)
-        },
-    ]
-}

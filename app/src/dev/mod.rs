@@ -2,6 +2,8 @@
 //! component, `/terms` is a sample of the terms.
 
 pub mod gallery;
+mod gallery_entry;
+mod gallery_pages;
 
 use crate::domain::ProductCode;
 use crate::error::AppError;

@@ -11,6 +11,12 @@ pub struct SiteLinks {
     pub datakit_docs: String,
     /// The terms a buyer agrees to (`PORTAL_TERMS_URL`; dev: the sample page `/terms`).
     pub terms: String,
+    /// Guance support, in every page's footer (`PORTAL_SUPPORT_URL`: `https://…` or `mailto:…`).
+    #[serde(default)]
+    pub support: String,
+    /// The privacy notice, in every page's footer (`PORTAL_PRIVACY_URL`).
+    #[serde(default)]
+    pub privacy: String,
     /// The buyer's AWS Marketplace subscriptions, where Set Up Your Account is (`PORTAL_MARKETPLACE_URL`;
     /// default: the partition's marketplace — global, or China's).
     pub marketplace: String,
@@ -42,6 +48,8 @@ impl Default for SiteLinks {
             intro_video: "https://docs.guance.com/en/getting-started/".to_owned(),
             datakit_docs: "https://docs.guance.com/en/datakit/datakit-install/".to_owned(),
             terms: "https://www.guance.com/terms".to_owned(),
+            support: "mailto:support@guance.com".to_owned(),
+            privacy: "https://www.guance.com/privacy".to_owned(),
             marketplace: GLOBAL_MARKETPLACE.to_owned(),
             consoles: Vec::new(),
         }

@@ -41,13 +41,19 @@ impl FieldRule {
         }
     }
 
-    /// Checks a new password's confirmation as the server does (`ssr::checks::new_password`): only once the
-    /// password itself is acceptable (until then the password's own error is the one to fix), and then it must
-    /// be exactly the password. (Alone, [`FieldRule::validate`] can only say whether it was typed.)
+    /// Checks a new password's confirmation as the server does (`ssr::checks::new_password`), beside the
+    /// password's own errors (a short password and a different confirmation are both reported at once): once a
+    /// password is typed, the confirmation must be exactly it. (Alone, [`FieldRule::validate`] can only say
+    /// whether it was typed.)
     pub fn confirm(password: &str, confirmation: &str) -> Result<(), FieldError> {
-        match Password::parse(password) {
-            Ok(password) => password.confirm(confirmation),
-            Err(_) => Ok(()),
+        if password.is_empty() {
+            Ok(())
+        } else if confirmation.is_empty() {
+            Err(FieldError::Required)
+        } else if confirmation == password {
+            Ok(())
+        } else {
+            Err(FieldError::Mismatch)
         }
     }
 }
@@ -84,8 +90,9 @@ mod tests {
         assert_eq!(FieldRule::confirm(password, password), Ok(()));
         assert_eq!(FieldRule::confirm(password, "correct horse battery "), Err(FieldError::Mismatch));
         assert_eq!(FieldRule::confirm(password, ""), Err(FieldError::Required));
-        assert_eq!(FieldRule::confirm("short", "other"), Ok(()), "the password's own error comes first");
-        assert_eq!(FieldRule::confirm("short", ""), Ok(()));
+        assert_eq!(FieldRule::confirm("short", "other"), Err(FieldError::Mismatch), "beside the password's own error");
+        assert_eq!(FieldRule::confirm("short", ""), Err(FieldError::Required));
+        assert_eq!(FieldRule::confirm("", ""), Ok(()), "nothing to confirm: the password's own error says so");
         assert_eq!(FieldRule::ConfirmPassword.validate(""), Err(FieldError::Required));
     }
 }

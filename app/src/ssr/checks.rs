@@ -192,7 +192,8 @@ pub fn check_phone(phone: &Phone) -> Result<(), FieldError> {
 // The new-account rules, shared by the register branch and Create workspace.
 
 /// A new password and its confirmation: the length rules, the strength estimate (with `inputs`, the
-/// other answers, counted as guessable) and the match; errors go to `password` / `confirm_password`.
+/// other answers, counted as guessable) and the match (checked whatever the password's own errors); errors go
+/// to `password` / `confirm_password`.
 pub fn new_password(
     locale: Locale,
     password: &str,
@@ -201,22 +202,23 @@ pub fn new_password(
     errors: &mut FormErrors,
 ) -> Option<Password> {
     let subject = td_string!(locale, subject_password);
-    let password = match Password::parse(password) {
-        Ok(password) => match check_strength(&password, inputs) {
-            Ok(()) => password,
+    let parsed = match Password::parse(password) {
+        Ok(parsed) => match check_strength(&parsed, inputs) {
+            Ok(()) => Some(parsed),
             Err(weak) => {
                 errors.push("password", weak.message(locale));
-                return None;
+                None
             }
         },
         Err(e) => {
             errors
                 .push("password", FieldMessages::new(locale, subject, td_string!(locale, enter_password)).describe(e));
-            return None;
+            None
         }
     };
-    match password.confirm(confirmation) {
-        Ok(()) => Some(password),
+    // Reported beside the password's own error, so both are fixed in one go.
+    match FieldRule::confirm(password, confirmation) {
+        Ok(()) => parsed,
         Err(e) => {
             errors.push("confirm_password", FieldRule::ConfirmPassword.describe(locale, e));
             None
@@ -267,6 +269,23 @@ mod tests {
 
     fn pw(s: &str) -> Password {
         Password::parse(s).expect("long enough")
+    }
+
+    #[test]
+    fn a_different_confirmation_is_reported_beside_the_password_s_own_error() {
+        let mut errors = FormErrors::default();
+        assert!(new_password(Locale::en, "short", "shorter", &[], &mut errors).is_none());
+        assert!(errors.field("password").is_some_and(|e| e.contains("15 characters or more")), "{errors:?}");
+        assert_eq!(errors.field("confirm_password").as_deref(), Some("The passwords do not match"));
+        let mut errors = FormErrors::default();
+        assert!(new_password(Locale::en, "passwordpassword", "", &[], &mut errors).is_none());
+        assert!(errors.field("password").is_some() && errors.field("confirm_password").is_some(), "{errors:?}");
+        let mut errors = FormErrors::default();
+        assert!(new_password(Locale::en, "", "", &[], &mut errors).is_none());
+        assert_eq!(errors.field("confirm_password"), None, "nothing typed: the password's own error says it");
+        let mut errors = FormErrors::default();
+        let good = "a long and unusual passphrase 42";
+        assert!(new_password(Locale::en, good, good, &[], &mut errors).is_some() && errors.is_empty());
     }
 
     #[test]

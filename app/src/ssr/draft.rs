@@ -33,6 +33,14 @@ pub struct LinkDraft {
     /// Billing account username.
     #[serde(default)]
     pub billing_username: String,
+    /// The billing account (its username's key) this session proved with a code, waiting for the buyer to
+    /// confirm the link ("Link billing account X to AWS account Y?").
+    #[serde(default)]
+    pub billing_verified: Option<String>,
+    /// This session linked the billing account: until a workspace is billed to the AWS account it may undo
+    /// the link ("Not your billing account? Start again").
+    #[serde(default)]
+    pub linked_here: bool,
     /// Create workspace: `existing` (I have a Guance account) or `new`.
     #[serde(default)]
     pub account: String,
@@ -153,6 +161,7 @@ impl Draft {
         let r = &mut kept.register;
         (r.code_sent_to, r.email_verified, r.password_hash, r.basic_done) = (None, None, None, false);
         kept.link.email_verified = None;
+        (kept.link.billing_verified, kept.link.linked_here) = (None, false);
         kept.link.several_accounts = false;
         if kept == Draft::default() {
             return None;
@@ -249,6 +258,7 @@ mod tests {
         (r.code_sent_to, r.email_verified) = (Some("a@b.example".into()), Some("a@b.example".into()));
         (r.password_hash, r.basic_done, r.company_done) = (Some("$argon2id$…".into()), true, true);
         draft.link.email_verified = Some(("existing".into(), "a@b.example".into()));
+        (draft.link.billing_verified, draft.link.linked_here) = (Some("owner".into()), true);
         draft.sent_code("register", "a@b.example", 3);
         draft.flash.notice = Some("We sent a code".into());
         let kept = draft.resumable(7).expect("kept");
@@ -258,6 +268,7 @@ mod tests {
         assert!(!kept.register.basic_done, "step 1 asks for the password again");
         assert_eq!((&kept.register.code_sent_to, &kept.register.email_verified), (&None, &None));
         assert_eq!(kept.link.email_verified, None);
+        assert_eq!((&kept.link.billing_verified, kept.link.linked_here), (&None, false), "a proof is the session's");
         assert_eq!(kept.code_sent, None);
         assert!(kept.flash.is_empty());
         assert_eq!(kept.resumed_from, Some(7));

@@ -448,6 +448,14 @@ pub enum LinkRefusal {
     AlreadyLinked,
 }
 
+/// Why a link was not undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnlinkRefusal {
+    SessionGone,
+    /// A workspace is billed to the AWS customer already: the billing account stays (an operator's change).
+    WorkspaceLinked,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindOutcome {
     /// The workspace is now billed to this AWS account.
@@ -526,6 +534,15 @@ pub trait Workspaces: Send + Sync + 'static {
         username: &crate::domain::Username,
         now: i64,
     ) -> Result<Result<String, LinkRefusal>, StoreError>;
+
+    /// Undoes the session's link while nothing is billed to its AWS customer yet (the buyer's "Not your
+    /// billing account? Start again"): no workspace settled by the customer, or it is refused and nothing
+    /// changes. Unlinking a customer with no billing account is a repeat.
+    async fn unlink_billing_account(
+        &self,
+        session: &SessionKey,
+        now: i64,
+    ) -> Result<Result<(), UnlinkRefusal>, StoreError>;
 
     /// The workspaces of the billing account linked to the session's AWS customer, with their state seen
     /// from that customer; `None` when none is linked (or the session is gone).

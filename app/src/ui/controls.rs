@@ -191,6 +191,10 @@ mod design_tokens {
             ("on-brand", "brand-dark"),
             ("on-brand", "success"),
             ("text", "focus"),
+            ("tag-text", "tag-bg"),
+            ("tag-success-text", "tag-success-bg"),
+            ("tag-muted-text", "tag-muted-bg"),
+            ("tag-warning-text", "tag-warning-bg"),
         ] {
             let ratio = contrast(css, fg, bg);
             assert!(ratio >= 4.5, "--{fg} on --{bg}: {ratio:.2}:1 is under 4.5:1");

@@ -1,8 +1,8 @@
-//! The page layout: the site header with its language switch, and `<main>`.
+//! The page layout: the site header with its language switch, `<main>` and the site footer.
 
+use super::language::LanguageSwitch;
 use super::Enhancements;
-use crate::error::AppError;
-use crate::i18n::{t, td_string, use_i18n, Locale};
+use crate::i18n::{t, td_string, use_i18n};
 use leptos::prelude::*;
 
 /// Marks `<main>` with `data-hydrated="true"` once the page's islands are live in the browser, so that tests
@@ -16,44 +16,6 @@ fn HydrationMarker() -> impl IntoView {
     });
 }
 
-/// The header's language switch: a form (so it works without JavaScript) offering the other language, named in
-/// that language; the choice is remembered in leptos_i18n's cookie and the page comes back in it.
-#[component]
-fn LanguageSwitch() -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
-    let other = match locale {
-        Locale::en => "zh",
-        Locale::zh => "en",
-    };
-    let location = leptos_router::hooks::use_location();
-    let search = location.search.get_untracked();
-    let back = if search.is_empty() {
-        location.pathname.get_untracked()
-    } else {
-        format!("{}?{}", location.pathname.get_untracked(), search.trim_start_matches('?'))
-    };
-    let action = <SetLanguage as leptos::server_fn::ServerFn>::url();
-    view! {
-        <form class="language-switch" method="post" action=action>
-            <input type="hidden" name="back" value=back />
-            <button
-                type="submit"
-                name="lang"
-                value=other
-                lang=other
-                class="language-switch-button"
-                aria-label=format!(
-                    "{} – {}",
-                    td_string!(locale, language_switch_label),
-                    td_string!(locale, language_switch_to),
-                )
-            >
-                {td_string!(locale, language_switch_to)}
-            </button>
-        </form>
-    }
-}
-
 /// **Site header**: the brand and the language switch (which needs the router: it sends the buyer back to
 /// the page they were on).
 #[component]
@@ -61,6 +23,11 @@ pub(crate) fn SiteHeader() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <header class="site-header">
+            // Enter in a field of the page's wizard form submits that form as its own button does: this is its
+            // first submit button in the document, ahead of the language switch that sends the form along.
+            <button type="submit" form="page-form" class="implicit-submit" tabindex="-1" aria-hidden="true">
+                {td_string!(i18n.get_locale_untracked(), button_continue)}
+            </button>
             <span class="brand">{t!(i18n, site_brand)}</span>
             <span class="brand-sub">{t!(i18n, site_brand_sub)}</span>
             <LanguageSwitch />
@@ -68,7 +35,36 @@ pub(crate) fn SiteHeader() -> impl IntoView {
     }
 }
 
-/// **Page layout**: the [`SiteHeader`] and the page's content (children) in `<main id="main">`.
+/// **Site footer**: where to get help, the terms and the privacy notice (`PORTAL_SUPPORT_URL`,
+/// `PORTAL_TERMS_URL`, `PORTAL_PRIVACY_URL`); the server renders it.
+#[component]
+pub(crate) fn SiteFooter() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    let links = crate::ssr::ports().map(|ports| ports.links.clone()).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let links = crate::domain::links::SiteLinks::default();
+    view! {
+        <footer class="site-footer">
+            <h2 class="visually-hidden">{t!(i18n, footer_heading)}</h2>
+            <ul class="footer-links">
+                <li>
+                    <a href=links.support>{t!(i18n, footer_support)}</a>
+                </li>
+                <li>
+                    <a href=links.terms>{t!(i18n, footer_terms)}</a>
+                </li>
+                <li>
+                    <a href=links.privacy>{t!(i18n, footer_privacy)}</a>
+                </li>
+            </ul>
+            <p class="footer-note">{t!(i18n, footer_note)}</p>
+        </footer>
+    }
+}
+
+/// **Page layout**: the [`SiteHeader`], the page's content (children) in `<main id="main">` and the
+/// [`SiteFooter`].
 #[component]
 pub(crate) fn PageLayout(children: Children) -> impl IntoView {
     // The words the browser's own error summary uses (`checks.rs`), in the page's language.
@@ -84,17 +80,6 @@ pub(crate) fn PageLayout(children: Children) -> impl IntoView {
         <main id="main" data-error-prefix=prefix data-error-summary-title=summary_title>
             {children()}
         </main>
+        <SiteFooter />
     }
-}
-
-/// The header's language switch: remembers `lang` (`en` or `zh`) in leptos_i18n's cookie for a year and goes
-/// back to the page (a path of this site; anything else goes to `/activate`).
-#[server(endpoint = "set_language")]
-pub async fn set_language(lang: Option<String>, back: Option<String>) -> Result<(), AppError> {
-    use crate::paths;
-    let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
-    let back = back.as_deref().and_then(paths::safe_back).unwrap_or(paths::ACTIVATE);
-    crate::ssr::set_cookie(&format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))?;
-    leptos_axum::redirect(back);
-    Ok(())
 }

@@ -6,11 +6,13 @@ mod checks;
 mod choices;
 mod controls;
 mod fields;
+mod language;
 mod layout;
 #[cfg(feature = "hydrate")]
 mod navigation;
 mod notice;
 mod page;
+mod text;
 mod wizard;
 mod workspaces;
 
@@ -21,5 +23,6 @@ pub(crate) use fields::{CodeField, PasswordField, Select, SendCodeButton, TextFi
 pub(crate) use layout::{PageLayout, SiteHeader};
 pub(crate) use notice::{Notice, NoticeKind, SummaryList, SummaryRow};
 pub(crate) use page::{ErrorMessage, ErrorSummary, Loading, NotFound, ServiceProblem, WaysForward};
+pub(crate) use text::with_account;
 pub(crate) use wizard::{BranchOption, StepIndicator};
-pub(crate) use workspaces::{bind_consequence, BindControl, BindWords, SiteSelector, StateTag, WorkspaceListRow};
+pub(crate) use workspaces::{bind_consequence, BindControl, BindWords, SiteSelector, StateTag, WorkspaceTable};

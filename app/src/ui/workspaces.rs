@@ -52,6 +52,39 @@ pub(crate) fn SiteSelector(site: Site, back: String, action: &'static str) -> im
     }
 }
 
+/// **Workspace list**: a billing account's workspaces as [`WorkspaceListRow`]s under their column headings
+/// (`id="workspaces"`, where errors about them point).
+#[component]
+pub(crate) fn WorkspaceTable(rows: Vec<WorkspaceRow>, aws_account: String, bind_action: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <table class="table" id="workspaces">
+            <caption class="visually-hidden">{t!(i18n, workspaces_caption)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, col_workspace)}</th>
+                    <th scope="col">{t!(i18n, col_site)}</th>
+                    <th scope="col">{t!(i18n, col_language)}</th>
+                    <th scope="col">{t!(i18n, col_state)}</th>
+                    <th scope="col">
+                        <span class="visually-hidden">{t!(i18n, col_action)}</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|row| {
+                        view! {
+                            <WorkspaceListRow row aws_account=aws_account.clone() bind_action=bind_action.clone() />
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 /// **Workspace list row**: name, site, language, its [`StateTag`], and **Bind** (with its confirmation dialog)
 /// when the workspace is unlinked and so can be billed to `aws_account`. `bind_action` is where Bind posts.
 #[component]
@@ -62,6 +95,7 @@ pub(crate) fn WorkspaceListRow(row: WorkspaceRow, aws_account: String, bind_acti
             bind: td_string!(locale, button_bind).to_owned(),
             title: td_string!(locale, bind_title, name = row.name.as_str()).to_string(),
             consequence: bind_consequence(&row, &aws_account),
+            account: aws_account.clone(),
             confirm: td_string!(locale, button_confirm).to_owned(),
             cancel: td_string!(locale, button_cancel).to_owned(),
         };
@@ -94,6 +128,9 @@ pub struct BindWords {
     pub bind: String,
     pub title: String,
     pub consequence: String,
+    /// The AWS account number in `consequence` (kept on one line).
+    #[serde(default)]
+    pub account: String,
     pub confirm: String,
     pub cancel: String,
 }
@@ -102,7 +139,7 @@ pub struct BindWords {
 /// to the button); without, the button asks the page for its confirmation panel.
 #[island]
 pub(crate) fn BindControl(workspace_id: i64, name: String, words: BindWords, action: String) -> impl IntoView {
-    let BindWords { bind, title, consequence, confirm, cancel } = words;
+    let BindWords { bind, title, consequence, account, confirm, cancel } = words;
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let title_id = format!("bind-title-{workspace_id}");
     let labelled_by = title_id.clone();
@@ -141,7 +178,7 @@ pub(crate) fn BindControl(workspace_id: i64, name: String, words: BindWords, act
         </form>
         <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by on:keydown=trap>
             <h2 id=title_id>{title}</h2>
-            <p>{consequence}</p>
+            <p>{super::with_account(consequence, &account)}</p>
             <form method="post" action=action>
                 <input type="hidden" name="workspace_id" value=workspace_id />
                 <button type="submit" class="button" node_ref=first>

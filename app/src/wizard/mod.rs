@@ -5,6 +5,8 @@
 pub mod link;
 pub mod register;
 pub mod start;
+#[cfg(feature = "ssr")]
+pub(crate) mod typed;
 
 use crate::error::AppError;
 use crate::ui::{Loading, ServiceProblem};

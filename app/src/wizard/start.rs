@@ -68,7 +68,7 @@ fn AlreadyActivated(summary: ActivationSummary, linked: Vec<WorkspaceRow>) -> im
         <p>{t!(i18n, activated_intro)}</p>
         <SummaryList testid="activated">
             <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
-                {summary.aws_account_id.display_grouped()}
+                <span class="aws-account">{summary.aws_account_id.display_grouped()}</span>
             </SummaryRow>
             <SummaryRow label=td_string!(
                 locale, activate_product
@@ -146,7 +146,7 @@ fn BranchChoice(summary: ActivationSummary, resumed_from: Option<i64>) -> impl I
             })}
         <SummaryList>
             <SummaryRow label=td_string!(locale, activate_aws_account) testid="aws-account">
-                {summary.aws_account_id.display_grouped()}
+                <span class="aws-account">{summary.aws_account_id.display_grouped()}</span>
             </SummaryRow>
             <SummaryRow label=td_string!(
                 locale, activate_product
@@ -239,7 +239,7 @@ fn BillingAccountExplained() -> impl IntoView {
 }
 
 #[component]
-pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
+pub(crate) fn StartFromMarketplace(ended: bool, #[prop(optional)] sample: bool) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let heading = if ended {
@@ -247,9 +247,18 @@ pub(crate) fn StartFromMarketplace(ended: bool) -> impl IntoView {
     } else {
         td_string!(locale, start_from_marketplace_heading)
     };
+    // In the gallery (`sample`) it is a section of that page: no title, an `h2`.
+    let heading = if sample {
+        view! { <h2>{heading}</h2> }.into_any()
+    } else {
+        view! {
+            <Title text=heading />
+            <h1>{heading}</h1>
+        }
+        .into_any()
+    };
     view! {
-        <Title text=heading />
-        <h1>{heading}</h1>
+        {heading}
         {ended.then(|| view! { <p>{t!(i18n, session_ended_reason)}</p> })}
         <p>
             {t!(i18n, start_from_marketplace_before)} <strong>{t!(i18n, set_up_your_account)}</strong>

@@ -8,7 +8,8 @@ use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violat
 use crate::store::{unavailable, Entity};
 use app::domain::{Email, Username};
 use app::ssr::ports::{
-    BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, WorkspaceOwner, Workspaces,
+    BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, UnlinkRefusal, WorkspaceOwner,
+    Workspaces,
 };
 use app::ssr::session::{session_ended, SessionKey};
 use app::domain::workspace::{WorkspaceRow, WorkspaceState};
@@ -106,6 +107,33 @@ impl Workspaces for Store {
             .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(billing.try_get("username").map_err(unavailable)?))
+    }
+
+    async fn unlink_billing_account(&self, session: &SessionKey, now: i64) -> Result<Result<(), UnlinkRefusal>, StoreError> {
+        let mut tx = self.begin_write_on(&[Entity::Session(session)]).await?;
+        let Some((customer, linked)) = locked_session_customer(&mut tx, session, now).await? else {
+            return Ok(Err(UnlinkRefusal::SessionGone));
+        };
+        if linked.is_none() {
+            return Ok(Ok(()));
+        }
+        let settled: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspace_settlements WHERE customer_id = $1)")
+                .bind(customer)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        if settled {
+            return Ok(Err(UnlinkRefusal::WorkspaceLinked));
+        }
+        sqlx::query("UPDATE marketplace_customers SET billing_account_id = NULL, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(customer)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Ok(()))
     }
 
     async fn linked_workspaces(&self, session: &SessionKey, now: i64) -> Result<Option<Vec<WorkspaceRow>>, StoreError> {

@@ -189,7 +189,10 @@ async fn killed_between_every_step_of_linking_and_during_bind_the_buyer_resumes_
     let code = portal.code_for("owner@example.com").await;
     portal.kill_9_and_restart().await;
     let (next, _) = portal.form("/api/link_billing", &cookie, &[("username", "owner"), ("code", &code)]).await;
-    assert_eq!(next, "/activate/link/workspaces", "the code sent before the crash links");
+    assert_eq!(next, "/activate/link", "the code sent before the crash is right");
+    portal.kill_9_and_restart().await;
+    let (next, _) = portal.form("/api/link_billing", &cookie, &[("intent", "confirm")]).await;
+    assert_eq!(next, "/activate/link/workspaces", "and the question survives a crash");
     portal.kill_9_and_restart().await;
     resumes(&portal, &cookie, "/activate/link/workspaces", &["owner", "Production"]).await;
 

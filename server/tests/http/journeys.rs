@@ -356,3 +356,146 @@ async fn choose_with_nothing_chosen_says_what_is_missing() {
     let (_, body) = page(&portal, "/activate/link/create", &cookie).await;
     assert!(!body.contains(r#"class="error-summary""#));
 }
+
+/// Posts a form as a browser without JavaScript would; returns where it sends the browser.
+async fn post(portal: &Portal, cookie: &str, path: &str, fields: &[(&str, &str)]) -> String {
+    let res = common::browser_form(&portal.http, &portal.base, path, cookie, fields).await;
+    assert!(res.status().is_redirection(), "{path}: {}", res.status());
+    res.headers()[LOCATION].to_str().expect("location").to_owned()
+}
+
+/// Issue 19: a right code does not link yet — the page asks "Link billing account X to AWS account Y?" —, and
+/// "Not your billing account? Start again" undoes the link until a workspace is linked; after that, or from
+/// another session of the AWS account, it is refused and nothing changes.
+#[tokio::test]
+async fn linking_asks_once_more_and_can_be_undone_until_a_workspace_is_linked() {
+    let portal = common::start(&[]).await;
+    portal.subscribe("210987654321").await;
+    portal.settled_workspace("210987654321", "owner", "x", "Theirs").await;
+    let pool = portal.store.pool();
+    let spare: i64 = sqlx::query_scalar(
+        "INSERT INTO workspaces (billing_account_id, owner_account_id, name, name_key, site, language, created_at)
+         SELECT id, owner_account_id, 'Spare', 'spare', 'us1', 'en', 0 FROM billing_accounts RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("workspace");
+    let linked = || async {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT billing_account_id FROM marketplace_customers WHERE aws_account_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ACCOUNT)
+        .fetch_one(pool)
+        .await
+        .expect("customer");
+        id.is_some()
+    };
+    let cookie = portal.subscribe(ACCOUNT).await;
+    post(&portal, &cookie, "/api/choose_branch", &[("branch", "link")]).await;
+    let (p, c) = (&portal, cookie.as_str());
+    let link = move |code: String| async move {
+        post(p, c, "/api/link_billing", &[("username", "Owner"), ("code", &code), ("intent", "link")]).await
+    };
+    // Send code, past the minute before another code may be sent.
+    let send = move || async move {
+        sqlx::query("UPDATE verification_codes SET created_at = created_at - 120").execute(pool).await.expect("aged");
+        post(p, c, "/api/link_billing", &[("username", "Owner"), ("intent", "send_code")]).await
+    };
+    send().await;
+    let code = common::code_in(
+        common::mails_to(&portal.http, &portal.base, "a@example.com").await[0]["text"].as_str().expect("mail"),
+    );
+    assert_eq!(link(code).await, "/activate/link", "asked once more");
+    assert!(!linked().await, "nothing linked before the buyer confirms");
+    let (_, body) = page(&portal, "/activate/link", &cookie).await;
+    let main = body.split("<main").nth(1).expect("main");
+    let question = r#"Link billing account Owner to AWS account <span class="aws-account">1234-5678-9012</span>?"#;
+    assert!(main.contains(question), "the number on one line: {main}");
+    assert!(main.contains(r#"value="confirm""#) && main.contains("Not your billing account? Start again"));
+    assert!(!main.contains(r#"name="code""#), "the code is not asked again");
+
+    // Start again from the question: an empty form, nothing linked.
+    assert_eq!(post(&portal, &cookie, "/api/link_start_again", &[]).await, "/activate/link#main");
+    let (_, body) = page(&portal, "/activate/link", &cookie).await;
+    assert!(body.contains(r#"name="code""#) && !body.contains(r#"value="Owner""#), "an empty form");
+    // A stale Confirm (from another tab) links nothing.
+    assert_eq!(post(&portal, &cookie, "/api/link_billing", &[("intent", "confirm")]).await, "/activate/link#main");
+    assert!(!linked().await);
+
+    // Proven and confirmed: linked; until a workspace is linked the link can be undone.
+    send().await;
+    let code = common::code_in(
+        common::mails_to(&portal.http, &portal.base, "a@example.com").await[0]["text"].as_str().expect("mail"),
+    );
+    link(code).await;
+    let confirm = [("intent", "confirm")];
+    assert_eq!(post(&portal, &cookie, "/api/link_billing", &confirm).await, "/activate/link/workspaces");
+    assert!(linked().await);
+    let (_, body) = page(&portal, "/activate/link/workspaces", &cookie).await;
+    assert!(body.contains("Not your billing account? Start again"), "offered until a workspace is linked");
+    // Another session of the same AWS account may not undo it.
+    let other = portal.subscribe(ACCOUNT).await;
+    assert_eq!(post(&portal, &other, "/api/link_start_again", &[]).await, "/activate/link/workspaces");
+    assert!(linked().await, "another session's start again changes nothing");
+    let (_, body) = page(&portal, "/activate/link/workspaces", &other).await;
+    assert!(!body.contains("Not your billing account? Start again"));
+    assert_eq!(post(&portal, &cookie, "/api/link_start_again", &[]).await, "/activate/link#main");
+    assert!(!linked().await, "undone");
+    let (_, body) = page(&portal, "/activate/link", &cookie).await;
+    assert!(body.contains("Billing account owner is no longer linked to this AWS account"), "said so");
+
+    // Linked again and a workspace bound: start again is no longer offered, and refused when posted.
+    send().await;
+    let code = common::code_in(
+        common::mails_to(&portal.http, &portal.base, "a@example.com").await[0]["text"].as_str().expect("mail"),
+    );
+    link(code).await;
+    post(&portal, &cookie, "/api/link_billing", &confirm).await;
+    let id = spare.to_string();
+    post(&portal, &cookie, "/api/bind_workspace", &[("workspace_id", id.as_str())]).await;
+    let (_, body) = page(&portal, "/activate/link/workspaces", &cookie).await;
+    assert!(!body.contains("Not your billing account? Start again"));
+    assert_eq!(post(&portal, &cookie, "/api/link_start_again", &[]).await, "/activate/link/workspaces");
+    assert!(linked().await, "the billing account stays");
+    let (_, body) = page(&portal, "/activate/link/workspaces", &cookie).await;
+    assert!(body.contains("its billing account stays"), "said so");
+}
+
+/// Issue 19: the language switch on a wizard page sends the page's form along (`form="page-form"`), and the
+/// page comes back in the other language with what was typed — never a password.
+#[tokio::test]
+async fn switching_language_keeps_what_was_typed() {
+    let portal = common::start(&[]).await;
+    let cookie = portal.subscribe(ACCOUNT).await;
+    post(&portal, &cookie, "/api/choose_branch", &[("branch", "register")]).await;
+    let (_, body) = page(&portal, "/activate/register", &cookie).await;
+    assert!(body.contains(r#"id="page-form""#) && body.contains(r#"form="page-form""#), "the switch sends the form");
+    assert!(body.contains(r#"formaction="/api/set_language?back=/activate/register""#));
+    let typed = [
+        ("site", "us1"),
+        ("username", "typed-name"),
+        ("password", "a long and unusual passphrase 42"),
+        ("email", "typed@example.com"),
+        ("code", "123456"),
+        ("intent", "continue"),
+        ("lang", "zh"),
+    ];
+    assert_eq!(post(&portal, &cookie, "/api/set_language?back=/activate/register", &typed).await, "/activate/register");
+    let res = portal
+        .http
+        .get(format!("{}/activate/register", portal.base))
+        .header("cookie", format!("{cookie}; i18n_pref_locale=zh"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("page");
+    let body = res.text().await.expect("body");
+    assert!(body.contains(r#"lang="zh""#), "in Chinese");
+    assert!(body.contains(r#"value="typed-name""#) && body.contains(r#"value="typed@example.com""#), "kept");
+    assert!(!body.contains("a long and unusual passphrase"), "never a password");
+    assert!(!body.contains(r#"class="error-summary""#), "nothing was checked");
+    // Another page's path keeps nothing there, and a foreign `back` goes to /activate.
+    let evil =
+        post(&portal, &cookie, "/api/set_language?back=//evil.example/", &[("lang", "en"), ("username", "x")]).await;
+    assert_eq!(evil, "/activate");
+}

@@ -100,7 +100,8 @@ async fn two_instances_share_sessions_codes_races_and_the_metering_job() {
         instance.form("/api/choose_branch", &session, &[("branch", "link")]).await;
         instance.form("/api/link_billing", &session, &[("username", "alice"), ("intent", "send_code")]).await;
         let code = instance.code_for(email).await;
-        let (next, _) = instance.form("/api/link_billing", &session, &[("username", "alice"), ("code", &code)]).await;
+        instance.form("/api/link_billing", &session, &[("username", "alice"), ("code", &code)]).await;
+        let (next, _) = instance.form("/api/link_billing", &session, &[("intent", "confirm")]).await;
         assert_eq!(next, "/activate/link/workspaces", "{account} linked");
         linked.push(session);
     }

@@ -415,7 +415,7 @@ fn CreateView(form: CreateForm) -> impl IntoView {
         {chosen
             .then(|| {
                 view! {
-                    <form method="post" action=action novalidate>
+                    <form id="page-form" method="post" action=action novalidate>
                         <input type="hidden" name="account" value=form.account.map(AccountChoice::code) />
                         <button
                             type="submit"

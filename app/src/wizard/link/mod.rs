@@ -76,6 +76,12 @@ pub(crate) mod ssr {
         }
     }
 
+    /// The draft's billing account was proven by a code and waits for the buyer's confirmation.
+    pub fn verified(draft: &Draft) -> bool {
+        let key = crate::domain::Username::parse(&draft.link.billing_username).map(|u| u.key()).ok();
+        key.is_some() && draft.link.billing_verified == key
+    }
+
     /// The selected site.
     pub fn site(draft: &Draft) -> Site {
         Site::parse_aws(&draft.link.site).unwrap_or(DEFAULT_SITE)

@@ -10,7 +10,7 @@ use crate::messages::page_title;
 use crate::paths::LINK_BILLING;
 use crate::paths::{LINK_CREATE, LINK_WORKSPACES};
 use crate::ui::ErrorSummary;
-use crate::ui::{bind_consequence, SiteSelector, WorkspaceListRow};
+use crate::ui::{bind_consequence, SiteSelector, WorkspaceTable};
 use crate::ui::{Button, ButtonKind, Notice};
 #[cfg(feature = "ssr")]
 use crate::wizard::visit;
@@ -28,6 +28,9 @@ pub struct WorkspacesData {
     pub rows: Vec<WorkspaceRow>,
     /// The workspace whose Bind asks for confirmation (the page's confirmation without JavaScript).
     pub confirm: Option<WorkspaceRow>,
+    /// This session linked the billing account and no workspace is billed to the AWS account yet: "Not your
+    /// billing account? Start again" is offered.
+    pub start_again: bool,
     pub errors: FormErrors,
     pub notice: Option<String>,
 }
@@ -47,7 +50,9 @@ pub async fn link_workspaces_page(confirm: Option<i64>) -> Result<Gate<Workspace
     let (summary, draft) = (visit.summary, visit.draft);
     let confirm =
         confirm.and_then(|id| rows.iter().find(|r| r.id == id && r.state == WorkspaceState::Unlinked)).cloned();
+    let start_again = draft.link.linked_here && !rows.iter().any(|r| r.state == WorkspaceState::Linked);
     Ok(Gate::Show(WorkspacesData {
+        start_again,
         aws_account: summary.aws_account_id.display_grouped(),
         billing_username: summary.billing_username.unwrap_or_default(),
         site: super::ssr::site(&draft),
@@ -134,9 +139,23 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
         <h1>{t!(i18n, workspaces_title)}</h1>
         <p>
             {t!(i18n, workspaces_intro_1)} <strong>{data.billing_username.clone()}</strong>
-            {t!(i18n, workspaces_intro_2)} <strong>{data.aws_account.clone()}</strong> {t!(i18n, workspaces_intro_3)}
+            {t!(i18n, workspaces_intro_2)} <strong class="aws-account">{data.aws_account.clone()}</strong>
+            {t!(i18n, workspaces_intro_3)}
         </p>
         {data.notice.clone().map(|notice| view! { <Notice text=notice /> })}
+        {data
+            .start_again
+            .then(|| {
+                view! {
+                    <form method="post" action=super::billing::start_again_action()>
+                        <Button
+                            label=td_string!(locale, button_link_start_again)
+                            kind=ButtonKind::Secondary
+                            small=true
+                        />
+                    </form>
+                }
+            })}
         {data
             .confirm
             .clone()
@@ -146,7 +165,7 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                         <h2 id="confirm-title">
                             {td_string!(locale, bind_title, name = row.name.as_str()).to_string()}
                         </h2>
-                        <p>{bind_consequence(&row, &aws_account)}</p>
+                        <p>{crate::ui::with_account(bind_consequence(&row, &aws_account), &aws_account)}</p>
                         <form method="post" action=bind>
                             <input type="hidden" name="workspace_id" value=row.id />
                             <Button label=td_string!(locale, button_confirm) busy_on_press=true />
@@ -160,35 +179,7 @@ fn WorkspacesView(data: WorkspacesData) -> impl IntoView {
                     </div>
                 }
             })}
-        <table class="table" id="workspaces">
-            <caption class="visually-hidden">{t!(i18n, workspaces_caption)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{t!(i18n, col_workspace)}</th>
-                    <th scope="col">{t!(i18n, col_site)}</th>
-                    <th scope="col">{t!(i18n, col_language)}</th>
-                    <th scope="col">{t!(i18n, col_state)}</th>
-                    <th scope="col">
-                        <span class="visually-hidden">{t!(i18n, col_action)}</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>
-                {data
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        view! {
-                            <WorkspaceListRow
-                                row=row.clone()
-                                aws_account=aws_account.clone()
-                                bind_action=bind.to_owned()
-                            />
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <WorkspaceTable rows=data.rows.clone() aws_account=aws_account.clone() bind_action=bind.to_owned() />
         {(data.rows.is_empty()).then(|| view! { <p>{t!(i18n, no_workspaces)}</p> })}
         <h2>{t!(i18n, create_title)}</h2>
         <p>{if any_bindable { td_string!(locale, create_also) } else { td_string!(locale, create_none) }}</p>

@@ -280,12 +280,13 @@ fn BasicFormView(form: BasicForm) -> impl IntoView {
         <StepIndicator step=1 total=REGISTER_STEPS />
         <h1>{t!(i18n, basic_title)}</h1>
         <p>
-            {t!(i18n, activating_before)} <strong>{form.summary.aws_account_id.display_grouped()}</strong>
+            {t!(i18n, activating_before)}
+            <strong class="aws-account">{form.summary.aws_account_id.display_grouped()}</strong>
             {t!(i18n, activating_after)}
         </p>
         {form.notice.clone().map(|notice| view! { <Notice text=notice /> })}
         {form.username_taken.then(|| view! { <OtherBranch /> })}
-        <form method="post" action=action novalidate>
+        <form id="page-form" method="post" action=action novalidate>
             // Enter in any field continues (the first submit button in a form is its default).
             <button
                 type="submit"

@@ -22,10 +22,17 @@ pub struct Answer {
     pub change: String,
 }
 
+/// The answers of one step, under its heading (Basic information, Company information, Workspace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerGroup {
+    pub heading: String,
+    pub answers: Vec<Answer>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckData {
     pub aws_account: String,
-    pub answers: Vec<Answer>,
+    pub answers: Vec<AnswerGroup>,
     pub errors: FormErrors,
 }
 
@@ -45,8 +52,8 @@ pub(crate) mod ssr {
         Answer { label: label.to_owned(), value: value.into(), change: change.to_owned() }
     }
 
-    /// The answers in the order of the steps, as the buyer reads them.
-    pub fn answers(r: &RegisterDraft, locale: Locale) -> Vec<Answer> {
+    /// The answers in the order of the steps, as the buyer reads them, grouped by step.
+    pub fn answers(r: &RegisterDraft, locale: Locale) -> Vec<AnswerGroup> {
         use crate::messages::{company_size_label, industry_label, site_name};
         let not_given = || td_string!(locale, not_given).to_owned();
         let site = Site::parse_aws(&r.site).map(|s| site_name(locale, s).to_owned()).unwrap_or_default();
@@ -58,7 +65,7 @@ pub(crate) mod ssr {
             .map(|s| company_size_label(locale, s).to_owned());
         let language = WorkspaceLanguage::parse(&r.language).map(|l| l.name().to_owned()).unwrap_or_default();
         let phone = if r.phone.is_empty() { not_given() } else { r.phone.clone() };
-        vec![
+        let mut all = vec![
             answer(td_string!(locale, answer_site), site, &format!("{REGISTER_BASIC}#site-cn2")),
             answer(td_string!(locale, answer_username), r.username.clone(), &format!("{REGISTER_BASIC}#username")),
             answer(
@@ -102,6 +109,15 @@ pub(crate) mod ssr {
                 td_string!(locale, answer_terms_value),
                 &format!("{REGISTER_WORKSPACE}#terms"),
             ),
+        ];
+        // Steps 1, 2 and 3: five, three and three answers.
+        let workspace = all.split_off(8);
+        let company = all.split_off(5);
+        let group = |heading: &str, answers| AnswerGroup { heading: heading.to_owned(), answers };
+        vec![
+            group(td_string!(locale, basic_title), all),
+            group(td_string!(locale, company_title), company),
+            group(td_string!(locale, workspace_title), workspace),
         ]
     }
 
@@ -282,21 +298,30 @@ fn CheckView(data: CheckData) -> impl IntoView {
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=errors.clone() /> })}
         <StepIndicator step=4 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, check_title)}</h1>
-        <SummaryList>
-            {answers
-                .into_iter()
-                .map(|a| {
-                    view! {
-                        <SummaryRow label=a.label change=a.change>
-                            {a.value}
-                        </SummaryRow>
-                    }
-                })
-                .collect_view()}
-        </SummaryList>
+        {answers
+            .into_iter()
+            .map(|group| {
+                view! {
+                    <h2 class="summary-heading">{group.heading}</h2>
+                    <SummaryList>
+                        {group
+                            .answers
+                            .into_iter()
+                            .map(|a| {
+                                view! {
+                                    <SummaryRow label=a.label change=a.change>
+                                        {a.value}
+                                    </SummaryRow>
+                                }
+                            })
+                            .collect_view()}
+                    </SummaryList>
+                }
+            })
+            .collect_view()}
         <h2>{t!(i18n, check_now_activate)}</h2>
         <p>
-            {t!(i18n, check_activate_explained)} <strong>{aws_account}</strong>
+            {t!(i18n, check_activate_explained)} <strong class="aws-account">{aws_account}</strong>
             {t!(i18n, check_activate_explained_after)}
         </p>
         <form method="post" action=action>
@@ -354,7 +379,14 @@ mod tests {
 
     #[test]
     fn the_check_page_lists_every_answer_with_a_change_link_and_never_the_password() {
-        let rows = answers(&complete(), crate::i18n::Locale::en);
+        let groups = answers(&complete(), crate::i18n::Locale::en);
+        let headings: Vec<&str> = groups.iter().map(|g| g.heading.as_str()).collect();
+        assert_eq!(headings, ["Basic information", "Company information", "Workspace"]);
+        let by_step: Vec<usize> = groups.iter().map(|g| g.answers.len()).collect();
+        assert_eq!(by_step, [5, 3, 3]);
+        assert_eq!(groups[1].answers[0].label, "Company name");
+        assert_eq!(groups[2].answers[0].label, "Workspace name");
+        let rows: Vec<_> = groups.into_iter().flat_map(|g| g.answers).collect();
         assert_eq!(rows.len(), 11);
         assert!(rows.iter().all(|a| a.change.starts_with("/activate/register")));
         let password = rows.iter().find(|a| a.label == "Password").expect("password row");

@@ -101,7 +101,7 @@ fn CompanyFormView(form: CompanyForm) -> impl IntoView {
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=2 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, company_title)}</h1>
-        <form method="post" action=action novalidate>
+        <form id="page-form" method="post" action=action novalidate>
             <TextField
                 live=FieldRule::CompanyName
                 id="company_name"

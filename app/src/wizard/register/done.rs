@@ -71,6 +71,26 @@ pub fn RegisterDonePage() -> impl IntoView {
     wizard_page(register_done_page, |data| view! { <DoneView data /> }.into_any())
 }
 
+/// **Completion panel**: the activation is complete and whom the workspace is billed to. `sample` (the gallery)
+/// titles it with an `h2`, the page with its `h1`.
+#[component]
+pub(crate) fn CompletionPanel(aws_account: String, #[prop(optional)] sample: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let title = td_string!(locale, done_title);
+    view! {
+        <div class="panel-success">
+            {if sample { view! { <h2>{title}</h2> }.into_any() } else { view! { <h1>{title}</h1> }.into_any() }}
+            <p>
+                {crate::ui::with_account(
+                    td_string!(locale, done_billed_to, account = aws_account.as_str()).to_string(),
+                    &aws_account,
+                )}
+            </p>
+        </div>
+    }
+}
+
 #[component]
 fn DoneView(data: DoneData) -> impl IntoView {
     let DoneData { workspace, username, aws_account } = data;
@@ -81,10 +101,7 @@ fn DoneView(data: DoneData) -> impl IntoView {
     let name = workspace.name;
     view! {
         <Title text=td_string!(locale, done_title) />
-        <div class="panel-success">
-            <h1>{t!(i18n, done_title)}</h1>
-            <p>{td_string!(locale, done_billed_to, account = aws_account).to_string()}</p>
-        </div>
+        <CompletionPanel aws_account />
         <SummaryList testid="activated-workspace">
             <SummaryRow label=td_string!(locale, done_workspace)>{name}</SummaryRow>
             <SummaryRow label=td_string!(locale, answer_site)>{site}</SummaryRow>

@@ -105,7 +105,7 @@ fn WorkspaceFormView(form: WorkspaceForm) -> impl IntoView {
         {has_errors.then(|| view! { <crate::ui::ErrorSummary errors=form.errors.clone() /> })}
         <StepIndicator step=3 total=crate::wizard::REGISTER_STEPS />
         <h1>{t!(i18n, workspace_title)}</h1>
-        <form method="post" action=action novalidate>
+        <form id="page-form" method="post" action=action novalidate>
             <TextField
                 live=FieldRule::WorkspaceName
                 id="workspace_name"

@@ -98,6 +98,28 @@ async fn a_linked_aws_account_is_not_linked_again_to_another_billing_account() {
 }
 
 #[tokio::test]
+async fn a_link_is_undone_only_while_no_workspace_is_billed_to_the_aws_account() {
+    let (store, _dir) = temp_store::<Store>().await;
+    registered(&store).await;
+    let spare = unsettled(&store, "Spare").await;
+    let s = linked_session(&store, "222222222222").await;
+    assert_eq!(store.unlink_billing_account(&s, 6).await.expect("db"), Ok(()));
+    assert_eq!(store.linked_workspaces(&s, 6).await.expect("db"), None, "nothing linked any more");
+    assert_eq!(store.unlink_billing_account(&s, 6).await.expect("db"), Ok(()), "a repeat");
+    // Linked again (to the right one this time), a workspace bound: the billing account stays.
+    let owner = Username::parse("owner").expect("username");
+    store.link_billing_account(&s, &owner, 7).await.expect("db").expect("linked");
+    assert_eq!(store.bind_workspace(&s, spare, 8).await.expect("db"), Ok(BindOutcome::Bound));
+    assert_eq!(store.unlink_billing_account(&s, 9).await.expect("db"), Err(UnlinkRefusal::WorkspaceLinked));
+    assert!(store.linked_workspaces(&s, 9).await.expect("db").is_some(), "still linked");
+    // The registering AWS account has its workspace: refused too.
+    let first = new_session(&store, "111111111111").await;
+    assert_eq!(store.unlink_billing_account(&first, 9).await.expect("db"), Err(UnlinkRefusal::WorkspaceLinked));
+    let gone = app::ssr::session::SessionId::generate().key();
+    assert_eq!(store.unlink_billing_account(&gone, 9).await.expect("db"), Err(UnlinkRefusal::SessionGone));
+}
+
+#[tokio::test]
 async fn bind_links_an_unsettled_workspace_once_and_refuses_others() {
     let (store, _dir) = temp_store::<Store>().await;
     registered(&store).await;
