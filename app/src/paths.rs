@@ -26,6 +26,8 @@ pub const DEV: &str = "/dev";
 pub const GALLERY: &str = "/gallery";
 /// Dev mode's sample terms (`PORTAL_TERMS_URL` names the real ones).
 pub const TERMS: &str = "/terms";
+/// The language switch's server function (`wizard::typed::set_language`).
+pub const SET_LANGUAGE: &str = "/api/set_language";
 /// Where `/dev`'s form posts (the server's dev route, not a page).
 pub const DEV_SUBSCRIBE: &str = "/dev/subscribe";
 

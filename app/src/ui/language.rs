@@ -1,8 +1,6 @@
-//! The header's language switch and its server function.
-// The switch sends a wizard page's form along: its server function takes each answer that form may hold.
-#![allow(clippy::too_many_arguments)]
+//! The header's language switch (its server function is `crate::wizard::typed::set_language`, at
+//! [`crate::paths::SET_LANGUAGE`]).
 
-use crate::error::AppError;
 use crate::i18n::{td_string, use_i18n, Locale};
 use leptos::prelude::*;
 
@@ -22,7 +20,7 @@ pub(super) fn LanguageSwitch() -> impl IntoView {
     } else {
         format!("{}?{}", location.pathname.get_untracked(), search.trim_start_matches('?'))
     };
-    let action = <SetLanguage as leptos::server_fn::ServerFn>::url();
+    let action = crate::paths::SET_LANGUAGE;
     // On a page with a wizard form (`id="page-form"`) the switch sends that form, so what was typed is kept;
     // the stylesheet shows that button only when the page has such a form (`:has`), the plain one otherwise.
     let keep_action = format!("{action}?back={}", crate::paths::query_value(&back));
@@ -56,58 +54,4 @@ pub(super) fn LanguageSwitch() -> impl IntoView {
             </button>
         </form>
     }
-}
-
-/// The header's language switch: remembers `lang` (`en` or `zh`) in leptos_i18n's cookie for a year and goes
-/// back to the page (a path of this site; anything else goes to `/activate`). On a wizard page with a form the
-/// switch sends that form (`back` then in the address, as the form has none): what it holds is kept for the
-/// page ([`crate::wizard::typed`]), so nothing typed is lost.
-#[server(endpoint = "set_language")]
-pub async fn set_language(
-    lang: Option<String>,
-    back: Option<String>,
-    site: Option<String>,
-    username: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    company_name: Option<String>,
-    industry: Option<String>,
-    company_size: Option<String>,
-    workspace_name: Option<String>,
-    language: Option<String>,
-    terms: Option<String>,
-    account: Option<String>,
-) -> Result<(), AppError> {
-    use crate::paths;
-    use crate::wizard::typed::{keep_typed, Typed};
-    let lang = if lang.as_deref() == Some("zh") { "zh" } else { "en" };
-    let sent_form = back.is_none();
-    let back = match back {
-        Some(back) => back,
-        None => leptos_axum::extract::<axum::extract::Query<std::collections::HashMap<String, String>>>()
-            .await
-            .ok()
-            .and_then(|query| query.0.get("back").cloned())
-            .unwrap_or_default(),
-    };
-    let back = paths::safe_back(&back).unwrap_or(paths::ACTIVATE);
-    if sent_form {
-        let typed = Typed {
-            site,
-            username,
-            email,
-            phone,
-            company_name,
-            industry,
-            company_size,
-            workspace_name,
-            language,
-            terms: terms.is_some(),
-            account,
-        };
-        keep_typed(back, typed).await?;
-    }
-    crate::ssr::set_cookie(&format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))?;
-    leptos_axum::redirect(back);
-    Ok(())
 }

@@ -5,8 +5,7 @@
 pub mod link;
 pub mod register;
 pub mod start;
-#[cfg(feature = "ssr")]
-pub(crate) mod typed;
+pub mod typed;
 
 use crate::error::AppError;
 use crate::ui::{Loading, ServiceProblem};
