@@ -2,12 +2,14 @@
 //! the draft's load and save, the one code check, the new-account checks and password hashing. Compiled with
 //! `ssr` only; nothing here reaches the browser bundle.
 
+pub mod audit;
 pub mod checks;
 pub mod codes;
 pub mod draft;
 pub mod ports;
 pub mod security_log;
 pub mod session;
+pub mod store_error;
 
 use crate::domain::ActivationState;
 use crate::error::AppError;

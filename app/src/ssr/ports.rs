@@ -40,13 +40,7 @@ pub enum SessionLookup {
     Active(crate::domain::ActivationSummary),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-}
+pub use super::store_error::StoreError;
 
 /// Storage of marketplace customers and activation sessions. Every method is one transaction.
 #[async_trait]
@@ -281,8 +275,14 @@ pub enum CodeError {
 }
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
-pub trait Store: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing {}
-impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing> Store for T {}
+pub trait Store:
+    ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing + super::audit::AuditTrail
+{
+}
+impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing + super::audit::AuditTrail> Store
+    for T
+{
+}
 
 /// Logging in, password resets and two-step verification.
 #[async_trait]

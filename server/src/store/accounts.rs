@@ -8,6 +8,7 @@ use rows::{insert_account, insert_settlement, insert_workspace, is_unique_violat
 use crate::store::{unavailable, Entity};
 use app::domain::AwsAccountId;
 use app::ssr::ports::{Accounts, ActivateOutcome, ActivateRefusal, Activated, NewAccount, NewWorkspace, StoreError};
+use app::ssr::audit::{actor_buyer, AuditEntry};
 use app::ssr::session::{session_ended, SessionKey};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -153,6 +154,23 @@ impl Accounts for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+        let entry = AuditEntry {
+            billing_account_id: Some(billing_id),
+            workspace_id: Some(workspace_id),
+            ..AuditEntry::about_customer(
+                now,
+                actor_buyer(session),
+                "activation.completed",
+                customer_id,
+                format!(
+                    "registered: Guance account and billing account {}, workspace {} on {}",
+                    account.username.as_str(),
+                    workspace.name.as_str(),
+                    workspace.site.code()
+                ),
+            )
+        };
+        audit::append(&mut tx, &entry).await?;
         let activated = load_activated(&mut tx, workspace_id).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(ActivateOutcome { activated, first: true }))

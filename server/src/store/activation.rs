@@ -7,6 +7,7 @@ use crate::store::{corrupt, unavailable, Entity};
 use app::domain::ActivationSummary;
 use app::domain::{AwsAccountId, Branch, ProductCode};
 use app::ssr::ports::{ActivationStore, CustomerRecord, ResolvedCustomer, SessionLookup, StoreError};
+use app::ssr::audit::{actor_buyer, AuditEntry};
 use app::ssr::session::{session_ended, SessionKey, RESUME_WITHIN_SECS, TOUCH_EVERY_SECS};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -217,6 +218,9 @@ impl ActivationStore for Store {
         subscriber.extend(customer.customer_identifier.as_deref().map(Entity::Subscriber));
         let mut tx = self.begin_write_on(&subscriber).await?;
         let id = upsert_customer(&mut tx, customer, now).await?;
+        let detail = format!("AWS account {}, product {}", customer.aws_account_id.as_str(), customer.product_code.as_str());
+        let entry = AuditEntry::about_customer(now, actor_buyer(session), "customer.resolved", id, detail);
+        audit::append(&mut tx, &entry).await?;
         // A customer coming back within 30 days resumes its kept draft and branch.
         sqlx::query(
             "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at, draft)

@@ -9,6 +9,7 @@ use app::domain::billing::{
     month_key, next_month_start, BillingCenter, BillingState, BillingWorkspace, Settlement, SettlementMethod,
     SettlementRefusal, WorkspaceLink, WorkspaceStart, YourWorkspaces,
 };
+use app::ssr::audit::AuditEntry;
 use app::ssr::ports::{Billing, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
@@ -113,13 +114,15 @@ impl Billing for Store {
         if recorded.rows_affected() == 0 {
             return Ok(Err(SettlementRefusal::ThisMonth { from: next_month_start(now) }));
         }
-        match to {
+        // The AWS customer the workspace was or now is billed to.
+        let involved = match to {
             SettlementMethod::BillingCenter => {
                 sqlx::query("DELETE FROM workspace_settlements WHERE workspace_id = $1")
                     .bind(workspace_id)
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
+                customer
             }
             SettlementMethod::AwsMarketplace => {
                 // The billing account's latest active agreement (license) bills the workspace.
@@ -147,8 +150,19 @@ impl Billing for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+                Some(customer)
             }
-        }
+        };
+        let entry = AuditEntry {
+            at: now,
+            actor: format!("account:{account_id}"),
+            action: "settlement.changed",
+            customer_id: involved,
+            billing_account_id: Some(billing_account),
+            workspace_id: Some(workspace_id),
+            detail: format!("from {} to {}", from.code(), to.code()),
+        };
+        audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(()))
     }

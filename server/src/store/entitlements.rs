@@ -4,6 +4,7 @@ crate::store::on_each_backend! {
 
 use crate::store::{unavailable, Entity};
 use crate::entitlements::{Entitlement, EntitlementStore, EntitlementValue};
+use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
@@ -48,6 +49,9 @@ impl EntitlementStore for Store {
             .await
             .map_err(unavailable)?;
         }
+        let detail = format!("{} entitlement(s) from AWS", entitlements.len());
+        let entry = AuditEntry::about_customer(now, "aws:entitlements".to_owned(), "entitlements.updated", customer, detail);
+        audit::append(&mut tx, &entry).await?;
         sqlx::query("UPDATE marketplace_customers SET entitlements_checked_at = $1 WHERE id = $2")
             .bind(now)
             .bind(customer)

@@ -9,6 +9,7 @@ use crate::lifecycle::{
     Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState, MAX_WAITING,
     MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS,
 };
+use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
@@ -97,6 +98,12 @@ async fn apply(
         .await
         .map_err(unavailable)?;
     }
+    let detail = match &moved {
+        Some(next) => format!("{} (event at {at}): subscription now {}", action.as_str(), next.state.as_str()),
+        None => format!("{} (event at {at}): no change", action.as_str()),
+    };
+    let entry = AuditEntry::about_customer(now, format!("aws-event:{event_id}"), "subscription.event", customer.id, detail);
+    audit::append(tx, &entry).await?;
     sqlx::query("UPDATE marketplace_events SET customer_id = $1, applied_at = $2 WHERE id = $3")
         .bind(customer.id)
         .bind(now)
@@ -290,6 +297,9 @@ impl LifecycleStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+            let detail = "the subscription ended and its grace period is over: its workspaces are locked".to_owned();
+            let entry = AuditEntry::about_customer(now, "job:lifecycle".to_owned(), "subscription.locked", customer, detail);
+            audit::append(&mut tx, &entry).await?;
             tx.commit().await.map_err(unavailable)?;
             locked += 1;
         }

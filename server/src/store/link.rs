@@ -11,6 +11,7 @@ use app::ssr::ports::{
     BindOutcome, BindRefusal, CreateRefusal, Created, LinkRefusal, NewWorkspace, StoreError, UnlinkRefusal, WorkspaceOwner,
     Workspaces,
 };
+use app::ssr::audit::{actor_buyer, AuditEntry};
 use app::ssr::session::{session_ended, SessionKey};
 use app::domain::workspace::{WorkspaceRow, WorkspaceState};
 use async_trait::async_trait;
@@ -105,8 +106,17 @@ impl Workspaces for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+        let username: String = billing.try_get("username").map_err(unavailable)?;
+        if linked.is_none() {
+            let detail = format!("billing account {username} linked, proven by a code to its email");
+            let entry = AuditEntry {
+                billing_account_id: Some(id),
+                ..AuditEntry::about_customer(now, actor_buyer(session), "billing.linked", customer, detail)
+            };
+            audit::append(&mut tx, &entry).await?;
+        }
         tx.commit().await.map_err(unavailable)?;
-        Ok(Ok(billing.try_get("username").map_err(unavailable)?))
+        Ok(Ok(username))
     }
 
     async fn unlink_billing_account(&self, session: &SessionKey, now: i64) -> Result<Result<(), UnlinkRefusal>, StoreError> {
@@ -132,6 +142,12 @@ impl Workspaces for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+        let detail = "the buyer started again before any workspace was linked".to_owned();
+        let entry = AuditEntry {
+            billing_account_id: linked,
+            ..AuditEntry::about_customer(now, actor_buyer(session), "billing.unlinked", customer, detail)
+        };
+        audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(()))
     }
@@ -208,6 +224,18 @@ impl Workspaces for Store {
         .map_err(unavailable)?
         .rows_affected();
         let outcome = if inserted == 1 {
+            let entry = AuditEntry {
+                billing_account_id: Some(billing),
+                workspace_id: Some(workspace_id),
+                ..AuditEntry::about_customer(
+                    now,
+                    actor_buyer(session),
+                    "workspace.bound",
+                    customer,
+                    "an existing workspace is billed to this AWS account".to_owned(),
+                )
+            };
+            audit::append(&mut tx, &entry).await?;
             Ok(BindOutcome::Bound)
         } else {
             let holder: i64 =
@@ -330,6 +358,22 @@ impl Workspaces for Store {
             Err(e) => return Err(unavailable(e)),
         };
         insert_settlement(&mut tx, workspace_id, customer, now).await?;
+        let owner_words = match owner {
+            WorkspaceOwner::Existing(..) => "an existing Guance account",
+            WorkspaceOwner::New(_) => "a new Guance account",
+        };
+        let entry = AuditEntry {
+            billing_account_id: Some(billing),
+            workspace_id: Some(workspace_id),
+            ..AuditEntry::about_customer(
+                now,
+                actor_buyer(session),
+                "workspace.created",
+                customer,
+                format!("workspace {} on {}, owned by {owner_words}", workspace.name.as_str(), workspace.site.code()),
+            )
+        };
+        audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(Created { workspace_id, name: workspace.name.as_str().to_owned(), first: true }))
     }

@@ -7,7 +7,8 @@
 
 /// Compiles `$body` — a store module's imports, helpers, trait impls and tests — once per backend: in
 /// `on_sqlite` and `on_postgres`, where `Store` is that backend's store, `Db` its sqlx database, `Tx<'a>` a
-/// transaction and `DbRow` a row of it, and `rows` the shared inserts compiled for the same backend.
+/// transaction and `DbRow` a row of it, `rows` the shared inserts and `audit` the audit log's append,
+/// compiled for the same backend.
 macro_rules! on_each_backend {
     ($($body:tt)*) => {
         pub(crate) mod on_sqlite {
@@ -18,6 +19,7 @@ macro_rules! on_each_backend {
             pub(crate) type Tx<'a> = sqlx::Transaction<'a, Db>;
             pub(crate) type DbRow = <Db as sqlx::Database>::Row;
             use crate::store::rows::on_sqlite as rows;
+            use crate::store::audit::on_sqlite as audit;
             $($body)*
         }
         pub(crate) mod on_postgres {
@@ -28,6 +30,7 @@ macro_rules! on_each_backend {
             pub(crate) type Tx<'a> = sqlx::Transaction<'a, Db>;
             pub(crate) type DbRow = <Db as sqlx::Database>::Row;
             use crate::store::rows::on_postgres as rows;
+            use crate::store::audit::on_postgres as audit;
             $($body)*
         }
     };
@@ -109,6 +112,7 @@ impl Entity<'_> {
 
 mod accounts;
 mod activation;
+mod audit;
 mod billing;
 mod codes;
 mod entitlements;

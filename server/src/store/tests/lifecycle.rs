@@ -1,4 +1,5 @@
 use super::*;
+use app::ssr::audit::AuditTrail;
 use crate::lifecycle::LOCK_AFTER_SECS;
 use crate::store::test_support::{new_session, register, temp_store};
 
@@ -66,6 +67,31 @@ async fn subscribe_cancel_lock_and_a_resubscribe_in_time_with_a_clock_we_control
     assert_eq!(state(&store, account).await.state, SubscriptionState::Locked);
     assert!(workspace_locked(&store).await);
     assert_eq!(store.lock_due(30 + 31 * DAY).await.expect("job"), 0, "the job is idempotent");
+    // The audit timeline tells the story: five events (each with the state it moved to) and the lock.
+    let customer: i64 = sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = $1")
+        .bind(account)
+        .fetch_one(store.pool())
+        .await
+        .expect("customer");
+    let timeline = store.customer_timeline(customer, 50).await.expect("db");
+    let actions: Vec<&str> = timeline.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions[..6],
+        [
+            "subscription.locked",
+            "subscription.event",
+            "subscription.event",
+            "subscription.event",
+            "subscription.event",
+            "subscription.event"
+        ]
+    );
+    assert_eq!(timeline[0].actor, "job:lifecycle");
+    assert!(
+        timeline[1].actor.starts_with("aws-event:") && timeline[1].detail.contains("now cancelled"),
+        "{:?}",
+        timeline[1]
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
 use super::*;
+use app::ssr::audit::AuditTrail;
 use crate::store::test_support::{count, new_session, temp_store};
 use app::domain::{CompanyName, Site, WorkspaceLanguage, WorkspaceName};
 use app::ssr::ports::{Accounts, NewAccount, NewUser};
@@ -117,6 +118,20 @@ async fn a_link_is_undone_only_while_no_workspace_is_billed_to_the_aws_account()
     assert_eq!(store.unlink_billing_account(&first, 9).await.expect("db"), Err(UnlinkRefusal::WorkspaceLinked));
     let gone = app::ssr::session::SessionId::generate().key();
     assert_eq!(store.unlink_billing_account(&gone, 9).await.expect("db"), Err(UnlinkRefusal::SessionGone));
+    // Each step is in the customer's audit timeline, newest first, by this session.
+    let customer: i64 =
+        sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = '222222222222'")
+            .fetch_one(store.pool())
+            .await
+            .expect("customer");
+    let timeline = store.customer_timeline(customer, 50).await.expect("db");
+    let actions: Vec<&str> = timeline.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["workspace.bound", "billing.linked", "billing.unlinked", "billing.linked", "customer.resolved"]
+    );
+    assert!(timeline.iter().all(|e| e.actor == app::ssr::audit::actor_buyer(&s)));
+    assert_eq!(timeline[0].workspace_id, Some(spare));
 }
 
 #[tokio::test]
