@@ -18,6 +18,7 @@ pub mod metering;
 mod navigation;
 pub mod net;
 pub mod observability;
+pub mod operators;
 pub mod outbox;
 pub mod partition;
 pub mod simulator;

@@ -27,6 +27,20 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve_main() -> std::process::ExitCode {
+    // `server operator add NAME`: an operator command, not a start.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(outcome) = operator_command(&args).await {
+        return match outcome {
+            Ok(said) => {
+                println!("{said}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("portal: {message}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     match server::observability::LogFormat::parse(std::env::var("PORTAL_LOG_FORMAT").ok().as_deref()) {
         Ok(server::observability::LogFormat::Json) => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
@@ -78,4 +92,35 @@ async fn shutdown() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// `server operator …`: the arguments after the binary's name. `Some` when they ask for an operator command
+/// (its outcome, to print), `None` for the ordinary start.
+async fn operator_command(args: &[String]) -> Option<Result<String, String>> {
+    match args {
+        [first, ..] if first != "operator" => None,
+        [] => None,
+        [_, add, name] if add == "add" => Some(add_from_terminal_or_stdin(name).await),
+        _ => Some(Err("usage: server operator add NAME (the password on standard input, or asked for)".to_owned())),
+    }
+}
+
+async fn add_from_terminal_or_stdin(name: &str) -> Result<String, String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for operator {name}: ")).map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("The same password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords do not match".to_owned());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| server::config::DEFAULT_DATABASE_URL.to_owned());
+    let store = server::store::connect(&url).await.map_err(|e| e.to_string())?;
+    server::operators::add(store.as_ref(), name, &password, app::ssr::ports::now()).await
 }

@@ -120,6 +120,7 @@ mod lifecycle;
 mod link;
 mod logins;
 mod metering;
+mod operators;
 mod outbox;
 mod postgres;
 mod rows;
@@ -133,6 +134,7 @@ pub use sqlite::SqliteStore;
 use crate::entitlements::EntitlementStore;
 use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
+use crate::operators::OperatorStore;
 use crate::outbox::OutboxStore;
 use app::ssr::ports::{Store, StoreError};
 use std::sync::Arc;
@@ -148,9 +150,15 @@ pub(crate) fn corrupt(column: &str, value: &str) -> StoreError {
 }
 
 /// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
-pub trait ServerStore: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + LoginSessions {}
+pub trait ServerStore:
+    Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions
+{
+}
 
-impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + LoginSessions> ServerStore for T {}
+impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions>
+    ServerStore for T
+{
+}
 
 /// Where tower-sessions keeps login sessions: in the same database (shared by every instance).
 pub trait LoginSessions: Send + Sync {

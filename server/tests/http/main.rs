@@ -20,5 +20,6 @@ mod login;
 mod metering;
 mod multi_instance;
 mod navigation;
+mod operators;
 mod security;
 mod security_events;
