@@ -41,7 +41,8 @@ pub(crate) fn SiteHeader() -> impl IntoView {
 pub(crate) fn SiteFooter() -> impl IntoView {
     let i18n = use_i18n();
     #[cfg(feature = "ssr")]
-    let links = crate::ssr::ports().map(|ports| ports.links.clone()).unwrap_or_default();
+    // (Rendered once without a request too, when the server lists its routes: the defaults then.)
+    let links = use_context::<crate::ssr::ports::Ports>().map(|ports| ports.links.clone()).unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
     let links = crate::domain::links::SiteLinks::default();
     view! {

@@ -29,6 +29,34 @@ pub(crate) async fn append(tx: &mut Tx<'_>, entry: &AuditEntry) -> Result<(), St
     Ok(())
 }
 
+/// Appends, within `tx`, one entry per metering record chosen by `records` (a `WHERE` on `metering_records`
+/// whose only parameter is `$4`): `action` by the metering job, about the record's customer, saying which record
+/// (dimension, hour, quantity) and `outcome`.
+pub(crate) async fn append_for_metering(
+    tx: &mut Tx<'_>,
+    at: i64,
+    action: &'static str,
+    outcome: &str,
+    records: &str,
+    parameter: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO audit_log (at, actor, action, customer_id, billing_account_id, workspace_id, detail)
+         SELECT $1, 'job:metering', $2, customer_id, NULL, NULL,
+                'record ' || CAST(id AS TEXT) || ': ' || dimension || ', hour ' || CAST(usage_hour AS TEXT)
+                || ', quantity ' || CAST(quantity AS TEXT) || ': ' || $3
+           FROM metering_records WHERE {records}"
+    ))
+    .bind(at)
+    .bind(action)
+    .bind(outcome)
+    .bind(parameter)
+    .execute(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditTrail for Store {
     async fn customer_timeline(&self, customer_id: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {

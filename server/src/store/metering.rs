@@ -163,12 +163,18 @@ impl MeteringStore for Store {
     }
 
     async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write_on(&[]).await?;
+        let outcome = "too old for AWS to take: not sent";
+        let now = app::ssr::ports::now();
+        audit::append_for_metering(&mut tx, now, "metering.stale", outcome, "state = 'pending' AND usage_hour < $4", oldest_hour)
+            .await?;
         let stale =
             sqlx::query("UPDATE metering_records SET state = 'stale' WHERE state = 'pending' AND usage_hour < $1")
                 .bind(oldest_hour)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
         Ok(stale.rows_affected())
     }
 
@@ -225,6 +231,16 @@ impl MeteringStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+            let (action, outcome) = match status {
+                RecordStatus::Success { metering_record_id } => {
+                    ("metering.sent", format!("AWS accepted it ({metering_record_id})"))
+                }
+                RecordStatus::DuplicateRecord => ("metering.sent", "AWS had it already (DuplicateRecord)".to_owned()),
+                RecordStatus::CustomerNotSubscribed => {
+                    ("metering.refused", "AWS refused it: CustomerNotSubscribed".to_owned())
+                }
+            };
+            audit::append_for_metering(&mut tx, now, action, &outcome, "id = $4", *id).await?;
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(())
@@ -243,6 +259,8 @@ impl MeteringStore for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+            let outcome = format!("not sent this time: {error}");
+            audit::append_for_metering(&mut tx, app::ssr::ports::now(), "metering.failed", &outcome, "id = $4", *id).await?;
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(())

@@ -1,6 +1,7 @@
 use super::*;
 use crate::metering::{run_once, Backoff, BatchAnswer, Meter, MeterError, RecordKey};
 use crate::store::test_support::{count, new_session, temp_store};
+use app::ssr::audit::AuditTrail;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -221,6 +222,22 @@ async fn throttling_and_unprocessed_records_are_retried_and_old_ones_are_flagged
             .await
             .expect("states");
     assert_eq!(states, vec![("sent".to_owned(), 30), ("stale".to_owned(), 1)]);
+    // Each record's outcome is in the audit log, by the metering job, about its customer.
+    let audited: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT action, COUNT(*) FROM audit_log WHERE actor = 'job:metering' GROUP BY action ORDER BY action",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("audit");
+    assert_eq!(audited, vec![("metering.sent".to_owned(), 30), ("metering.stale".to_owned(), 1)]);
+    let old_customer: i64 =
+        sqlx::query_scalar("SELECT id FROM marketplace_customers WHERE aws_account_id = '999999999999'")
+            .fetch_one(store.pool())
+            .await
+            .expect("customer");
+    let timeline = store.customer_timeline(old_customer, 10).await.expect("timeline");
+    assert_eq!(timeline[0].action, "metering.stale");
+    assert!(timeline[0].detail.contains("hosts, hour") && timeline[0].detail.contains("not sent"), "{:?}", timeline[0]);
 }
 
 #[tokio::test]
@@ -236,6 +253,11 @@ async fn a_batch_still_failing_after_its_attempts_waits_for_the_next_run() {
     let attempts: i64 =
         sqlx::query_scalar("SELECT attempts FROM metering_records").fetch_one(store.pool()).await.expect("n");
     assert_eq!(attempts, 2);
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'metering.failed'")
+        .fetch_one(store.pool())
+        .await
+        .expect("audit");
+    assert_eq!(failed, 1, "the run that gave up on the batch says so once");
 }
 
 /// Reports racing a freeze (another instance's job): every reported quantity ends up exactly once — in a
