@@ -189,13 +189,13 @@ pub trait MeteringStore: Send + Sync {
     /// subscription ends); returns the records created.
     async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError>;
     /// Marks pending records older than `oldest_hour` stale; returns how many.
-    async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError>;
+    async fn mark_stale(&self, oldest_hour: i64, now: i64) -> Result<u64, StoreError>;
     /// Up to `limit` pending records with ids above `after`, oldest hour first.
     async fn pending(&self, after: i64, limit: i64) -> Result<Vec<PendingRecord>, StoreError>;
     /// Stores AWS's answers (record id → status) in one transaction.
     async fn mark_sent(&self, answers: &[(i64, RecordStatus)], now: i64) -> Result<(), StoreError>;
     /// Counts a failed attempt for these records.
-    async fn mark_failed(&self, ids: &[i64], error: &str) -> Result<(), StoreError>;
+    async fn mark_failed(&self, ids: &[i64], error: &str, now: i64) -> Result<(), StoreError>;
 }
 
 /// How hard one run tries a batch before leaving it to the next run.
@@ -269,7 +269,7 @@ async fn send_all(
     let (frozen, late) = store.freeze(now - CLOSE_AFTER_SECS, now).await?;
     report.frozen = frozen;
     report.late_events = late;
-    report.stale = store.mark_stale(now - WINDOW_SECS).await?;
+    report.stale = store.mark_stale(now - WINDOW_SECS, now).await?;
     let mut after = 0;
     loop {
         let page = store.pending(after, 1000).await?;
@@ -350,7 +350,7 @@ async fn send_batch(
         last_error = format!("{} records unprocessed", todo.len());
     }
     let ids: Vec<i64> = todo.iter().map(|r| r.id).collect();
-    store.mark_failed(&ids, &last_error).await?;
+    store.mark_failed(&ids, &last_error, app::ssr::ports::now()).await?;
     report.left_pending += ids.len() as u64;
     Ok(())
 }

@@ -35,6 +35,11 @@ impl AuditEntry {
             detail,
         }
     }
+
+    /// The same entry, also about a billing account and a workspace.
+    pub fn on(self, billing_account_id: Option<i64>, workspace_id: Option<i64>) -> Self {
+        AuditEntry { billing_account_id, workspace_id, ..self }
+    }
 }
 
 /// An entry as stored, with its place in the log.

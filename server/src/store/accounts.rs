@@ -154,10 +154,7 @@ impl Accounts for Store {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        let entry = AuditEntry {
-            billing_account_id: Some(billing_id),
-            workspace_id: Some(workspace_id),
-            ..AuditEntry::about_customer(
+        let entry = AuditEntry::about_customer(
                 now,
                 actor_buyer(session),
                 "activation.completed",
@@ -169,7 +166,7 @@ impl Accounts for Store {
                     workspace.site.code()
                 ),
             )
-        };
+        .on(Some(billing_id), Some(workspace_id));
         audit::append(&mut tx, &entry).await?;
         let activated = load_activated(&mut tx, workspace_id).await?;
         tx.commit().await.map_err(unavailable)?;

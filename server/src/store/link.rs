@@ -109,10 +109,8 @@ impl Workspaces for Store {
         let username: String = billing.try_get("username").map_err(unavailable)?;
         if linked.is_none() {
             let detail = format!("billing account {username} linked, proven by a code to its email");
-            let entry = AuditEntry {
-                billing_account_id: Some(id),
-                ..AuditEntry::about_customer(now, actor_buyer(session), "billing.linked", customer, detail)
-            };
+            let entry = AuditEntry::about_customer(now, actor_buyer(session), "billing.linked", customer, detail)
+                .on(Some(id), None);
             audit::append(&mut tx, &entry).await?;
         }
         tx.commit().await.map_err(unavailable)?;
@@ -143,10 +141,8 @@ impl Workspaces for Store {
             .await
             .map_err(unavailable)?;
         let detail = "the buyer started again before any workspace was linked".to_owned();
-        let entry = AuditEntry {
-            billing_account_id: linked,
-            ..AuditEntry::about_customer(now, actor_buyer(session), "billing.unlinked", customer, detail)
-        };
+        let entry = AuditEntry::about_customer(now, actor_buyer(session), "billing.unlinked", customer, detail)
+            .on(linked, None);
         audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(()))
@@ -224,17 +220,14 @@ impl Workspaces for Store {
         .map_err(unavailable)?
         .rows_affected();
         let outcome = if inserted == 1 {
-            let entry = AuditEntry {
-                billing_account_id: Some(billing),
-                workspace_id: Some(workspace_id),
-                ..AuditEntry::about_customer(
+            let entry = AuditEntry::about_customer(
                     now,
                     actor_buyer(session),
                     "workspace.bound",
                     customer,
                     "an existing workspace is billed to this AWS account".to_owned(),
                 )
-            };
+            .on(Some(billing), Some(workspace_id));
             audit::append(&mut tx, &entry).await?;
             Ok(BindOutcome::Bound)
         } else {
@@ -362,17 +355,14 @@ impl Workspaces for Store {
             WorkspaceOwner::Existing(..) => "an existing Guance account",
             WorkspaceOwner::New(_) => "a new Guance account",
         };
-        let entry = AuditEntry {
-            billing_account_id: Some(billing),
-            workspace_id: Some(workspace_id),
-            ..AuditEntry::about_customer(
+        let entry = AuditEntry::about_customer(
                 now,
                 actor_buyer(session),
                 "workspace.created",
                 customer,
                 format!("workspace {} on {}, owned by {owner_words}", workspace.name.as_str(), workspace.site.code()),
             )
-        };
+        .on(Some(billing), Some(workspace_id));
         audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(Created { workspace_id, name: workspace.name.as_str().to_owned(), first: true }))

@@ -162,10 +162,9 @@ impl MeteringStore for Store {
         Ok(self.freeze_where(None, Some(customer_id), now).await?.0)
     }
 
-    async fn mark_stale(&self, oldest_hour: i64) -> Result<u64, StoreError> {
+    async fn mark_stale(&self, oldest_hour: i64, now: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_write_on(&[]).await?;
         let outcome = "too old for AWS to take: not sent";
-        let now = app::ssr::ports::now();
         audit::append_for_metering(&mut tx, now, "metering.stale", outcome, "state = 'pending' AND usage_hour < $4", oldest_hour)
             .await?;
         let stale =
@@ -246,7 +245,7 @@ impl MeteringStore for Store {
         Ok(())
     }
 
-    async fn mark_failed(&self, ids: &[i64], error: &str) -> Result<(), StoreError> {
+    async fn mark_failed(&self, ids: &[i64], error: &str, now: i64) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -260,7 +259,7 @@ impl MeteringStore for Store {
                 .await
                 .map_err(unavailable)?;
             let outcome = format!("not sent this time: {error}");
-            audit::append_for_metering(&mut tx, app::ssr::ports::now(), "metering.failed", &outcome, "id = $4", *id).await?;
+            audit::append_for_metering(&mut tx, now, "metering.failed", &outcome, "id = $4", *id).await?;
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(())
