@@ -25,6 +25,7 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod messages;
+pub mod operator;
 pub mod paths;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -145,6 +146,24 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/dev") view=dev::DevPage ssr=SsrMode::Async />
                     <Route path=path!("/gallery") view=dev::gallery::GalleryPage ssr=SsrMode::Async />
                     <Route path=path!("/terms") view=dev::TermsPage ssr=SsrMode::Async />
+                    // The operator console: the server's guard answers 404 before these unless an operator is
+                    // logged in (log in excepted); each page checks again.
+                    <Route
+                        path=path!("/operator/login")
+                        view=operator::login::OperatorLoginPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/operator") view=operator::customers::OperatorCustomersPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/operator/metering")
+                        view=operator::metering::OperatorMeteringPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/operator/customers/:id")
+                        view=operator::customers::OperatorCustomerPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </ui::PageLayout>
         </Router>

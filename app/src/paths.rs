@@ -28,6 +28,17 @@ pub const GALLERY: &str = "/gallery";
 pub const TERMS: &str = "/terms";
 /// The language switch's server function (`wizard::typed::set_language`).
 pub const SET_LANGUAGE: &str = "/api/set_language";
+/// The operator console (issue 20): log in, the customers (the console's first page), one customer
+/// (`/operator/customers/<id>`: see [`operator_customer`]), metering records, webhooks. Every page but log in
+/// answers 404 to anyone not logged in as an operator.
+pub const OPERATOR_LOGIN: &str = "/operator/login";
+pub const OPERATOR: &str = "/operator";
+pub const OPERATOR_CUSTOMER_PREFIX: &str = "/operator/customers/";
+pub const OPERATOR_METERING: &str = "/operator/metering";
+pub const OPERATOR_WEBHOOKS: &str = "/operator/webhooks";
+/// The CSV exports of the console's filtered lists (server routes, streamed).
+pub const OPERATOR_CUSTOMERS_CSV: &str = "/operator/customers.csv";
+pub const OPERATOR_METERING_CSV: &str = "/operator/metering.csv";
 /// Where `/dev`'s form posts (the server's dev route, not a page).
 pub const DEV_SUBSCRIBE: &str = "/dev/subscribe";
 
@@ -36,9 +47,14 @@ pub fn workspace(id: i64) -> String {
     format!("{WORKSPACE_PREFIX}{id}")
 }
 
+/// One customer's page in the operator console.
+pub fn operator_customer(id: i64) -> String {
+    format!("{OPERATOR_CUSTOMER_PREFIX}{id}")
+}
+
 /// Every page a visitor may be sent back to (the language switch's `back`); with `/workspaces/<id>`, every
 /// page of the route table (a test in `lib.rs` holds the two together).
-pub const PAGES: [&str; 18] = [
+pub const PAGES: [&str; 21] = [
     ACTIVATE,
     REGISTER_BASIC,
     REGISTER_COMPANY,
@@ -56,6 +72,9 @@ pub const PAGES: [&str; 18] = [
     DEV,
     GALLERY,
     TERMS,
+    OPERATOR_LOGIN,
+    OPERATOR,
+    OPERATOR_METERING,
     "/",
 ];
 
@@ -73,10 +92,11 @@ pub fn safe_back(back: &str) -> Option<&str> {
         Some((path, query)) => (path, Some(query)),
         None => (back, None),
     };
-    let known = PAGES.contains(&path)
-        || path
-            .strip_prefix(WORKSPACE_PREFIX)
-            .is_some_and(|id| !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()));
+    let numbered = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|id| !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let known = PAGES.contains(&path) || numbered(WORKSPACE_PREFIX) || numbered(OPERATOR_CUSTOMER_PREFIX);
     if !known {
         return None;
     }
@@ -158,6 +178,7 @@ mod tests {
         routed.sort_unstable();
         let mut pages: Vec<&str> = PAGES.iter().copied().filter(|p| *p != "/").chain([TWO_STEP]).collect();
         pages.push("/workspaces/:id");
+        pages.push("/operator/customers/:id");
         pages.sort_unstable();
         assert_eq!(routed, pages);
         assert_eq!(workspace(7), "/workspaces/7");
@@ -173,6 +194,8 @@ mod tests {
             "/activate/link/create?account=existing",
             "/login?reset=done",
             "/workspaces/12",
+            "/operator/customers/12",
+            "/operator?q=123&state=active",
             "/activate?error=branch",
             "/forgot-password/reset?for=a%40b.example",
         ] {
@@ -190,6 +213,8 @@ mod tests {
             "/activate/",
             "/workspaces/",
             "/workspaces/1x",
+            "/operator/customers/",
+            "/operator/customers/1/x",
             "/activate#main",
             "/login?next=https://evil.example",
             "/login?x=%zz",

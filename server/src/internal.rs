@@ -99,12 +99,23 @@ pub async fn usage(
 
 /// Runs the metering job every `interval` (each instance tries; the lease lets one of them work), forgets
 /// kept drafts older than 30 days, and runs the lock job for subscriptions whose countdown has run out.
+/// What wakes this process's metering job before its next tick (the console's **Retry now**): one per
+/// process, as the job is.
+pub fn metering_wake() -> Arc<tokio::sync::Notify> {
+    static WAKE: std::sync::OnceLock<Arc<tokio::sync::Notify>> = std::sync::OnceLock::new();
+    WAKE.get_or_init(|| Arc::new(tokio::sync::Notify::new())).clone()
+}
+
 pub fn spawn_job(state: MeteringState, interval: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let wake = metering_wake();
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = wake.notified() => {}
+            }
             match state.run(Backoff::default()).await {
                 Ok(report) if report.ran => tracing::info!(?report, "metering job ran"),
                 Ok(_) => tracing::debug!("metering job: another instance holds the lease"),

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod aws;
 pub mod codes;
 pub mod config;
+pub mod console;
 mod csrf;
 mod dev;
 pub mod entitlements;
@@ -146,6 +147,7 @@ pub async fn router(
         product_code: config.product_code.clone(),
         dev_mode: dev,
         links: config.links.clone(),
+        metering_wake: internal::metering_wake(),
     };
     let state = AppState {
         leptos_options,
@@ -156,6 +158,7 @@ pub async fn router(
         fulfillment_origins: Arc::new(config.fulfillment_origins.clone()),
     };
     let mut router = pages(&state, dev)
+        .merge(console_routes(&store))
         .merge(marketplace_routes(config, &state, &metering)?)
         .merge(internal_routes(&metering))
         .merge(metrics_routes(config, dev));
@@ -164,7 +167,16 @@ pub async fn router(
     }
     // Touch the recorder so `/metrics` works before the first request is counted.
     observability::prometheus();
-    Ok(layers(router, config, store.login_sessions()))
+    Ok(layers(router, config, store))
+}
+
+/// The operator console's CSV exports (its pages are Leptos routes); the guard in [`layers`] keeps them to
+/// operators.
+fn console_routes(store: &Arc<dyn store::ServerStore>) -> Router {
+    Router::new()
+        .route(app::paths::OPERATOR_CUSTOMERS_CSV, get(console::customers_csv))
+        .route(app::paths::OPERATOR_METERING_CSV, get(console::metering_csv))
+        .with_state(store.clone() as Arc<dyn console::ConsoleExport>)
 }
 
 /// SMTP when configured, otherwise the embedded mailbox (prod refuses to start without `SMTP_URL`) — always
@@ -289,11 +301,11 @@ fn dev_routes(config: &Config, tools: DevTools) -> Router {
     simulator::routes(sim).merge(subscribe).merge(mailbox).merge(billing_center).merge(metering)
 }
 
-/// What every request goes through, innermost first: login sessions, CSRF, rate limits, metrics, tracing,
+/// What every request goes through, innermost first: the console's guard, login sessions, CSRF, rate limits, metrics, tracing,
 /// then the hardening of `net` (headers, timeouts, caps, panics).
-fn layers(router: Router, config: &Config, sessions: store::SessionBackend) -> Router {
+fn layers(router: Router, config: &Config, store: Arc<dyn store::ServerStore>) -> Router {
     let dev = config.dev_mode();
-    let sessions = tower_sessions::SessionManagerLayer::new(sessions)
+    let sessions = tower_sessions::SessionManagerLayer::new(store.login_sessions())
         .with_name(if dev { LOGIN_COOKIE } else { SECURE_LOGIN_COOKIE })
         .with_secure(!dev)
         .with_http_only(true)
@@ -301,7 +313,11 @@ fn layers(router: Router, config: &Config, sessions: store::SessionBackend) -> R
         .with_path("/")
         .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::minutes(30)));
     let limits = Arc::new(limits::RateLimits::new(config.rate_limit_per_minute, config.trusted_proxy_hops));
-    let router = router
+    // The console's guard runs before routing (it may send a refused request to the 404 page), inside the
+    // session layer (it reads the session).
+    let guard = axum::middleware::from_fn_with_state(store as Arc<dyn Store>, console::guard);
+    let router = Router::new()
+        .fallback_service(tower::Layer::layer(&guard, router))
         // Pages and server-function answers compressed (br, gzip) for a client that accepts it, at a level
         // that costs little per answer (brotli's default, 11, quartered the page rate); the assets under /pkg
         // come precompressed at the highest level and pass through.

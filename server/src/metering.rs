@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// AWS accepts records at most this old (the strict reading of the BatchMeterUsage reference); a pending
 /// record older than this is flagged `stale` instead of being sent.
-pub const WINDOW_SECS: i64 = 6 * 3600;
+pub const WINDOW_SECS: i64 = app::domain::console::METERING_WINDOW_SECS;
 /// At most 25 usage records per BatchMeterUsage call.
 pub const BATCH_SIZE: usize = 25;
 /// An hour is frozen this long after it ended: reporters have that long to deliver its usage.

@@ -55,6 +55,8 @@ pub async fn login(username: Option<String>, password: Option<String>, next: Opt
         Some(account) if matches => {
             ports.store.clear_login_failures(&account_key).await.map_err(unavailable)?;
             session.cycle_id().await.map_err(unavailable)?;
+            // One kind of log in per session: a buyer is not also an operator here.
+            session.remove_value(crate::ssr::console::OPERATOR_SESSION_KEY).await.map_err(unavailable)?;
             let user = super::SessionUser { account_id: account.id, logged_in_at: at, epoch: account.session_epoch };
             session.insert(super::ssr::USER, user).await.map_err(unavailable)?;
             security(Event::LoginSucceeded, Subject::Account(account.id), "").await;

@@ -9,6 +9,7 @@ use std::fmt;
 mod activation;
 pub mod billing;
 pub mod codes;
+pub mod console;
 mod fields;
 #[cfg(test)]
 mod fuzz;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod checks;
 pub mod codes;
+pub mod console;
 pub mod draft;
 pub mod ports;
 pub mod security_log;

@@ -99,6 +99,8 @@ pub struct Ports {
     pub dev_mode: bool,
     /// Addresses the vendor configures (the introductory video, DataKit's install guide).
     pub links: crate::domain::links::SiteLinks,
+    /// Wakes this instance's metering job now (the console's **Retry now**), instead of at its next tick.
+    pub metering_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Seconds since the Unix epoch.
@@ -276,11 +278,26 @@ pub enum CodeError {
 
 /// Everything the database provides; one adapter (SQLite, later PostgreSQL) implements it all.
 pub trait Store:
-    ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing + super::audit::AuditTrail
+    ActivationStore
+    + VerificationCodes
+    + Accounts
+    + Workspaces
+    + Logins
+    + Billing
+    + super::audit::AuditTrail
+    + super::console::Console
 {
 }
-impl<T: ActivationStore + VerificationCodes + Accounts + Workspaces + Logins + Billing + super::audit::AuditTrail> Store
-    for T
+impl<
+        T: ActivationStore
+            + VerificationCodes
+            + Accounts
+            + Workspaces
+            + Logins
+            + Billing
+            + super::audit::AuditTrail
+            + super::console::Console,
+    > Store for T
 {
 }
 

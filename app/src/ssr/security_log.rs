@@ -23,6 +23,8 @@ pub enum Event {
     TwoStepOn,
     TwoStepOff,
     TwoStepRefused,
+    OperatorLoginSucceeded,
+    OperatorLoginFailed,
 }
 
 impl Event {
@@ -45,6 +47,8 @@ impl Event {
             Event::TwoStepOn => "two_step_on",
             Event::TwoStepOff => "two_step_off",
             Event::TwoStepRefused => "two_step_refused",
+            Event::OperatorLoginSucceeded => "operator_login_succeeded",
+            Event::OperatorLoginFailed => "operator_login_failed",
         }
     }
 
@@ -59,6 +63,7 @@ impl Event {
                 | Event::SecondActivationRefused
                 | Event::SettlementRefused
                 | Event::TwoStepRefused
+                | Event::OperatorLoginFailed
         )
     }
 }
@@ -69,6 +74,7 @@ pub enum Subject<'a> {
     Account(i64),
     Username(&'a str),
     AwsAccount(&'a str),
+    Operator(&'a str),
     Nobody,
 }
 
@@ -78,6 +84,7 @@ impl std::fmt::Display for Subject<'_> {
             Subject::Account(id) => write!(f, "account:{id}"),
             Subject::Username(name) => write!(f, "username:{}", name.to_lowercase()),
             Subject::AwsAccount(id) => write!(f, "aws:{id}"),
+            Subject::Operator(name) => write!(f, "operator:{}", name.to_lowercase()),
             Subject::Nobody => f.write_str("-"),
         }
     }

@@ -115,6 +115,7 @@ mod activation;
 mod audit;
 mod billing;
 mod codes;
+mod console;
 mod entitlements;
 mod lifecycle;
 mod link;
@@ -151,12 +152,27 @@ pub(crate) fn corrupt(column: &str, value: &str) -> StoreError {
 
 /// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
 pub trait ServerStore:
-    Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions
+    Store
+    + MeteringStore
+    + EntitlementStore
+    + LifecycleStore
+    + OutboxStore
+    + OperatorStore
+    + crate::console::ConsoleExport
+    + LoginSessions
 {
 }
 
-impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions>
-    ServerStore for T
+impl<
+        T: Store
+            + MeteringStore
+            + EntitlementStore
+            + LifecycleStore
+            + OutboxStore
+            + OperatorStore
+            + crate::console::ConsoleExport
+            + LoginSessions,
+    > ServerStore for T
 {
 }
 

@@ -10,6 +10,7 @@
 mod common;
 
 mod assets;
+mod console;
 mod entitlements;
 mod events;
 mod faults;
