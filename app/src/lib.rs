@@ -160,6 +160,11 @@ fn Portal() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/operator/webhooks")
+                        view=operator::webhooks::OperatorWebhooksPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/operator/customers/:id")
                         view=operator::customers::OperatorCustomerPage
                         ssr=SsrMode::Async

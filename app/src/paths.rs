@@ -54,7 +54,7 @@ pub fn operator_customer(id: i64) -> String {
 
 /// Every page a visitor may be sent back to (the language switch's `back`); with `/workspaces/<id>`, every
 /// page of the route table (a test in `lib.rs` holds the two together).
-pub const PAGES: [&str; 21] = [
+pub const PAGES: [&str; 22] = [
     ACTIVATE,
     REGISTER_BASIC,
     REGISTER_COMPANY,
@@ -75,6 +75,7 @@ pub const PAGES: [&str; 21] = [
     OPERATOR_LOGIN,
     OPERATOR,
     OPERATOR_METERING,
+    OPERATOR_WEBHOOKS,
     "/",
 ];
 

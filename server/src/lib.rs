@@ -26,6 +26,7 @@ pub mod simulator;
 pub mod sns;
 pub mod store;
 pub mod throwaway_pg;
+pub mod webhooks;
 
 use app::ssr::ports::{MailError, Mailer, Ports, Store, StoreError};
 use app::{shell, App};
@@ -76,6 +77,8 @@ pub enum StartError {
     Sns(#[from] sns::SnsError),
     #[error("{0}")]
     Assets(String),
+    #[error("the webhook client could not be built: {0}")]
+    Webhooks(#[from] reqwest::Error),
 }
 
 /// One TLS crypto provider for every rustls user in the process (reqwest is built without one): the aws-lc-rs
@@ -136,6 +139,8 @@ pub async fn router(
     assets::init(&leptos_options).map_err(StartError::Assets)?;
     let dev = config.dev_mode();
     let (outbox, mailbox) = mail_outbox(config, store.clone())?;
+    // Webhook deliveries: queued by the store in each change's transaction, sent by this worker.
+    webhooks::Webhooks::new(store.clone() as Arc<dyn webhooks::WebhookStore>).map(Arc::new)?.spawn_worker();
     let marketplace = marketplace(config).await;
     let metering = metering_state(config, store.clone(), marketplace.clone());
     let codes = Arc::new(codes::CodeService::new(config.secret_key.bytes().to_vec(), store.clone(), outbox.clone()));

@@ -229,6 +229,130 @@ impl MeteringRow {
     }
 }
 
+/// The events a webhook endpoint can ask for, in the order the console lists them.
+pub const WEBHOOK_EVENT_TYPES: [&str; 8] = [
+    "customer.subscribed",
+    "activation.completed",
+    "workspace.linked",
+    "subscription.cancel_pending",
+    "subscription.ended",
+    "entitlements.updated",
+    "metering.refused",
+    "metering.stale",
+];
+
+/// The longest endpoint URL kept.
+pub const MAX_WEBHOOK_URL: usize = 2048;
+/// At most this many endpoints (each event is queued once per endpoint that wants it).
+pub const MAX_WEBHOOK_ENDPOINTS: i64 = 20;
+
+/// Why an endpoint URL is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UrlProblem {
+    Missing,
+    TooLong,
+    /// Not `https://` (nor `http://` where plain HTTP is allowed: dev mode), or not a URL with a host.
+    NotHttps,
+    /// `user:password@` in the URL: a secret in a place that gets logged.
+    Credentials,
+}
+
+/// An endpoint URL as an operator typed it, trimmed: `https://host[:port][/path][?query]` — `http://` too when
+/// `allow_http` (dev mode, for a receiver on this machine); no credentials, no whitespace or control
+/// characters, no fragment.
+pub fn check_webhook_url(url: &str, allow_http: bool) -> Result<String, UrlProblem> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(UrlProblem::Missing);
+    }
+    if url.len() > MAX_WEBHOOK_URL {
+        return Err(UrlProblem::TooLong);
+    }
+    let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => rest,
+        (None, Some(rest)) if allow_http => rest,
+        _ => return Err(UrlProblem::NotHttps),
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.contains('#') {
+        return Err(UrlProblem::NotHttps);
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(UrlProblem::Credentials);
+    }
+    let host = authority.rsplit_once(':').map_or(authority, |(host, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
+            host
+        } else {
+            ""
+        }
+    });
+    if host.is_empty() || host.starts_with('.') || authority.contains("\\") {
+        return Err(UrlProblem::NotHttps);
+    }
+    Ok(url.to_owned())
+}
+
+/// A webhook endpoint as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: i64,
+    pub url: String,
+    pub event_types: Vec<String>,
+    /// The HMAC-SHA256 key its deliveries are signed with (the receiver needs it to verify them).
+    pub secret: String,
+    pub created_at: i64,
+    pub created_by: String,
+    /// When a 410 answer disabled it, and why.
+    pub disabled_at: Option<i64>,
+    pub disabled_reason: Option<String>,
+}
+
+/// A delivery's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryState {
+    /// Queued, or waiting for its next attempt.
+    Pending,
+    Delivered,
+    /// No 2xx within the retry window (or the endpoint is gone): kept for **Replay**.
+    Dead,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 3] = [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Dead];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One delivery of an event to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub url: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub customer_id: Option<i64>,
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub next_attempt_at: i64,
+    /// The receiver's last HTTP status, if it answered.
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+}
+
 /// A time as an operator reads it: UTC, to the second (`2026-12-02 16:04:05 UTC`).
 pub fn utc(at: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else { return at.to_string() };
@@ -286,6 +410,36 @@ mod tests {
         let f = MeteringFilter::from_query(Some("refused"), Some(" 1111 "));
         assert_eq!(f.to_query(), "state=refused&q=1111");
         assert_eq!(MeteringFilter::from_query(Some("bogus"), None), MeteringFilter::default());
+    }
+
+    #[test]
+    fn webhook_urls_are_https_with_a_host_and_no_credentials() {
+        assert_eq!(
+            check_webhook_url(" https://hooks.example.com/in?x=1 ", false).as_deref(),
+            Ok("https://hooks.example.com/in?x=1")
+        );
+        assert!(check_webhook_url("https://hooks.example.com:8443", false).is_ok());
+        assert_eq!(check_webhook_url("http://127.0.0.1:9000/in", false), Err(UrlProblem::NotHttps));
+        assert!(check_webhook_url("http://127.0.0.1:9000/in", true).is_ok(), "plain HTTP where allowed (dev)");
+        assert_eq!(check_webhook_url("", false), Err(UrlProblem::Missing));
+        assert_eq!(
+            check_webhook_url(&format!("https://a.example/{}", "x".repeat(MAX_WEBHOOK_URL)), false),
+            Err(UrlProblem::TooLong)
+        );
+        assert_eq!(check_webhook_url("https://user:pw@hooks.example.com/", false), Err(UrlProblem::Credentials));
+        for bad in [
+            "ftp://x.example",
+            "https://",
+            "https:///path",
+            "https://:443/",
+            "https://a.example:x/",
+            "https://a b.example/",
+            "javascript:alert(1)",
+            "https://a.example/#frag",
+            "https://a.example/\nx",
+        ] {
+            assert!(check_webhook_url(bad, true).is_err(), "{bad}");
+        }
     }
 
     #[test]

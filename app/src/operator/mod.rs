@@ -12,6 +12,7 @@ pub mod customers;
 pub mod login;
 pub mod metering;
 mod nav;
+pub mod webhooks;
 
 /// What the session remembers of the logged-in operator.
 #[cfg(feature = "ssr")]

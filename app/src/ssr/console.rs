@@ -3,7 +3,10 @@
 //! operator makes through it is audited in the change's transaction (actor `operator:NAME`).
 
 use super::store_error::StoreError;
-use crate::domain::console::{CustomerDetail, CustomerFilter, CustomerRow, MeteringFilter, MeteringRow};
+use crate::domain::console::{
+    CustomerDetail, CustomerFilter, CustomerRow, DeliveryRow, DeliveryState, MeteringFilter, MeteringRow,
+    WebhookEndpoint,
+};
 use async_trait::async_trait;
 
 /// An operator as log in finds one.
@@ -47,4 +50,27 @@ pub trait Console: Send + Sync + 'static {
     ///
     /// [`MeteringRow::retryable`]: crate::domain::console::MeteringRow::retryable
     async fn retry_metering(&self, id: i64, operator: &str, now: i64) -> Result<bool, StoreError>;
+    /// Every webhook endpoint, oldest first.
+    async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, StoreError>;
+    /// Adds an endpoint for `event_types` with a new signing secret (audited); `None` when there are
+    /// [`MAX_WEBHOOK_ENDPOINTS`] already.
+    ///
+    /// [`MAX_WEBHOOK_ENDPOINTS`]: crate::domain::console::MAX_WEBHOOK_ENDPOINTS
+    async fn add_webhook_endpoint(
+        &self,
+        url: &str,
+        event_types: &[&str],
+        operator: &str,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError>;
+    /// The deliveries in `state` (any when `None`), newest first, at most `limit`.
+    async fn webhook_deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// **Replay**: a dead or delivered delivery is queued again now with a new 24-hour window, the same event id
+    /// and body (audited); `false` (nothing changed) for a pending one, an unknown one, or one whose endpoint
+    /// is disabled.
+    async fn replay_delivery(&self, id: i64, operator: &str, now: i64) -> Result<bool, StoreError>;
 }

@@ -168,6 +168,8 @@ impl Accounts for Store {
             )
         .on(Some(billing_id), Some(workspace_id));
         audit::append(&mut tx, &entry).await?;
+        webhooks::publish(&mut tx, "activation.completed", &entry).await?;
+        webhooks::publish(&mut tx, "workspace.linked", &entry).await?;
         let activated = load_activated(&mut tx, workspace_id).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(ActivateOutcome { activated, first: true }))

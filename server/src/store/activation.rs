@@ -221,6 +221,16 @@ impl ActivationStore for Store {
         let detail = format!("AWS account {}, product {}", customer.aws_account_id.as_str(), customer.product_code.as_str());
         let entry = AuditEntry::about_customer(now, actor_buyer(session), "customer.resolved", id, detail);
         audit::append(&mut tx, &entry).await?;
+        // The first time this customer is resolved is its subscription as the vendor's systems hear of it.
+        let resolved: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE customer_id = $1 AND action = 'customer.resolved'")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        if resolved == 1 {
+            webhooks::publish(&mut tx, "customer.subscribed", &entry).await?;
+        }
         // A customer coming back within 30 days resumes its kept draft and branch.
         sqlx::query(
             "INSERT INTO activation_sessions (id_hash, customer_id, branch, created_at, last_seen_at, draft)

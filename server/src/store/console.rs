@@ -7,8 +7,8 @@ crate::store::on_each_backend! {
 use crate::store::unavailable;
 use app::domain::Username;
 use app::domain::console::{
-    CustomerDetail, CustomerFilter, CustomerRow, EntitlementRow, MeteringFilter, MeteringRow, Progress, RecordState,
-    SettledWorkspace, TimelineEntry, METERING_WINDOW_SECS,
+    CustomerDetail, CustomerFilter, CustomerRow, DeliveryRow, DeliveryState, EntitlementRow, MeteringFilter,
+    MeteringRow, Progress, RecordState, SettledWorkspace, TimelineEntry, WebhookEndpoint,
 };
 use app::ssr::audit::{AuditEntry, AuditTrail};
 use app::ssr::console::{actor_operator, Console, OperatorAccount};
@@ -288,6 +288,28 @@ impl Console for Store {
         audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(true)
+    }
+
+    async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        self.list_webhook_endpoints().await
+    }
+
+    async fn add_webhook_endpoint(
+        &self,
+        url: &str,
+        event_types: &[&str],
+        operator: &str,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_webhook_endpoint(url, event_types, operator, now).await
+    }
+
+    async fn webhook_deliveries(&self, state: Option<DeliveryState>, limit: i64) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.list_webhook_deliveries(state, limit).await
+    }
+
+    async fn replay_delivery(&self, id: i64, operator: &str, now: i64) -> Result<bool, StoreError> {
+        self.replay_webhook_delivery(id, operator, now).await
     }
 }
 

@@ -52,6 +52,7 @@ impl EntitlementStore for Store {
         let detail = format!("{} entitlement(s) from AWS", entitlements.len());
         let entry = AuditEntry::about_customer(now, "aws:entitlements".to_owned(), "entitlements.updated", customer, detail);
         audit::append(&mut tx, &entry).await?;
+        webhooks::publish(&mut tx, "entitlements.updated", &entry).await?;
         sqlx::query("UPDATE marketplace_customers SET entitlements_checked_at = $1 WHERE id = $2")
             .bind(now)
             .bind(customer)

@@ -104,6 +104,16 @@ async fn apply(
     };
     let entry = AuditEntry::about_customer(now, format!("aws-event:{event_id}"), "subscription.event", customer.id, detail);
     audit::append(tx, &entry).await?;
+    // The vendor's systems hear of the moves that matter to them.
+    let published = match moved.map(|next| (customer.subscription.state, next.state)) {
+        Some((_, SubscriptionState::CancellationPending)) => Some("subscription.cancel_pending"),
+        Some((_, SubscriptionState::Cancelled)) => Some("subscription.ended"),
+        Some((before, SubscriptionState::Active)) if before != SubscriptionState::Active => Some("customer.subscribed"),
+        _ => None,
+    };
+    if let Some(event_type) = published {
+        webhooks::publish(tx, event_type, &entry).await?;
+    }
     sqlx::query("UPDATE marketplace_events SET customer_id = $1, applied_at = $2 WHERE id = $3")
         .bind(customer.id)
         .bind(now)

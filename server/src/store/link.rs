@@ -229,6 +229,7 @@ impl Workspaces for Store {
                 )
             .on(Some(billing), Some(workspace_id));
             audit::append(&mut tx, &entry).await?;
+            webhooks::publish(&mut tx, "workspace.linked", &entry).await?;
             Ok(BindOutcome::Bound)
         } else {
             let holder: i64 =
@@ -364,6 +365,7 @@ impl Workspaces for Store {
             )
         .on(Some(billing), Some(workspace_id));
         audit::append(&mut tx, &entry).await?;
+        webhooks::publish(&mut tx, "workspace.linked", &entry).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Ok(Created { workspace_id, name: workspace.name.as_str().to_owned(), first: true }))
     }

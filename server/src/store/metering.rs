@@ -5,6 +5,7 @@ crate::store::on_each_backend! {
 
 use crate::store::{unavailable, Entity};
 use crate::metering::{MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal, UsageReport};
+use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
@@ -71,6 +72,23 @@ impl Store {
         tx.commit().await.map_err(unavailable)?;
         Ok((created, late))
     }
+}
+
+/// Publishes `event_type` about metering record `id` (its customer, dimension, hour and quantity) within `tx`.
+async fn publish_record(tx: &mut Tx<'_>, event_type: &'static str, id: i64, outcome: &str, now: i64) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT customer_id, dimension, usage_hour, quantity FROM metering_records WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    let customer: i64 = row.try_get("customer_id").map_err(unavailable)?;
+    let dimension: String = row.try_get("dimension").map_err(unavailable)?;
+    let hour: i64 = row.try_get("usage_hour").map_err(unavailable)?;
+    let quantity: i64 = row.try_get("quantity").map_err(unavailable)?;
+    let detail = format!("record {id}: {dimension}, hour {hour}, quantity {quantity}: {outcome}");
+    let entry = AuditEntry::about_customer(now, "job:metering".to_owned(), event_type, customer, detail);
+    webhooks::publish(tx, event_type, &entry).await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -167,6 +185,15 @@ impl MeteringStore for Store {
         let outcome = "too old for AWS to take: not sent";
         audit::append_for_metering(&mut tx, now, "metering.stale", outcome, "state = 'pending' AND usage_hour < $4", oldest_hour)
             .await?;
+        let going_stale: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM metering_records WHERE state = 'pending' AND usage_hour < $1 ORDER BY id")
+                .bind(oldest_hour)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        for id in going_stale {
+            publish_record(&mut tx, "metering.stale", id, outcome, now).await?;
+        }
         let stale =
             sqlx::query("UPDATE metering_records SET state = 'stale' WHERE state = 'pending' AND usage_hour < $1")
                 .bind(oldest_hour)
@@ -240,6 +267,9 @@ impl MeteringStore for Store {
                 }
             };
             audit::append_for_metering(&mut tx, now, action, &outcome, "id = $4", *id).await?;
+            if matches!(status, RecordStatus::CustomerNotSubscribed) {
+                publish_record(&mut tx, "metering.refused", *id, &outcome, now).await?;
+            }
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(())

@@ -7,7 +7,8 @@
 
 /// Compiles `$body` — a store module's imports, helpers, trait impls and tests — once per backend: in
 /// `on_sqlite` and `on_postgres`, where `Store` is that backend's store, `Db` its sqlx database, `Tx<'a>` a
-/// transaction and `DbRow` a row of it, `rows` the shared inserts and `audit` the audit log's append,
+/// transaction and `DbRow` a row of it, `rows` the shared inserts, `audit` the audit log's append and
+/// `webhooks` the webhook queue's `publish`,
 /// compiled for the same backend.
 macro_rules! on_each_backend {
     ($($body:tt)*) => {
@@ -20,6 +21,7 @@ macro_rules! on_each_backend {
             pub(crate) type DbRow = <Db as sqlx::Database>::Row;
             use crate::store::rows::on_sqlite as rows;
             use crate::store::audit::on_sqlite as audit;
+            use crate::store::webhooks::on_sqlite as webhooks;
             $($body)*
         }
         pub(crate) mod on_postgres {
@@ -31,6 +33,7 @@ macro_rules! on_each_backend {
             pub(crate) type DbRow = <Db as sqlx::Database>::Row;
             use crate::store::rows::on_postgres as rows;
             use crate::store::audit::on_postgres as audit;
+            use crate::store::webhooks::on_postgres as webhooks;
             $($body)*
         }
     };
@@ -128,6 +131,7 @@ mod rows;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod webhooks;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -159,6 +163,7 @@ pub trait ServerStore:
     + OutboxStore
     + OperatorStore
     + crate::console::ConsoleExport
+    + crate::webhooks::WebhookStore
     + LoginSessions
 {
 }
@@ -171,6 +176,7 @@ impl<
             + OutboxStore
             + OperatorStore
             + crate::console::ConsoleExport
+            + crate::webhooks::WebhookStore
             + LoginSessions,
     > ServerStore for T
 {

@@ -24,3 +24,4 @@ mod navigation;
 mod operators;
 mod security;
 mod security_events;
+mod webhooks;
