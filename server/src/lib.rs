@@ -21,6 +21,7 @@ pub mod observability;
 pub mod operators;
 pub mod outbox;
 pub mod partition;
+pub mod reconcile;
 pub mod simulator;
 pub mod sns;
 pub mod store;

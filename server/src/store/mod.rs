@@ -136,6 +136,7 @@ use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
 use crate::operators::OperatorStore;
 use crate::outbox::OutboxStore;
+use crate::reconcile::ReconcileStore;
 use app::ssr::ports::{Store, StoreError};
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
@@ -151,12 +152,20 @@ pub(crate) fn corrupt(column: &str, value: &str) -> StoreError {
 
 /// Everything the server stores: `app`'s ports, the metering job's tables, entitlements and subscription events.
 pub trait ServerStore:
-    Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions
+    Store + MeteringStore + EntitlementStore + LifecycleStore + ReconcileStore + OutboxStore + OperatorStore + LoginSessions
 {
 }
 
-impl<T: Store + MeteringStore + EntitlementStore + LifecycleStore + OutboxStore + OperatorStore + LoginSessions>
-    ServerStore for T
+impl<
+        T: Store
+            + MeteringStore
+            + EntitlementStore
+            + LifecycleStore
+            + ReconcileStore
+            + OutboxStore
+            + OperatorStore
+            + LoginSessions,
+    > ServerStore for T
 {
 }
 
