@@ -349,14 +349,15 @@ where
             report.unclear += 1;
             continue;
         }
+        let (AwsView::Active(seen) | AwsView::Ended(seen)) = &view else { continue };
         match difference(license.subscription, &view, now) {
-            Some(_) => differing.push((license, view)),
+            Some(_) => differing.push((license.clone(), seen.agreement_id.clone())),
             None => report.unchanged += 1,
         }
     }
     // Each difference is confirmed with the agreement itself before anything changes.
     let applied: Vec<bool> = stream::iter(differing)
-        .map(|(license, view)| async move { heal(store, calls, license, &view, now).await })
+        .map(|(license, agreement_id)| heal(store, calls, license, agreement_id, now))
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
@@ -365,19 +366,19 @@ where
     Ok(())
 }
 
-/// Confirms one difference with DescribeAgreement and applies it; true when our state changed.
+/// Confirms one difference with DescribeAgreement of the agreement that showed it and applies it; true when
+/// our state changed.
 async fn heal<S>(
     store: &S,
     calls: &Calls<'_>,
-    license: &KnownLicense,
-    view: &AwsView<'_>,
+    license: KnownLicense,
+    agreement_id: String,
     now: i64,
 ) -> Result<bool, ReconcileError>
 where
     S: ReconcileStore + ?Sized,
 {
-    let (AwsView::Active(seen) | AwsView::Ended(seen)) = view else { return Ok(false) };
-    let confirmed = calls.retry("DescribeAgreement", || calls.source.describe_agreement(&seen.agreement_id)).await?;
+    let confirmed = calls.retry("DescribeAgreement", || calls.source.describe_agreement(&agreement_id)).await?;
     let confirmed_view = match confirmed.status {
         AgreementStatus::Active => AwsView::Active(&confirmed),
         AgreementStatus::Ended(_) => AwsView::Ended(&confirmed),

@@ -21,5 +21,6 @@ mod metering;
 mod multi_instance;
 mod navigation;
 mod operators;
+mod reconcile;
 mod security;
 mod security_events;
