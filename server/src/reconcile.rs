@@ -208,7 +208,7 @@ pub struct ReconcileReport {
     pub agreements: u64,
     /// Changes applied (each audited).
     pub healed: u64,
-    /// Licenses on which AWS and we agree.
+    /// Licenses left as they were: AWS agrees with us (or no longer showed the difference when asked again).
     pub unchanged: u64,
     /// Licenses no agreement (or only an agreement in another status) accounts for: left alone.
     pub unclear: u64,
