@@ -363,3 +363,29 @@ impl AgreementSource for Marketplace {
         Err(AgreementError::Unavailable("GetAgreementEntitlements kept answering with more pages".to_owned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_marketplaceagreement::primitives::DateTime as AgreementTime;
+    use aws_sdk_marketplaceagreement::types::AgreementStatus as SdkStatus;
+
+    #[test]
+    fn odd_agreement_answers_are_read_without_guessing() {
+        let ended = agreement_view(
+            Some("agmt-1"),
+            Some(&SdkStatus::Terminated),
+            Some(&AgreementTime::from_secs(100)),
+            vec!["arn:aws:license-manager::123456789012:license:l-abc", "aws:license-manager:us-east-1:1:l-def"],
+        )
+        .expect("view");
+        assert_eq!(ended.status, AgreementStatus::Ended("TERMINATED".into()));
+        assert_eq!((ended.end_time, ended.license_ids), (Some(100), vec!["l-abc".to_owned(), "l-def".to_owned()]));
+        let unknown = agreement_view(Some("agmt-2"), Some(&SdkStatus::from("PAUSED")), None, Vec::new()).expect("view");
+        assert_eq!(unknown.status, AgreementStatus::Other("PAUSED".into()));
+        let silent = agreement_view(Some("agmt-3"), None, None, Vec::new()).expect("view");
+        assert_eq!(silent.status, AgreementStatus::Other(String::new()), "no status is no evidence");
+        assert_eq!(agreement_view(None, Some(&SdkStatus::Active), None, Vec::new()), None, "no id: skipped");
+        assert_eq!(agreement_view(Some(""), Some(&SdkStatus::Active), None, Vec::new()), None);
+    }
+}
