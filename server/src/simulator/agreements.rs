@@ -381,4 +381,25 @@ mod tests {
             (StatusCode::NOT_FOUND, Some("ResourceNotFoundException"))
         );
     }
+
+    #[tokio::test]
+    async fn a_dropped_event_changes_the_agreement_and_delivers_nothing() {
+        let sim = Simulator::new(ProductCode::parse("guance-dev").expect("product"));
+        let account = AwsAccountId::parse("123456789012").expect("account");
+        let license = sim.license_of(&account, sim.default_product());
+        let req = EventBridgeSendRequest {
+            aws_account_id: account.as_str().to_owned(),
+            detail_type: "License Deprovisioned - Manufacturer".into(),
+            // Nothing listens there: a delivery would be reported as failed.
+            deliver_to: Some("http://127.0.0.1:9/nowhere".into()),
+            drop: true,
+        };
+        let sent = sim.send_eventbridge(req).await.expect("sent");
+        assert_eq!((sent["dropped"].as_bool(), &sent["delivered"]), (Some(true), &serde_json::Value::Null));
+        let state = sim.lock();
+        let agreement = state.agreements.iter().find(|a| a.license == license).expect("agreement");
+        assert_eq!(agreement.status, "TERMINATED");
+        assert!(agreement.end.is_some());
+        assert_eq!(sent["event"]["detail"]["agreement"]["id"], json!(agreement.id), "the event names the agreement");
+    }
 }
