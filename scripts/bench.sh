@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints figures, asserts nothing: first-load bytes of /activate as sent (br) against the 185 KB budget,
 # request throughput/latency on loopback (SQLite; PostgreSQL with one and two instances), Lighthouse, the
-# metering job for 100,000 usage rows and Activate transactions per second on both backends. Expects `cargo leptos
-# build --release` to have run (make bench).
+# metering job for 100,000 usage rows, the reconciliation with AWS's agreements for 10,000 licenses and Activate
+# transactions per second on both backends. Expects `cargo leptos build --release` to have run (make bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$HOME/.cache/guance-portal/target}"
@@ -122,4 +122,6 @@ node scripts/bench-transitions.mjs "http://127.0.0.1:$port"
 # The metering job for 100,000 usage rows (its own release build of the example, in the shared target dir).
 echo
 cargo run -q --release -p server --example metering_bench
+# Reconciliation with AWS's agreements for 10,000 licenses (the simulator's Agreement API through the SDK).
+cargo run -q --release -p server --example reconcile_bench
 cargo run -q --release -p server --example activate_bench

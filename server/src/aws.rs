@@ -1,8 +1,10 @@
-//! AWS Marketplace through the real `aws-sdk-marketplacemetering` client. In dev the client talks to the
+//! AWS Marketplace through the real `aws-sdk-marketplacemetering`, `aws-sdk-marketplaceentitlement` and
+//! `aws-sdk-marketplaceagreement` clients. In dev the client talks to the
 //! built-in simulator with static credentials (the SDK's default credential chain never runs); in prod it
 //! uses the default chain and AWS's regional endpoint unless `AWS_MARKETPLACE_ENDPOINT` says otherwise.
 
 use crate::metering::{BatchAnswer, Meter, MeterError, PendingRecord, RecordKey, RecordStatus};
+use crate::reconcile::{AgreementError, AgreementPage, AgreementSource, AgreementStatus, AgreementView};
 use app::domain::MarketplaceToken;
 use async_trait::async_trait;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
@@ -49,6 +51,7 @@ pub enum ResolveError {
 pub struct Marketplace {
     metering: Client,
     entitlement: aws_sdk_marketplaceentitlement::Client,
+    agreement: aws_sdk_marketplaceagreement::Client,
 }
 
 impl Marketplace {
@@ -73,6 +76,10 @@ impl Marketplace {
         let mut metering = aws_sdk_marketplacemetering::config::Builder::from(&shared)
             .retry_config(retry.clone())
             .timeout_config(timeouts.clone());
+        // The reconciliation retries throttling itself (backoff with jitter, a cap): the SDK does not retry.
+        let mut agreement = aws_sdk_marketplaceagreement::config::Builder::from(&shared)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts.clone());
         let mut entitlement = aws_sdk_marketplaceentitlement::config::Builder::from(&shared)
             .retry_config(retry)
             .timeout_config(timeouts)
@@ -83,10 +90,12 @@ impl Marketplace {
         if let Some(endpoint) = &settings.endpoint {
             metering = metering.endpoint_url(endpoint);
             entitlement = entitlement.endpoint_url(endpoint);
+            agreement = agreement.endpoint_url(endpoint);
         }
         Self {
             metering: Client::from_conf(metering.build()),
             entitlement: aws_sdk_marketplaceentitlement::Client::from_conf(entitlement.build()),
+            agreement: aws_sdk_marketplaceagreement::Client::from_conf(agreement.build()),
         }
     }
 
@@ -252,5 +261,131 @@ impl crate::entitlements::EntitlementSource for Marketplace {
             }
         }
         Err(EntitlementError::Unavailable("GetEntitlements kept answering with more pages".to_owned()))
+    }
+}
+
+/// An Agreement API failure in the reconciliation's terms: throttling and 5xx (or no answer) may be retried.
+fn agreement_error<E>(err: aws_sdk_marketplaceagreement::error::SdkError<E>) -> AgreementError
+where
+    E: aws_sdk_marketplaceagreement::error::ProvideErrorMetadata + std::fmt::Debug,
+{
+    use aws_sdk_marketplaceagreement::error::SdkError as AgreementSdkError;
+    match err {
+        AgreementSdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let e = service.into_err();
+            match e.code() {
+                Some("ThrottlingException") => AgreementError::Throttled(format!("{e:?}")),
+                Some("InternalServerException") => AgreementError::Unavailable(format!("{e:?}")),
+                _ if status >= 500 => AgreementError::Unavailable(format!("{status}: {e:?}")),
+                _ => AgreementError::Refused(format!("{e:?}")),
+            }
+        }
+        other => AgreementError::Unavailable(format!("{other:?}")),
+    }
+}
+
+fn agreement_view(
+    id: Option<&str>,
+    status: Option<&aws_sdk_marketplaceagreement::types::AgreementStatus>,
+    end: Option<&aws_sdk_marketplaceagreement::primitives::DateTime>,
+    license_arns: Vec<&str>,
+) -> Option<AgreementView> {
+    Some(AgreementView {
+        agreement_id: id.filter(|id| !id.is_empty())?.to_owned(),
+        // No status at all is as unknown as a status we do not know.
+        status: AgreementStatus::parse(status.map_or("", |s| s.as_str())),
+        end_time: end.map(aws_sdk_marketplaceagreement::primitives::DateTime::secs),
+        license_ids: license_arns.into_iter().map(|arn| crate::lifecycle::license_id(arn).to_owned()).collect(),
+    })
+}
+
+/// The Agreement API (`AWSMPCommerceService_v20200301`, RPCv2-CBOR) as the listing's seller.
+#[async_trait]
+impl AgreementSource for Marketplace {
+    async fn search_agreements(&self, next_token: Option<String>) -> Result<AgreementPage, AgreementError> {
+        use aws_sdk_marketplaceagreement::types::Filter;
+        let output = self
+            .agreement
+            .search_agreements()
+            .catalog("AWSMarketplace")
+            .filters(Filter::builder().name("PartyType").values("Proposer").build())
+            .filters(Filter::builder().name("AgreementType").values("PurchaseAgreement").build())
+            .max_results(crate::reconcile::PAGE_SIZE)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(agreement_error)?;
+        let mut page = AgreementPage { agreements: Vec::new(), next_token: output.next_token().map(str::to_owned) };
+        for summary in output.agreement_view_summaries() {
+            let licenses = summary.entitlements().iter().filter_map(|e| e.license_arn()).collect();
+            match agreement_view(summary.agreement_id(), summary.status(), summary.end_time(), licenses) {
+                Some(view) => page.agreements.push(view),
+                None => tracing::warn!("SearchAgreements named an agreement without an id: skipped"),
+            }
+        }
+        Ok(page)
+    }
+
+    async fn describe_agreement(&self, agreement_id: &str) -> Result<AgreementView, AgreementError> {
+        let output =
+            self.agreement.describe_agreement().agreement_id(agreement_id).send().await.map_err(agreement_error)?;
+        let id = output.agreement_id().or(Some(agreement_id));
+        agreement_view(id, output.status(), output.end_time(), Vec::new())
+            .ok_or_else(|| AgreementError::Refused("DescribeAgreement answered without an agreement".to_owned()))
+    }
+
+    async fn agreement_licenses(&self, agreement_id: &str) -> Result<Vec<String>, AgreementError> {
+        let mut licenses = Vec::new();
+        let mut next: Option<String> = None;
+        // A repeated token would loop forever.
+        for _ in 0..1000 {
+            let output = self
+                .agreement
+                .get_agreement_entitlements()
+                .agreement_id(agreement_id)
+                .set_next_token(next.clone())
+                .send()
+                .await
+                .map_err(agreement_error)?;
+            licenses.extend(
+                output
+                    .agreement_entitlements()
+                    .iter()
+                    .filter_map(|e| e.license_arn())
+                    .map(|arn| crate::lifecycle::license_id(arn).to_owned()),
+            );
+            match output.next_token() {
+                Some(token) if !token.is_empty() && next.as_deref() != Some(token) => next = Some(token.to_owned()),
+                _ => return Ok(licenses),
+            }
+        }
+        Err(AgreementError::Unavailable("GetAgreementEntitlements kept answering with more pages".to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_marketplaceagreement::primitives::DateTime as AgreementTime;
+    use aws_sdk_marketplaceagreement::types::AgreementStatus as SdkStatus;
+
+    #[test]
+    fn odd_agreement_answers_are_read_without_guessing() {
+        let ended = agreement_view(
+            Some("agmt-1"),
+            Some(&SdkStatus::Terminated),
+            Some(&AgreementTime::from_secs(100)),
+            vec!["arn:aws:license-manager::123456789012:license:l-abc", "aws:license-manager:us-east-1:1:l-def"],
+        )
+        .expect("view");
+        assert_eq!(ended.status, AgreementStatus::Ended("TERMINATED".into()));
+        assert_eq!((ended.end_time, ended.license_ids), (Some(100), vec!["l-abc".to_owned(), "l-def".to_owned()]));
+        let unknown = agreement_view(Some("agmt-2"), Some(&SdkStatus::from("PAUSED")), None, Vec::new()).expect("view");
+        assert_eq!(unknown.status, AgreementStatus::Other("PAUSED".into()));
+        let silent = agreement_view(Some("agmt-3"), None, None, Vec::new()).expect("view");
+        assert_eq!(silent.status, AgreementStatus::Other(String::new()), "no status is no evidence");
+        assert_eq!(agreement_view(None, Some(&SdkStatus::Active), None, Vec::new()), None, "no id: skipped");
+        assert_eq!(agreement_view(Some(""), Some(&SdkStatus::Active), None, Vec::new()), None);
     }
 }

@@ -35,6 +35,9 @@ pub struct Config {
     pub internal_token: SecretKey,
     /// Seconds between runs of the metering job (`PORTAL_METERING_INTERVAL_SECS`); 0 turns it off.
     pub metering_interval_secs: u64,
+    /// Seconds between runs of the reconciliation with AWS's agreements (`PORTAL_RECONCILE_INTERVAL_SECS`);
+    /// 0 turns it off. The first run comes one interval after start.
+    pub reconcile_interval_secs: u64,
     /// The `x-api-key` EventBridge's API destination sends (`PORTAL_EVENTBRIDGE_API_KEY`); `None` (prod
     /// without it) leaves `/marketplace/aws/eventbridge` unconfigured. Dev default: [`DEV_EVENTBRIDGE_API_KEY`].
     pub eventbridge_api_key: Option<SecretKey>,
@@ -98,6 +101,7 @@ pub const DEFAULT_MAIL_FROM: &str = "Guance <no-reply@guance.example>";
 /// The internal token in dev mode (prod requires its own).
 pub const DEV_INTERNAL_TOKEN: &str = "dev-internal-token";
 pub const DEFAULT_METERING_INTERVAL_SECS: u64 = 600;
+pub const DEFAULT_RECONCILE_INTERVAL_SECS: u64 = 3600;
 /// Limited posts of each kind (see `server::limits`) per client and per session a minute.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: std::num::NonZeroU32 = match std::num::NonZeroU32::new(20) {
     Some(n) => n,
@@ -275,10 +279,11 @@ impl Config {
         };
         let internal_token = secret("PORTAL_INTERNAL_TOKEN", internal_token)?
             .unwrap_or_else(|| SecretKey(DEV_INTERNAL_TOKEN.as_bytes().to_vec()));
-        let metering_interval_secs = match get("PORTAL_METERING_INTERVAL_SECS") {
-            None => DEFAULT_METERING_INTERVAL_SECS,
-            Some(v) => v.parse().map_err(|e| invalid("PORTAL_METERING_INTERVAL_SECS", e))?,
+        let seconds = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            get(name).map_or(Ok(default), |v| v.parse().map_err(|e| invalid(name, e)))
         };
+        let metering_interval_secs = seconds("PORTAL_METERING_INTERVAL_SECS", DEFAULT_METERING_INTERVAL_SECS)?;
+        let reconcile_interval_secs = seconds("PORTAL_RECONCILE_INTERVAL_SECS", DEFAULT_RECONCILE_INTERVAL_SECS)?;
         let (aws_partition, aws_region) = read_partition(&get)?;
         let guards = Guards::read(&get, mode, &product_code, aws_partition)?;
         Ok(Config {
@@ -291,6 +296,7 @@ impl Config {
             eventbridge_api_key: guards.eventbridge_api_key,
             internal_token,
             metering_interval_secs,
+            reconcile_interval_secs,
             public_url,
             mode,
             mail_from,
@@ -713,6 +719,17 @@ mod tests {
         assert!(matches!(
             dev(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),
             Err(ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", .. })
+        ));
+    }
+
+    #[test]
+    fn the_reconciliation_runs_hourly_unless_told_otherwise() {
+        assert_eq!(dev(&[]).map(|c| c.reconcile_interval_secs).ok(), Some(DEFAULT_RECONCILE_INTERVAL_SECS));
+        assert_eq!(prod(&[]).map(|c| c.reconcile_interval_secs).ok(), Some(3600));
+        assert_eq!(dev(&[("PORTAL_RECONCILE_INTERVAL_SECS", "0")]).map(|c| c.reconcile_interval_secs).ok(), Some(0));
+        assert!(matches!(
+            dev(&[("PORTAL_RECONCILE_INTERVAL_SECS", "hourly")]),
+            Err(ConfigError::Invalid { name: "PORTAL_RECONCILE_INTERVAL_SECS", .. })
         ));
     }
 }

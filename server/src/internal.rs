@@ -3,6 +3,7 @@
 
 use crate::aws::Marketplace;
 use crate::metering::{run_once, Backoff, MeteringStore, UsageRefusal, UsageReport, DIMENSIONS};
+use crate::reconcile;
 use crate::store::ServerStore;
 use app::ssr::ports::now;
 use axum::extract::rejection::JsonRejection;
@@ -26,6 +27,8 @@ pub struct MeteringState {
     pub internal_token: Arc<Vec<u8>>,
     /// This instance's name in the job lease.
     pub holder: Arc<str>,
+    /// The listing whose licenses the reconciliation compares with AWS's agreements.
+    pub product_code: Arc<str>,
 }
 
 impl MeteringState {
@@ -42,6 +45,43 @@ impl MeteringState {
     pub async fn run(&self, backoff: Backoff) -> Result<crate::metering::RunReport, app::ssr::ports::StoreError> {
         let store: &dyn MeteringStore = self.store.as_ref();
         run_once(store, &self.marketplace, &self.holder, now(), backoff).await
+    }
+}
+
+impl MeteringState {
+    /// One run of the reconciliation with AWS's agreements now.
+    pub async fn reconcile(
+        &self,
+        backoff: reconcile::Backoff,
+    ) -> Result<reconcile::ReconcileReport, reconcile::ReconcileError> {
+        let store: &dyn ServerStore = self.store.as_ref();
+        reconcile::run_once(store, &self.marketplace, &self.product_code, &self.holder, now(), backoff).await
+    }
+}
+
+/// Runs the reconciliation every `interval`, the first one `interval` after start (each instance tries; the
+/// lease lets one of them work).
+pub fn spawn_reconcile(state: MeteringState, interval: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match state.reconcile(reconcile::Backoff::default()).await {
+                Ok(report) if report.ran => tracing::info!(?report, "reconciliation with AWS's agreements ran"),
+                Ok(_) => tracing::debug!("reconciliation: another instance holds the lease"),
+                Err(e) => tracing::error!(error = %e, "reconciliation with AWS's agreements failed"),
+            }
+        }
+    });
+}
+
+/// `POST /_dev/reconcile/run` (dev): runs the reconciliation now (short backoff) and answers with what it did.
+pub async fn dev_reconcile(State(state): State<MeteringState>) -> Response {
+    let backoff = reconcile::Backoff { attempts: 6, first: Duration::from_millis(20), max: Duration::from_millis(200) };
+    match state.reconcile(backoff).await {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
 }
 

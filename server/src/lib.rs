@@ -22,6 +22,7 @@ pub mod observability;
 pub mod operators;
 pub mod outbox;
 pub mod partition;
+pub mod reconcile;
 pub mod simulator;
 pub mod sns;
 pub mod store;
@@ -87,13 +88,18 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-/// Opens the store, builds the whole application for `config` and schedules the metering job.
+/// Opens the store, builds the whole application for `config` and schedules the metering job and the
+/// reconciliation.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Router, StartError> {
     let store = store::connect(&config.database_url).await?;
     let marketplace = marketplace(config).await;
     if config.metering_interval_secs > 0 {
-        let state = metering_state(config, store.clone(), marketplace);
+        let state = metering_state(config, store.clone(), marketplace.clone());
         internal::spawn_job(state, std::time::Duration::from_secs(config.metering_interval_secs));
+    }
+    if config.reconcile_interval_secs > 0 {
+        let state = metering_state(config, store.clone(), marketplace);
+        internal::spawn_reconcile(state, std::time::Duration::from_secs(config.reconcile_interval_secs));
     }
     observability::spawn_upkeep(std::time::Duration::from_secs(5));
     // Expired login sessions leave the database hourly.
@@ -124,6 +130,7 @@ fn metering_state(
         marketplace,
         internal_token: Arc::new(config.internal_token.bytes().to_vec()),
         holder: internal::instance_name().into(),
+        product_code: config.product_code.as_str().into(),
     }
 }
 
@@ -302,6 +309,7 @@ fn dev_routes(config: &Config, tools: DevTools) -> Router {
     let metering = Router::new()
         .route("/_dev/metering/run", post(internal::dev_run))
         .route("/_dev/usage/generate", post(internal::dev_generate))
+        .route("/_dev/reconcile/run", post(internal::dev_reconcile))
         .with_state(tools.metering);
     simulator::routes(sim).merge(subscribe).merge(mailbox).merge(billing_center).merge(metering)
 }

@@ -14,6 +14,9 @@ pub struct SnsSendRequest {
     pub product_code: Option<String>,
     /// Another portal URL to deliver to (default: this portal's).
     pub deliver_to: Option<String>,
+    /// A lost event: AWS's agreement changes as the action says, but nothing is delivered.
+    #[serde(default)]
+    pub drop: bool,
 }
 
 /// `POST /_sim/aws/eventbridge/send`: an EventBridge event for the listing's seller.
@@ -24,6 +27,9 @@ pub struct EventBridgeSendRequest {
     /// e.g. `License Deprovisioned - Manufacturer`.
     pub detail_type: String,
     pub deliver_to: Option<String>,
+    /// A lost event: AWS's agreement changes as the event says, but nothing is delivered.
+    #[serde(default)]
+    pub drop: bool,
 }
 
 pub(super) fn rfc3339_now() -> String {
@@ -97,6 +103,11 @@ impl Simulator {
             return Err(format!("action must be one of {}", known.join(", ")));
         }
         let customer = self.lock().customer_ids.entry(account.clone()).or_insert_with(|| random_string(9)).clone();
+        match req.action.as_str() {
+            "subscribe-success" => self.set_agreement_status(&account, &product, "ACTIVE"),
+            "unsubscribe-success" => self.set_agreement_status(&account, &product, "CANCELLED"),
+            _ => {}
+        }
         let mut body =
             json!({ "action": req.action, "customer-identifier": customer, "product-code": product.as_str() });
         if req.action.starts_with("subscribe") {
@@ -122,8 +133,11 @@ impl Simulator {
             subscribe_url: None,
             token: None,
         })?;
-        let url = req.deliver_to.unwrap_or_else(|| format!("{}/marketplace/aws/sns", self.delivery.portal));
         let sent = Self::sns_json(&message);
+        if req.drop {
+            return Ok(json!({ "delivered": null, "dropped": true, "message": sent }));
+        }
+        let url = req.deliver_to.unwrap_or_else(|| format!("{}/marketplace/aws/sns", self.delivery.portal));
         let headers = [
             ("x-amz-sns-message-type", "Notification".to_owned()),
             ("x-amz-sns-message-id", message.message_id.clone()),
@@ -163,12 +177,21 @@ impl Simulator {
         let account =
             AwsAccountId::parse(&req.aws_account_id).map_err(|e| describe_in(Locale::en, "aws_account_id", e))?;
         let product = self.default_product.clone();
-        let license = self
-            .lock()
-            .licenses
-            .entry((account.clone(), product.clone()))
-            .or_insert_with(|| format!("arn:aws:license-manager::{account}:license:l-{}", random_hex(16)))
-            .clone();
+        let base = req.detail_type.split(" - ").next().unwrap_or_default().trim();
+        match base {
+            "Purchase Agreement Created" | "License Updated" => {
+                self.set_agreement_status(&account, &product, "ACTIVE");
+            }
+            "Purchase Agreement Ended" => self.set_agreement_status(&account, &product, "CANCELLED"),
+            "License Deprovisioned" => self.set_agreement_status(&account, &product, "TERMINATED"),
+            _ => {}
+        }
+        let (license, agreement) = {
+            let mut state = self.lock();
+            let license = Self::license_in(&mut state, &account, &product);
+            let agreement = state.agreements.iter().rev().find(|a| a.license == license).map(|a| a.id.clone());
+            (license, agreement.unwrap_or_default())
+        };
         // EventBridge's own examples write the license ARN differently from ResolveCustomer.
         let event_license =
             format!("aws:license-manager:us-east-1:{account}:{}", crate::lifecycle::license_id(&license));
@@ -180,11 +203,11 @@ impl Simulator {
             "account": "287250355862",
             "time": rfc3339_now(),
             "region": "us-east-1",
-            "resources": [format!("arn:aws:aws-marketplace::aws:agreement:agmt-{}", random_hex(8))],
+            "resources": [format!("arn:aws:aws-marketplace::aws:agreement:{agreement}")],
             "detail": {
                 "requestId": random_hex(16),
                 "catalog": "AWSMarketplace",
-                "agreement": { "id": format!("agmt-{}", random_hex(8)) },
+                "agreement": { "id": agreement },
                 "product": { "code": product.as_str(), "id": format!("prod-{}", random_hex(6)) },
                 "license": { "arn": event_license },
                 "acceptor": { "accountId": account.as_str() },
@@ -192,6 +215,9 @@ impl Simulator {
                 "offer": { "id": format!("offer-{}", random_hex(8)) },
             },
         });
+        if req.drop {
+            return Ok(json!({ "delivered": null, "dropped": true, "event": event }));
+        }
         let url = req.deliver_to.unwrap_or_else(|| format!("{}/marketplace/aws/eventbridge", self.delivery.portal));
         let headers: Vec<(&str, String)> =
             self.delivery.eventbridge_key.iter().map(|key| ("x-api-key", key.clone())).collect();

@@ -29,6 +29,16 @@ pub(super) struct UsageRecordIn {
     usage_allocations: Option<Vec<serde_json::Value>>,
 }
 
+/// The operations a fault may be injected into.
+const FAULTY_OPERATIONS: [&str; 6] = [
+    "BatchMeterUsage",
+    "ResolveCustomer",
+    "GetEntitlements",
+    "SearchAgreements",
+    "DescribeAgreement",
+    "GetAgreementEntitlements",
+];
+
 impl Simulator {
     pub(super) fn take_fault(&self, operation: &str) -> Option<FaultKind> {
         let mut state = self.lock();
@@ -51,8 +61,8 @@ impl Simulator {
                 ))
             }
         };
-        if !["BatchMeterUsage", "ResolveCustomer", "GetEntitlements"].contains(&req.operation.as_str()) {
-            return Err("operation must be BatchMeterUsage, ResolveCustomer or GetEntitlements".to_owned());
+        if !FAULTY_OPERATIONS.contains(&req.operation.as_str()) {
+            return Err(format!("operation must be one of {}", FAULTY_OPERATIONS.join(", ")));
         }
         let mut state = self.lock();
         for _ in 0..req.times.unwrap_or(1).min(1000) {

@@ -2,10 +2,12 @@
 //! in AWS JSON 1.1 with AWS's documented shapes and error types, so the portal can reach it through the real
 //! SDK. Requests must carry a SigV4 `Authorization` header (any credentials), as real AWS requires.
 
+mod agreements;
 mod entitlements;
 mod events;
 mod metering;
 
+use agreements::*;
 use app::domain::{AwsAccountId, ProductCode};
 use app::i18n::Locale;
 use app::messages::describe_in;
@@ -42,7 +44,8 @@ struct Minted {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
-    /// `BatchMeterUsage`, `ResolveCustomer` or `GetEntitlements`.
+    /// `BatchMeterUsage`, `ResolveCustomer`, `GetEntitlements`, `SearchAgreements`, `DescribeAgreement` or
+    /// `GetAgreementEntitlements`.
     pub operation: String,
     /// `throttle` (400 ThrottlingException), `internal` (500 InternalServiceErrorException), `slow` (processed at
     /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `disabled` (400
@@ -92,6 +95,8 @@ struct State_ {
     customer_ids: HashMap<AwsAccountId, String>,
     /// Stable per account and product, as an agreement's license is.
     licenses: HashMap<(AwsAccountId, ProductCode), String>,
+    /// Every license's purchase agreement, oldest first (the Agreement API's answers).
+    agreements: Vec<Agreement>,
 }
 
 /// Where the simulator delivers events: the portal, and what it knows of itself.
@@ -170,8 +175,11 @@ impl Simulator {
     /// A new agreement of `account` for `product`: its license is replaced by a new one (the old one is no
     /// longer known to metering, as an ended agreement's).
     pub fn new_agreement(&self, account: &AwsAccountId, product: &ProductCode) {
-        let license = format!("arn:aws:license-manager::{account}:license:l-{}", random_hex(16));
-        self.lock().licenses.insert((account.clone(), product.clone()), license);
+        let mut state = self.lock();
+        if let Some(old) = state.licenses.remove(&(account.clone(), product.clone())) {
+            Self::replace_agreement(&mut state, &old);
+        }
+        Self::license_in(&mut state, account, product);
     }
 
     fn resolve(&self, token: &str) -> Result<serde_json::Value, AwsError> {
@@ -181,11 +189,7 @@ impl Simulator {
             return Err(AwsError::ExpiredToken);
         }
         let customer = state.customer_ids.entry(minted.account.clone()).or_insert_with(|| random_string(9)).clone();
-        let license = state
-            .licenses
-            .entry((minted.account.clone(), minted.product.clone()))
-            .or_insert_with(|| format!("arn:aws:license-manager::{}:license:l-{}", minted.account, random_hex(16)))
-            .clone();
+        let license = Self::license_in(&mut state, &minted.account, &minted.product);
         Ok(json!({
             "CustomerIdentifier": customer,
             "CustomerAWSAccountId": minted.account.as_str(),
@@ -195,7 +199,8 @@ impl Simulator {
     }
 }
 
-/// The simulator's routes: `/_sim/aws/tokens`, the AWS endpoint `/_sim/aws/`, and the control routes
+/// The simulator's routes: `/_sim/aws/tokens`, the AWS endpoint `/_sim/aws/` (AWS JSON 1.1 by `X-Amz-Target`;
+/// the Agreement API's RPCv2-CBOR under `/_sim/aws/service/…/operation/…`), and the control routes
 /// `/_sim/aws/metering` (what BatchMeterUsage received) and `/_sim/aws/faults` (inject, or DELETE to clear).
 pub fn routes<S>(sim: Simulator) -> Router<S> {
     Router::new()
@@ -208,6 +213,7 @@ pub fn routes<S>(sim: Simulator) -> Router<S> {
         .route("/_sim/aws/sns/subscribe", post(sns_subscribe))
         .route("/_sim/aws/sns/confirm", axum::routing::get(sns_confirm))
         .route("/_sim/aws/eventbridge/send", post(eventbridge_send))
+        .route("/_sim/aws/service/AWSMPCommerceService_v20200301/operation/{operation}", post(agreement_rpc))
         .route("/_sim/aws/", post(aws_json))
         .route("/_sim/aws", post(aws_json))
         .with_state(sim)

@@ -9,6 +9,7 @@ use crate::lifecycle::{
     Action, LifecycleStore, MarketplaceEvent, Recorded, Subscription, SubscriptionState, MAX_WAITING,
     MAX_WAITING_PER_ACCOUNT, WAITING_TTL_SECS,
 };
+use crate::reconcile::{KnownLicense, ReconcileStore, ACTOR};
 use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
@@ -75,15 +76,14 @@ async fn find_locked_customer(tx: &mut Tx<'_>, event: &MarketplaceEvent) -> Resu
     find_customer(tx, event).await
 }
 
-/// Applies `action` (happened at `at`) to the customer and marks the event applied.
-async fn apply(
+/// The lifecycle's one state change, whoever asks for it (an event, the reconciliation): the customer's
+/// subscription after `action` (happened at `at`), stored; `None` when the state machine changes nothing.
+async fn move_subscription(
     tx: &mut Tx<'_>,
-    event_id: i64,
     customer: &CustomerRow,
     action: Action,
     at: i64,
-    now: i64,
-) -> Result<Recorded, StoreError> {
+) -> Result<Option<Subscription>, StoreError> {
     let moved = customer.subscription.after(action, at);
     if let Some(next) = moved {
         sqlx::query(
@@ -98,22 +98,45 @@ async fn apply(
         .await
         .map_err(unavailable)?;
     }
+    Ok(moved)
+}
+
+/// Tells the vendor's systems of a move that matters to them (webhooks), about what `entry` records.
+async fn publish_move(
+    tx: &mut Tx<'_>,
+    before: SubscriptionState,
+    moved: Option<Subscription>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    let published = match moved.map(|next| next.state) {
+        Some(SubscriptionState::CancellationPending) => Some("subscription.cancel_pending"),
+        Some(SubscriptionState::Cancelled) => Some("subscription.ended"),
+        Some(SubscriptionState::Active) if before != SubscriptionState::Active => Some("customer.subscribed"),
+        _ => None,
+    };
+    if let Some(event_type) = published {
+        webhooks::publish(tx, event_type, entry).await?;
+    }
+    Ok(())
+}
+
+/// Applies `action` (happened at `at`) to the customer and marks the event applied.
+async fn apply(
+    tx: &mut Tx<'_>,
+    event_id: i64,
+    customer: &CustomerRow,
+    action: Action,
+    at: i64,
+    now: i64,
+) -> Result<Recorded, StoreError> {
+    let moved = move_subscription(tx, customer, action, at).await?;
     let detail = match &moved {
         Some(next) => format!("{} (event at {at}): subscription now {}", action.as_str(), next.state.as_str()),
         None => format!("{} (event at {at}): no change", action.as_str()),
     };
     let entry = AuditEntry::about_customer(now, format!("aws-event:{event_id}"), "subscription.event", customer.id, detail);
     audit::append(tx, &entry).await?;
-    // The vendor's systems hear of the moves that matter to them.
-    let published = match moved.map(|next| (customer.subscription.state, next.state)) {
-        Some((_, SubscriptionState::CancellationPending)) => Some("subscription.cancel_pending"),
-        Some((_, SubscriptionState::Cancelled)) => Some("subscription.ended"),
-        Some((before, SubscriptionState::Active)) if before != SubscriptionState::Active => Some("customer.subscribed"),
-        _ => None,
-    };
-    if let Some(event_type) = published {
-        webhooks::publish(tx, event_type, &entry).await?;
-    }
+    publish_move(tx, customer.subscription.state, moved, &entry).await?;
     sqlx::query("UPDATE marketplace_events SET customer_id = $1, applied_at = $2 WHERE id = $3")
         .bind(customer.id)
         .bind(now)
@@ -317,10 +340,73 @@ impl LifecycleStore for Store {
     }
 }
 
-// The tests, compiled on each backend, live in a file of their own.
+#[async_trait]
+impl ReconcileStore for Store {
+    async fn known_licenses(&self, product_code: &str) -> Result<Vec<KnownLicense>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CUSTOMER_FIELDS} FROM marketplace_customers
+              WHERE product_code = $1 AND license_id IS NOT NULL AND subscription_state <> 'locked' ORDER BY id"
+        ))
+        .bind(product_code)
+        .fetch_all(self.pool())
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let customer = customer_row(row)?;
+                Ok(KnownLicense {
+                    customer_id: customer.id,
+                    license_id: row.try_get("license_id")?,
+                    subscription: customer.subscription,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(unavailable)
+    }
+
+    async fn reconcile(
+        &self,
+        customer_id: i64,
+        expected: SubscriptionState,
+        action: Action,
+        at: i64,
+        detail: &str,
+        now: i64,
+    ) -> Result<Option<Subscription>, StoreError> {
+        // In the customer's turn, read again: an event applied meanwhile wins (the state is no longer `expected`).
+        let mut tx = self.begin_write_on(&[Entity::Customer(customer_id)]).await?;
+        let row = sqlx::query(&format!("SELECT {CUSTOMER_FIELDS} FROM marketplace_customers WHERE id = $1"))
+            .bind(customer_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let Some(customer) = row.as_ref().map(customer_row).transpose().map_err(unavailable)? else {
+            return Ok(None);
+        };
+        if customer.subscription.state != expected {
+            return Ok(None);
+        }
+        let Some(next) = move_subscription(&mut tx, &customer, action, at).await? else {
+            return Ok(None);
+        };
+        let detail = format!("{detail}; subscription now {}", next.state.as_str());
+        let entry = AuditEntry::about_customer(now, ACTOR.to_owned(), "subscription.reconciled", customer.id, detail);
+        audit::append(&mut tx, &entry).await?;
+        publish_move(&mut tx, customer.subscription.state, Some(next), &entry).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Some(next))
+    }
+}
+
+// The tests, compiled on each backend, live in files of their own.
 #[cfg(test)]
 mod tests {
     include!("tests/lifecycle.rs");
+}
+
+#[cfg(test)]
+mod reconcile_tests {
+    include!("tests/reconcile.rs");
 }
 
 }

@@ -141,6 +141,7 @@ use crate::lifecycle::LifecycleStore;
 use crate::metering::MeteringStore;
 use crate::operators::OperatorStore;
 use crate::outbox::OutboxStore;
+use crate::reconcile::ReconcileStore;
 use app::ssr::ports::{Store, StoreError};
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
@@ -160,6 +161,7 @@ pub trait ServerStore:
     + MeteringStore
     + EntitlementStore
     + LifecycleStore
+    + ReconcileStore
     + OutboxStore
     + OperatorStore
     + crate::console::ConsoleExport
@@ -173,6 +175,7 @@ impl<
             + MeteringStore
             + EntitlementStore
             + LifecycleStore
+            + ReconcileStore
             + OutboxStore
             + OperatorStore
             + crate::console::ConsoleExport

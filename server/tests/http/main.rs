@@ -22,6 +22,7 @@ mod metering;
 mod multi_instance;
 mod navigation;
 mod operators;
+mod reconcile;
 mod security;
 mod security_events;
 mod webhooks;

@@ -19,7 +19,7 @@ async fn spawn(database_url: &str, aws: Option<&str>) -> Instance {
 }
 
 #[tokio::test]
-async fn two_instances_share_sessions_codes_races_and_the_metering_job() {
+async fn two_instances_share_sessions_codes_races_the_metering_job_and_the_reconciliation() {
     let url = server::throwaway_pg::fresh_database().await.expect("PostgreSQL");
     let a = spawn(&url, None).await;
     let b = spawn(&url, Some(&format!("{}/_sim/aws/", a.base))).await;
@@ -151,4 +151,27 @@ async fn two_instances_share_sessions_codes_races_and_the_metering_job() {
     let received = billed["records"].as_array().expect("records");
     assert_eq!(received.len(), 3, "{billed}");
     assert!(received.iter().all(|r| r["quantity"] == 20 && r["status"] == "Success"), "{billed}");
+
+    // 5. AWS ends the agreement and the event is lost; the reconciliation, asked for on both at once, applies
+    // the cancellation once.
+    let lost = json!({ "aws_account_id": "123456789012", "action": "unsubscribe-success", "drop": true });
+    assert_eq!(a.json(reqwest::Method::POST, "/_sim/aws/sns/send", lost).await["dropped"], true);
+    let (run_a, run_b) = tokio::join!(
+        a.json(reqwest::Method::POST, "/_dev/reconcile/run", json!({})),
+        b.json(reqwest::Method::POST, "/_dev/reconcile/run", json!({})),
+    );
+    let healed = run_a["healed"].as_i64().unwrap_or(0) + run_b["healed"].as_i64().unwrap_or(0);
+    assert_eq!(healed, 1, "healed once between them: {run_a} {run_b}");
+    let state: String = sqlx::query_scalar(
+        "SELECT subscription_state FROM marketplace_customers WHERE aws_account_id = '123456789012'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("state");
+    assert_eq!(state, "cancelled");
+    let reconciled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'subscription.reconciled'")
+        .fetch_one(&pool)
+        .await
+        .expect("audit");
+    assert_eq!(reconciled, 1);
 }
