@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints figures, asserts nothing: first-load bytes of /activate as sent (br) against the 185 KB budget,
 # request throughput/latency on loopback (SQLite; PostgreSQL with one and two instances), Lighthouse, the
-# metering job for 100,000 usage rows, the reconciliation with AWS's agreements for 10,000 licenses and Activate
+# metering job for 100,000 usage rows, the reconciliation with AWS's agreements for 10,000 licenses, webhook
+# deliveries per second to a local receiver and Activate
 # transactions per second on both backends. Expects `cargo leptos build --release` to have run (make bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,4 +125,6 @@ echo
 cargo run -q --release -p server --example metering_bench
 # Reconciliation with AWS's agreements for 10,000 licenses (the simulator's Agreement API through the SDK).
 cargo run -q --release -p server --example reconcile_bench
+# Webhook deliveries per second to a receiver on this machine (the worker's own pass, signed, audited).
+cargo run -q --release -p server --example webhooks_bench
 cargo run -q --release -p server --example activate_bench

@@ -309,7 +309,7 @@ pub(super) async fn agreement_rpc(
             return cbor_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", "Internal error")
         }
         Some(FaultKind::Slow(delay)) => tokio::time::sleep(delay).await,
-        Some(FaultKind::Disabled | FaultKind::Unprocessed) | None => {}
+        Some(FaultKind::Disabled | FaultKind::Unprocessed | FaultKind::NotSubscribed) | None => {}
     }
     sim.agreement_operation(&operation, &body)
 }

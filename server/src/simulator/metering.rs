@@ -53,12 +53,13 @@ impl Simulator {
             "internal" => FaultKind::Internal,
             "slow" => FaultKind::Slow(Duration::from_millis(req.delay_ms.unwrap_or(1000).min(60_000))),
             "unprocessed" => FaultKind::Unprocessed,
+            "not_subscribed" => FaultKind::NotSubscribed,
             "lost" => FaultKind::Lost,
             "disabled" => FaultKind::Disabled,
             other => {
                 return Err(format!(
-                    "unknown fault kind {other:?}: throttle, internal, slow, lost, disabled or unprocessed"
-                ))
+                "unknown fault kind {other:?}: throttle, internal, slow, lost, disabled, unprocessed or not_subscribed"
+            ))
             }
         };
         if !FAULTY_OPERATIONS.contains(&req.operation.as_str()) {

@@ -49,7 +49,9 @@ pub struct FaultRequest {
     pub operation: String,
     /// `throttle` (400 ThrottlingException), `internal` (500 InternalServiceErrorException), `slow` (processed at
     /// once, answered after `delay_ms`), `lost` (processed, then answered with a 500), `disabled` (400
-    /// DisabledApiException), `unprocessed` (every record comes back in UnprocessedRecords).
+    /// DisabledApiException), `unprocessed` (every record comes back in UnprocessedRecords), `not_subscribed`
+    /// (BatchMeterUsage: every record answered CustomerNotSubscribed, nothing metered — a buyer AWS no longer
+    /// bills, for trying the console's Retry now).
     pub kind: String,
     /// How many calls it affects (default 1).
     pub times: Option<u32>,
@@ -64,6 +66,7 @@ enum FaultKind {
     Disabled,
     Lost,
     Unprocessed,
+    NotSubscribed,
 }
 
 /// A record BatchMeterUsage received, as the dev route lists it.
@@ -385,7 +388,20 @@ async fn aws_json(State(sim): State<Simulator>, headers: HeaderMap, body: axum::
                 Err(_) => AwsError::Serialization.into_response(),
             };
         }
-        Some(FaultKind::Unprocessed) | None => {}
+        Some(FaultKind::NotSubscribed) if operation == "BatchMeterUsage" => {
+            return match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(req) => {
+                    let records = req["UsageRecords"].as_array().cloned().unwrap_or_default();
+                    let results: Vec<serde_json::Value> = records
+                        .into_iter()
+                        .map(|record| json!({ "UsageRecord": record, "Status": "CustomerNotSubscribed" }))
+                        .collect();
+                    json_ok(json!({ "Results": results, "UnprocessedRecords": [] }))
+                }
+                Err(_) => AwsError::Serialization.into_response(),
+            };
+        }
+        Some(FaultKind::Unprocessed | FaultKind::NotSubscribed) | None => {}
     }
     answer(&sim, &target, &body)
 }

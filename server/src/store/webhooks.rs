@@ -125,6 +125,18 @@ fn delivery_entry(delivery: &Claimed, now: i64, actor: String, action: &'static 
 #[async_trait]
 impl WebhookStore for Store {
     async fn claim_deliveries(&self, now: i64, lease_secs: i64, limit: i64) -> Result<Vec<Claimed>, StoreError> {
+        // The worker asks every second: a read first, so that an empty queue never takes the write lock.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhook_deliveries
+              WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(unavailable)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin_write_on(&[]).await?;
         let due = sqlx::query(
             "SELECT d.id, d.endpoint_id, e.url, e.secret, d.event_id, d.event_type, d.body, d.attempts, d.window_start,

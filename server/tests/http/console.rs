@@ -346,3 +346,35 @@ async fn a_refused_record_is_retried_now_and_sent_and_the_list_exports() {
     assert!(lines[2].starts_with(&format!("{refused},123456789012,hosts,")), "newest first: {csv}");
     assert!(lines[2].contains(",sent,Success,mr-"), "the retried record with AWS's record id: {}", lines[2]);
 }
+
+#[tokio::test]
+async fn the_simulator_can_refuse_a_run_so_that_retry_now_has_something_to_retry() {
+    let portal = common::start(&[]).await;
+    portal.subscribe("123456789012").await;
+    let workspace = portal.settled_workspace("123456789012", "alice", "x", "Production").await;
+    let post = |path: &'static str, body: serde_json::Value| {
+        let portal = &portal;
+        async move { portal.http.post(format!("{}{path}", portal.base)).json(&body).send().await.expect("post").status() }
+    };
+    assert!(post("/_dev/usage/generate", serde_json::json!({ "workspace_id": workspace, "hours": 3 }))
+        .await
+        .is_success());
+    assert_eq!(
+        post("/_sim/aws/faults", serde_json::json!({ "operation": "BatchMeterUsage", "kind": "not_subscribed" })).await,
+        StatusCode::NO_CONTENT
+    );
+    assert!(post("/_dev/metering/run", serde_json::json!({})).await.is_success());
+    let refused: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM metering_records WHERE status = 'CustomerNotSubscribed'")
+            .fetch_one(portal.store.pool())
+            .await
+            .expect("count");
+    assert!(refused > 0, "the run was refused");
+    let any_other: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM metering_records WHERE status IS DISTINCT FROM 'CustomerNotSubscribed'",
+    )
+    .fetch_one(portal.store.pool())
+    .await
+    .unwrap_or(0);
+    assert_eq!(any_other, 0, "every record of that run");
+}
