@@ -23,7 +23,7 @@ use std::sync::Arc;
 pub enum Group {
     /// `POST /marketplace/aws`: every one resolves a token with AWS.
     Fulfillment,
-    /// `POST /api/login`: password guessing.
+    /// `POST /api/login` and `POST /api/operator_login`: password guessing.
     Login,
     /// The wizard's forms whose Send code mails a code.
     Codes,
@@ -42,7 +42,7 @@ impl Group {
         match path {
             "/marketplace/aws" => Some(Group::Fulfillment),
             // Log in, and the forms that check a two-step code (guessing it).
-            "/api/login" | "/api/change_settlement" | "/api/two_step" => Some(Group::Login),
+            "/api/login" | "/api/operator_login" | "/api/change_settlement" | "/api/two_step" => Some(Group::Login),
             "/api/register_basic" | "/api/link_billing" | "/api/link_create" => Some(Group::Codes),
             "/api/forgot_password" | "/api/reset_password" => Some(Group::Reset),
             _ => None,
@@ -184,6 +184,7 @@ mod tests {
     #[test]
     fn only_the_repeatable_posts_are_limited() {
         assert_eq!(Group::of(&Method::POST, "/api/login"), Some(Group::Login));
+        assert_eq!(Group::of(&Method::POST, "/api/operator_login"), Some(Group::Login), "operators' too");
         assert_eq!(Group::of(&Method::GET, "/api/login"), None);
         assert_eq!(Group::of(&Method::POST, "/marketplace/aws"), Some(Group::Fulfillment));
         assert_eq!(Group::of(&Method::POST, "/api/register_basic"), Some(Group::Codes));
