@@ -9,14 +9,16 @@
 //! **Exports** (`/operator/customers.csv`, `/operator/metering.csv`, the list's own filters) stream: the store
 //! sends the rows, written as CSV one at a time, through a bounded channel into the response body, so an export
 //! of 100,000 rows never holds more than a few of them in memory. A cell that a spreadsheet would read as a
-//! formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`.
+//! formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`. Each export is audited before it
+//! starts (`operator.exported`, with its filters): data leaving the portal says who took what.
 
 use app::domain::console::{CustomerFilter, MeteringFilter};
+use app::operator::OperatorSession;
 use app::paths::{OPERATOR, OPERATOR_LOGIN};
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
 use axum::body::Body;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Extension, Query, Request, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -49,7 +51,9 @@ pub async fn guard(State(store): State<Arc<dyn app::ssr::ports::Store>>, mut req
         }
         None => None,
     };
-    if operator.is_some() {
+    if let Some(operator) = operator {
+        // What the exports name as their actor.
+        req.extensions_mut().insert(operator);
         return next.run(req).await;
     }
     if req.uri().path().starts_with("/api/") {
@@ -120,22 +124,47 @@ where
         .into_response()
 }
 
+/// What the exports use: the store's export, and the store to audit each export in.
+#[derive(Clone)]
+pub struct Exports {
+    pub export: Arc<dyn ConsoleExport>,
+    pub store: Arc<dyn app::ssr::ports::Store>,
+}
+
+/// Audits an export by the operator the guard found (an export is data leaving the portal: who took what).
+async fn audited(exports: &Exports, operator: &OperatorSession, what: &str, query: &str) -> Result<(), StoreError> {
+    let detail = if query.is_empty() { format!("exported {what}") } else { format!("exported {what} ({query})") };
+    exports.store.audit_operator(&operator.username, "operator.exported", &detail, app::ssr::ports::now()).await
+}
+
 /// `GET /operator/customers.csv` (behind the guard): the customers list with the page's filters.
 pub async fn customers_csv(
-    State(store): State<Arc<dyn ConsoleExport>>,
+    State(exports): State<Exports>,
+    Extension(operator): Extension<OperatorSession>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let get = |key: &str| query.get(key).map(String::as_str);
     let filter = CustomerFilter::from_query(get("q"), get("state"), get("progress"));
+    if let Err(e) = audited(&exports, &operator, "customers.csv", &filter.to_query()).await {
+        tracing::error!(error = %e, "an export could not be audited: not sent");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let store = exports.export;
     csv_download("customers.csv", move |tx| Box::pin(async move { store.export_customers(&filter, tx).await }))
 }
 
 /// `GET /operator/metering.csv` (behind the guard): the metering records with the page's filters.
 pub async fn metering_csv(
-    State(store): State<Arc<dyn ConsoleExport>>,
+    State(exports): State<Exports>,
+    Extension(operator): Extension<OperatorSession>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let filter = MeteringFilter::from_query(query.get("state").map(String::as_str), query.get("q").map(String::as_str));
+    if let Err(e) = audited(&exports, &operator, "metering.csv", &filter.to_query()).await {
+        tracing::error!(error = %e, "an export could not be audited: not sent");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let store = exports.export;
     csv_download("metering.csv", move |tx| Box::pin(async move { store.export_metering(&filter, tx).await }))
 }
 

@@ -188,7 +188,10 @@ fn console_routes(store: &Arc<dyn store::ServerStore>) -> Router {
     Router::new()
         .route(app::paths::OPERATOR_CUSTOMERS_CSV, get(console::customers_csv))
         .route(app::paths::OPERATOR_METERING_CSV, get(console::metering_csv))
-        .with_state(store.clone() as Arc<dyn console::ConsoleExport>)
+        .with_state(console::Exports {
+            export: store.clone() as Arc<dyn console::ConsoleExport>,
+            store: store.clone() as Arc<dyn Store>,
+        })
 }
 
 /// SMTP when configured, otherwise the embedded mailbox (prod refuses to start without `SMTP_URL`) — always

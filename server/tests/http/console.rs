@@ -194,6 +194,13 @@ async fn the_console_finds_a_customer_shows_its_timeline_and_exports_the_filtere
     assert!(lines[0].starts_with("customer_id,aws_account_id,"));
     assert!(lines[1].contains(",210987654321,") && lines[1].contains(",not_started,"));
     assert!(lines[2].contains(",123456789012,") && lines[2].contains(",alice,1,activated,"));
+    let exported: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'operator.exported' AND actor = 'operator:olivia'",
+    )
+    .fetch_one(portal.store.pool())
+    .await
+    .expect("the export is audited");
+    assert_eq!(exported, "exported customers.csv (state=active)");
 }
 
 #[tokio::test]
