@@ -160,6 +160,8 @@ pub struct Webhooks {
 
 impl Webhooks {
     pub fn new(store: Arc<dyn WebhookStore>) -> Result<Self, reqwest::Error> {
+        // reqwest is built without a TLS provider of its own (https:// receivers): the process's one.
+        crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .connect_timeout(ATTEMPT_TIMEOUT)
