@@ -59,8 +59,17 @@ async fn buyer_session(portal: &Portal) -> String {
 }
 
 /// Every console address but log in: pages, an export and a server function.
-const GUARDED: [&str; 5] =
-    ["/operator", "/operator/customers/1", "/operator/customers.csv", "/operator/customers/x", "/operator/nowhere"];
+const GUARDED: [&str; 8] = [
+    "/operator",
+    "/operator/customers/1",
+    "/operator/customers.csv",
+    "/operator/customers/x",
+    "/operator/nowhere",
+    // Spellings a router might decode to a console page: the pages check again.
+    "/%6Fperator",
+    "/operator/%63ustomers/1",
+    "/operator/metering?state=refused",
+];
 
 async fn assert_not_found(portal: &Portal, cookie: &str, who: &str) {
     for path in GUARDED {
