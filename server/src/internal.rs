@@ -104,8 +104,10 @@ pub struct UsageBody {
 }
 
 /// `POST /internal/usage` with `Authorization: Bearer $PORTAL_INTERNAL_TOKEN` and
-/// `{"records":[{"event_id","workspace_id","dimension","hour","quantity"}]}`: all rows or none are stored;
-/// a row whose `event_id` was reported before is counted once.
+/// `{"records":[{"event_id","workspace_id","dimension","hour","quantity","allocations"?}]}`: all rows or none
+/// are stored; a row whose `event_id` was reported before is counted once. Refused with 422 naming the row:
+/// a bad row (its allocations included), an unknown workspace, an hour after a deprovisioned license's final
+/// hour.
 pub async fn usage(
     State(state): State<MeteringState>,
     headers: HeaderMap,
@@ -217,6 +219,7 @@ pub async fn dev_generate(
                 dimension: (*dimension).to_owned(),
                 hour,
                 quantity: (i as i64 + 1) * (h + 1),
+                allocations: None,
             });
         }
     }

@@ -3,8 +3,11 @@
 
 crate::store::on_each_backend! {
 
-use crate::store::{unavailable, Entity};
-use crate::metering::{MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal, UsageReport};
+use crate::store::{corrupt, unavailable, Entity};
+use crate::metering::{
+    aggregate_allocations, Allocation, MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal,
+    UsagePart, UsageReport, FINAL_USAGE_SECS, MAX_ALLOCATIONS,
+};
 use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
 use async_trait::async_trait;
@@ -60,6 +63,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
+        allocate(&mut tx, before).await?;
         // Still open: their hour was frozen by an earlier run, so they come too late to count.
         let late = sqlx::query(&format!("UPDATE usage_events SET late = 1 WHERE {IN_SCOPE}"))
             .bind(closed_before)
@@ -72,6 +76,54 @@ impl Store {
         tx.commit().await.map_err(unavailable)?;
         Ok((created, late))
     }
+}
+
+fn parse_allocations(text: Option<String>) -> Result<Option<Vec<Allocation>>, StoreError> {
+    text.map(|json| serde_json::from_str(&json).map_err(|_| corrupt("allocations", &json))).transpose()
+}
+
+/// Gives the records created after `before` whose events carry allocations their shares: summed per
+/// identical tag set (events without allocations in the untagged share). More tag sets than AWS takes in one
+/// record: the record goes without them (its quantity is right either way) and says why in `last_error`.
+async fn allocate(tx: &mut Tx<'_>, before: i64) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT metering_record_id, quantity, allocations FROM usage_events
+          WHERE metering_record_id IN (SELECT metering_record_id FROM usage_events
+                                        WHERE metering_record_id > $1 AND allocations IS NOT NULL)
+          ORDER BY metering_record_id, id",
+    )
+    .bind(before)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(unavailable)?;
+    let mut records: Vec<(i64, Vec<UsagePart>)> = Vec::new();
+    for row in rows {
+        let record: i64 = row.try_get("metering_record_id").map_err(unavailable)?;
+        let quantity: i64 = row.try_get("quantity").map_err(unavailable)?;
+        let allocations = parse_allocations(row.try_get("allocations").map_err(unavailable)?)?;
+        match records.last_mut() {
+            Some((id, parts)) if *id == record => parts.push((quantity, allocations)),
+            _ => records.push((record, vec![(quantity, allocations)])),
+        }
+    }
+    for (id, parts) in records {
+        let Some(shares) = aggregate_allocations(&parts) else { continue };
+        let (allocations, note) = if shares.len() > MAX_ALLOCATIONS {
+            tracing::warn!(record = id, tag_sets = shares.len(), "metering record sent without its allocations");
+            let note = format!("allocations not sent: {} tag sets, AWS takes at most {MAX_ALLOCATIONS}", shares.len());
+            (None, Some(note))
+        } else {
+            (Some(serde_json::to_string(&shares).map_err(unavailable)?), None)
+        };
+        sqlx::query("UPDATE metering_records SET allocations = $1, last_error = $2 WHERE id = $3")
+            .bind(allocations)
+            .bind(note)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
 }
 
 /// Publishes `event_type` about metering record `id` (its customer, dimension, hour and quantity) within `tx`.
@@ -121,11 +173,42 @@ impl MeteringStore for Store {
             unknown.sort_unstable();
             return Ok(Err(UsageRefusal::UnknownWorkspaces(unknown)));
         }
+        // A deprovisioned license's usage is taken for one hour after its end (AWS's final-usage window).
+        let mut ended: Vec<(i64, Option<i64>)> = Vec::new();
+        for workspace in known {
+            let row = sqlx::query(
+                "SELECT c.subscription_state, c.subscription_changed_at
+                   FROM workspace_settlements s JOIN marketplace_customers c ON c.id = s.customer_id
+                  WHERE s.workspace_id = $1 AND c.subscription_state IN ('cancelled', 'locked')",
+            )
+            .bind(workspace)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            if let Some(row) = row {
+                ended.push((workspace, row.try_get("subscription_changed_at").map_err(unavailable)?));
+            }
+        }
+        for (index, row) in rows.iter().enumerate() {
+            if let Some((_, deprovisioned_at)) = ended.iter().find(|(w, _)| *w == row.workspace_id) {
+                // An ended subscription without its time is treated as ended long ago.
+                let deprovisioned_at = deprovisioned_at.unwrap_or(i64::MIN / 2);
+                if row.usage_hour() >= deprovisioned_at + FINAL_USAGE_SECS {
+                    return Ok(Err(UsageRefusal::AfterFinalWindow {
+                        row: index,
+                        hour: row.usage_hour(),
+                        deprovisioned_at,
+                    }));
+                }
+            }
+        }
         let mut accepted = UsageAccepted::default();
         for row in rows {
+            let allocations = row.allocations.as_ref().map(serde_json::to_string).transpose().map_err(unavailable)?;
             let inserted = sqlx::query(
-                "INSERT INTO usage_events (event_id, workspace_id, dimension, usage_hour, quantity, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO usage_events
+                        (event_id, workspace_id, dimension, usage_hour, quantity, received_at, allocations)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
             )
             .bind(&row.event_id)
             .bind(row.workspace_id)
@@ -133,6 +216,7 @@ impl MeteringStore for Store {
             .bind(row.usage_hour())
             .bind(row.quantity)
             .bind(now)
+            .bind(allocations)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
@@ -207,7 +291,7 @@ impl MeteringStore for Store {
     async fn pending(&self, after: i64, limit: i64) -> Result<Vec<PendingRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.id, c.aws_account_id, c.license_arn, c.customer_identifier, c.product_code,
-                    m.dimension, m.usage_hour, m.quantity
+                    m.dimension, m.usage_hour, m.quantity, m.allocations
                FROM metering_records m JOIN marketplace_customers c ON c.id = m.customer_id
               WHERE m.state = 'pending' AND m.id > $1
               ORDER BY m.id LIMIT $2",
@@ -219,19 +303,20 @@ impl MeteringStore for Store {
         .map_err(unavailable)?;
         rows.iter()
             .map(|row| {
+                let allocations = parse_allocations(row.try_get("allocations").map_err(unavailable)?)?;
                 Ok(PendingRecord {
-                    id: row.try_get("id")?,
-                    aws_account_id: row.try_get("aws_account_id")?,
-                    license_arn: row.try_get("license_arn")?,
-                    customer_identifier: row.try_get("customer_identifier")?,
-                    product_code: row.try_get("product_code")?,
-                    dimension: row.try_get("dimension")?,
-                    usage_hour: row.try_get("usage_hour")?,
-                    quantity: row.try_get("quantity")?,
+                    id: row.try_get("id").map_err(unavailable)?,
+                    aws_account_id: row.try_get("aws_account_id").map_err(unavailable)?,
+                    license_arn: row.try_get("license_arn").map_err(unavailable)?,
+                    customer_identifier: row.try_get("customer_identifier").map_err(unavailable)?,
+                    product_code: row.try_get("product_code").map_err(unavailable)?,
+                    dimension: row.try_get("dimension").map_err(unavailable)?,
+                    usage_hour: row.try_get("usage_hour").map_err(unavailable)?,
+                    quantity: row.try_get("quantity").map_err(unavailable)?,
+                    allocations: allocations.unwrap_or_default(),
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(unavailable)
+            .collect()
     }
 
     async fn mark_sent(&self, answers: &[(i64, RecordStatus)], now: i64) -> Result<(), StoreError> {

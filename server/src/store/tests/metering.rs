@@ -1,5 +1,5 @@
 use super::*;
-use crate::metering::{run_once, Backoff, BatchAnswer, Meter, MeterError, RecordKey};
+use crate::metering::{run_once, Allocation, Backoff, BatchAnswer, Meter, MeterError, RecordKey, Tag};
 use crate::store::test_support::{count, new_session, temp_store};
 use app::ssr::audit::AuditTrail;
 use std::sync::Mutex;
@@ -51,13 +51,22 @@ async fn settled_workspace(store: &Store, account: &str, name: &str) -> i64 {
 }
 
 fn usage(event: &str, workspace: i64, hour: i64, quantity: i64) -> UsageReport {
-    UsageReport { event_id: event.into(), workspace_id: workspace, dimension: "hosts".into(), hour, quantity }
+    UsageReport {
+        event_id: event.into(),
+        workspace_id: workspace,
+        dimension: "hosts".into(),
+        hour,
+        quantity,
+        allocations: None,
+    }
 }
 
 /// Answers like AWS and remembers every batch; fails the first `failures` calls with throttling.
 #[derive(Default)]
 struct FakeMeter {
     calls: Mutex<Vec<Vec<(RecordKey, i64)>>>,
+    /// Every record sent, as sent.
+    sent: Mutex<Vec<PendingRecord>>,
     failures: Mutex<u32>,
     unprocessed_once: Mutex<bool>,
 }
@@ -79,6 +88,7 @@ impl Meter for FakeMeter {
             }
         }
         self.calls.lock().expect("lock").push(records.iter().map(|r| (r.key(), r.quantity)).collect());
+        self.sent.lock().expect("lock").extend(records.iter().cloned());
         let mut answer = BatchAnswer::default();
         let mut unprocessed = self.unprocessed_once.lock().expect("lock");
         for (i, r) in records.iter().enumerate() {
@@ -308,4 +318,95 @@ async fn usage_reported_during_a_freeze_is_counted_exactly_once() {
             .expect("sum");
     assert_eq!(metered, summed, "a record carries exactly the events linked to it");
     assert_eq!(summed + late, reported, "every event is in a record or late, once");
+}
+
+fn tagged(shares: &[(i64, &str)]) -> Option<Vec<Allocation>> {
+    Some(
+        shares
+            .iter()
+            .map(|(quantity, team)| Allocation {
+                quantity: *quantity,
+                tags: if team.is_empty() { vec![] } else { vec![Tag { key: "team".into(), value: (*team).into() }] },
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn allocations_are_summed_per_tag_set_into_their_record_and_sent_with_it() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let a1 = settled_workspace(&store, "111111111111", "a1").await;
+    let a2 = settled_workspace(&store, "111111111111", "a2").await;
+    let rows = vec![
+        UsageReport { allocations: tagged(&[(2, "a"), (3, "b")]), ..usage("1", a1, 17 * H, 5) },
+        UsageReport { allocations: tagged(&[(4, "a")]), ..usage("2", a2, 17 * H + 9, 4) },
+        usage("3", a1, 17 * H + 60, 7), // no allocations: counted in the untagged share
+        usage("4", a1, 18 * H, 1),      // an hour without any: sent without allocations
+    ];
+    store.record_usage(&rows, 20 * H).await.expect("store").expect("accepted");
+    let meter = FakeMeter::default();
+    let report = run_once(&store, &meter, "me", 20 * H, quick()).await.expect("run");
+    assert_eq!((report.frozen, report.sent), (2, 2));
+    let mut sent = meter.sent.lock().expect("lock").clone();
+    sent.sort_by_key(|r| r.usage_hour);
+    assert_eq!((sent[0].usage_hour, sent[0].quantity), (17 * H, 16));
+    assert_eq!(sent[0].allocations, tagged(&[(7, ""), (6, "a"), (3, "b")]).unwrap_or_default());
+    assert_eq!(sent[0].allocations.iter().map(|a| a.quantity).sum::<i64>(), sent[0].quantity);
+    assert_eq!((sent[1].usage_hour, sent[1].allocations.len()), (18 * H, 0));
+}
+
+#[tokio::test]
+async fn a_record_with_more_tag_sets_than_aws_takes_is_sent_without_them_and_says_why() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let ws = settled_workspace(&store, "111111111111", "w").await;
+    let teams: Vec<String> = (0..2500).map(|i| format!("t{i}")).collect();
+    let shares: Vec<(i64, &str)> = teams.iter().map(|t| (1, t.as_str())).collect();
+    let rows = vec![
+        UsageReport { allocations: tagged(&shares), ..usage("1", ws, 17 * H, 2500) },
+        UsageReport { allocations: tagged(&[(1, "another")]), ..usage("2", ws, 17 * H, 1) },
+    ];
+    store.record_usage(&rows, 20 * H).await.expect("store").expect("accepted");
+    let meter = FakeMeter::default();
+    run_once(&store, &meter, "me", 20 * H, quick()).await.expect("run");
+    let sent = meter.sent.lock().expect("lock").clone();
+    assert_eq!((sent.len(), sent[0].quantity, sent[0].allocations.len()), (1, 2501, 0));
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM metering_records").fetch_one(store.pool()).await.expect("row");
+    assert_eq!(error.as_deref(), Some("allocations not sent: 2501 tag sets, AWS takes at most 2500"));
+}
+
+#[tokio::test]
+async fn usage_of_a_deprovisioned_license_is_taken_for_one_hour_after_its_end() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let ws = settled_workspace(&store, "111111111111", "ended").await;
+    let other = settled_workspace(&store, "222222222222", "active").await;
+    // Deprovisioned at 10:30: hours starting before 11:30 are still AWS's to take.
+    sqlx::query(
+        "UPDATE marketplace_customers SET subscription_state = 'cancelled', subscription_changed_at = $1
+          WHERE aws_account_id = '111111111111'",
+    )
+    .bind(10 * H + 1800)
+    .execute(store.pool())
+    .await
+    .expect("cancel");
+    let within = vec![usage("a", ws, 10 * H + 5, 1), usage("b", ws, 11 * H + 3599, 2), usage("c", other, 12 * H, 3)];
+    assert_eq!(
+        store.record_usage(&within, 20 * H).await.expect("store"),
+        Ok(UsageAccepted { accepted: 3, repeated: 0 })
+    );
+    let after = vec![usage("d", other, 13 * H, 1), usage("e", ws, 12 * H, 1)];
+    assert_eq!(
+        store.record_usage(&after, 20 * H).await.expect("store"),
+        Err(UsageRefusal::AfterFinalWindow { row: 1, hour: 12 * H, deprovisioned_at: 10 * H + 1800 })
+    );
+    assert_eq!(count(&store, "usage_events").await, 3, "nothing of a refused report is stored");
+    // Locked later: the same window, counted from the deprovisioning.
+    sqlx::query("UPDATE marketplace_customers SET subscription_state = 'locked' WHERE aws_account_id = '111111111111'")
+        .execute(store.pool())
+        .await
+        .expect("lock");
+    assert!(store.record_usage(&[usage("f", ws, 14 * H, 1)], 20 * H).await.expect("store").is_err());
+    assert!(store.record_usage(&[usage("g", ws, 11 * H, 1)], 20 * H).await.expect("store").is_ok());
+    let message = UsageRefusal::AfterFinalWindow { row: 1, hour: 12 * H, deprovisioned_at: 10 * H + 1800 }.to_string();
+    assert!(message.starts_with("row 1: the subscription ended") && message.contains("one hour"), "{message}");
 }
