@@ -5,8 +5,9 @@ crate::store::on_each_backend! {
 
 use crate::store::{corrupt, unavailable, Entity};
 use crate::metering::{
-    aggregate_allocations, Allocation, MeteringStore, PendingRecord, RecordStatus, UsageAccepted, UsageRefusal,
-    UsagePart, UsageReport, FINAL_USAGE_SECS, MAX_ALLOCATIONS,
+    aggregate_allocations, heartbeat_hours, Allocation, Frozen, MeteringStore, PendingRecord, RecordStatus,
+    UsageAccepted, UsageRefusal,
+    UsagePart, UsageReport, FINAL_USAGE_SECS, HEARTBEATS_SINCE, MAX_ALLOCATIONS,
 };
 use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
@@ -22,7 +23,8 @@ impl Store {
         closed_before: Option<i64>,
         customer: Option<i64>,
         now: i64,
-    ) -> Result<(u64, u64), StoreError> {
+        heartbeat_dimensions: &[String],
+    ) -> Result<Frozen, StoreError> {
         // The events in scope of workspaces billed to an AWS customer.
         const IN_SCOPE: &str = "metering_record_id IS NULL AND late = 0 AND (CAST($1 AS BIGINT) IS NULL OR usage_hour + 3600 <= $1)
              AND workspace_id IN (SELECT workspace_id FROM workspace_settlements WHERE CAST($3 AS BIGINT) IS NULL OR customer_id = $3)";
@@ -73,13 +75,59 @@ impl Store {
             .await
             .map_err(unavailable)?
             .rows_affected();
+        let heartbeats = match closed_before {
+            Some(closed_before) if !heartbeat_dimensions.is_empty() => {
+                heartbeats(&mut tx, heartbeat_dimensions, closed_before, now).await?
+            }
+            _ => 0,
+        };
         tx.commit().await.map_err(unavailable)?;
-        Ok((created, late))
+        Ok(Frozen { records: created, late, heartbeats })
     }
 }
 
 fn parse_allocations(text: Option<String>) -> Result<Option<Vec<Allocation>>, StoreError> {
     text.map(|json| serde_json::from_str(&json).map_err(|_| corrupt("allocations", &json))).transpose()
+}
+
+/// Zero-quantity records, in each of `dimensions` and each hour of [`heartbeat_hours`], for every customer
+/// with a license whose subscription is `active` or `cancellation_pending` (still subscribed: AWS takes its
+/// records) and who registered by the hour's start, unless the customer has a record for it already (the
+/// unique customer + dimension + hour). `payment_failed`, `cancelled` and `locked` customers get none: AWS
+/// would answer CustomerNotSubscribed. Returns how many were created.
+async fn heartbeats(tx: &mut Tx<'_>, dimensions: &[String], closed_before: i64, now: i64) -> Result<u64, StoreError> {
+    // The first run with heartbeats on fixes the hour they start with: never backfilled.
+    sqlx::query("INSERT INTO job_marks (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(HEARTBEATS_SINCE)
+        .bind(now - now.rem_euclid(3600))
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    let since: i64 = sqlx::query_scalar("SELECT value FROM job_marks WHERE name = $1")
+        .bind(HEARTBEATS_SINCE)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    let mut created = 0;
+    for hour in heartbeat_hours(since, closed_before, now) {
+        for dimension in dimensions {
+            created += sqlx::query(
+                "INSERT INTO metering_records (customer_id, dimension, usage_hour, quantity, created_at)
+                 SELECT id, $1, $2, 0, $3 FROM marketplace_customers
+                  WHERE license_arn IS NOT NULL AND subscription_state IN ('active', 'cancellation_pending')
+                    AND created_at <= $2
+                 ON CONFLICT (customer_id, dimension, usage_hour) DO NOTHING",
+            )
+            .bind(dimension)
+            .bind(hour)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+        }
+    }
+    Ok(created)
 }
 
 /// Gives the records created after `before` whose events carry allocations their shares: summed per
@@ -256,12 +304,12 @@ impl MeteringStore for Store {
         Ok(())
     }
 
-    async fn freeze(&self, closed_before: i64, now: i64) -> Result<(u64, u64), StoreError> {
-        self.freeze_where(Some(closed_before), None, now).await
+    async fn freeze(&self, closed_before: i64, now: i64, heartbeats: &[String]) -> Result<Frozen, StoreError> {
+        self.freeze_where(Some(closed_before), None, now, heartbeats).await
     }
 
     async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError> {
-        Ok(self.freeze_where(None, Some(customer_id), now).await?.0)
+        Ok(self.freeze_where(None, Some(customer_id), now, &[]).await?.records)
     }
 
     async fn mark_stale(&self, oldest_hour: i64, now: i64) -> Result<u64, StoreError> {

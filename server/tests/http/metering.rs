@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::aws::{AwsSettings, Marketplace};
 use server::config::{simulator_url, DEV_INTERNAL_TOKEN};
-use server::metering::{run_once, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS};
+use server::metering::{
+    run_once, run_with_heartbeats, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -443,4 +445,58 @@ async fn a_deprovisioned_license_is_metered_for_its_final_hour_and_no_later() {
     let last = meter.batch_meter_usage(None, &[record(deprovisioned_at + H - 1)]).await.expect("call");
     assert!(matches!(last.results[0].1, RecordStatus::Success { .. }), "the window's last second");
     portal.task.abort();
+}
+
+#[tokio::test]
+async fn quiet_hours_send_zero_heartbeats_that_aws_accepts() {
+    let portal = start(&[]).await;
+    let ws = customer_with_workspace(&portal, &portal, "123456789012").await;
+    customer_with_workspace(&portal, &portal, "210987654321").await;
+    // Both registered long before these hours.
+    sqlx::query("UPDATE marketplace_customers SET created_at = 0").execute(portal.store.pool()).await.expect("age");
+    let at = now();
+    let newest = last_closed_hour(at);
+    let meter = marketplace(&portal).await;
+    let hosts = vec!["hosts".to_owned()];
+    // The first run, two hours ago, fixed the first hour of heartbeats.
+    let first = run_with_heartbeats(&portal.store, &meter, "me", at - 2 * H, quick(), &hosts).await.expect("run");
+    assert_eq!(first.heartbeats, 0);
+    let row = json!({ "event_id": "u", "workspace_id": ws, "dimension": "hosts", "hour": newest, "quantity": 5 });
+    assert_eq!(report(&portal, json!([row])).await.0, StatusCode::ACCEPTED);
+    let run = run_with_heartbeats(&portal.store, &meter, "me", at, quick(), &hosts).await.expect("run");
+    let hours = (newest - (at - 2 * H - (at - 2 * H).rem_euclid(H))) / H + 1;
+    assert_eq!((run.frozen, run.heartbeats as i64), (1, 2 * hours - 1), "every quiet hour since the first run, once");
+    let received: Value = http()
+        .get(format!("{}/_sim/aws/metering", portal.base))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let records = received["records"].as_array().expect("records");
+    assert_eq!(records.len() as i64, 2 * hours);
+    for r in records {
+        assert_eq!(r["status"], "Success", "AWS takes a zero quantity: {r}");
+        let busy = r["customer"] == "123456789012" && r["timestamp"] == newest;
+        assert_eq!(r["quantity"], if busy { 5 } else { 0 }, "{r}");
+    }
+    portal.task.abort();
+}
+
+#[tokio::test]
+async fn the_job_starts_heartbeats_as_configured() {
+    for (setting, started) in [(None, true), (Some("none"), false)] {
+        let extra: Vec<(&str, &str)> =
+            setting.map(|v| ("PORTAL_METERING_HEARTBEAT_DIMENSIONS", v)).into_iter().collect();
+        let portal = start(&extra).await;
+        let res = http().post(format!("{}/_dev/metering/run", portal.base)).send().await.expect("run");
+        assert_eq!(res.status(), StatusCode::OK);
+        let marks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_marks WHERE name = 'metering.heartbeats_since'")
+            .fetch_one(portal.store.pool())
+            .await
+            .expect("marks");
+        assert_eq!(marks == 1, started, "{setting:?}");
+        portal.task.abort();
+    }
 }

@@ -1,5 +1,7 @@
 use super::*;
-use crate::metering::{run_once, Allocation, Backoff, BatchAnswer, Meter, MeterError, RecordKey, Tag};
+use crate::metering::{
+    run_once, run_with_heartbeats, Allocation, Backoff, BatchAnswer, Meter, MeterError, RecordKey, Tag,
+};
 use crate::store::test_support::{count, new_session, temp_store};
 use app::ssr::audit::AuditTrail;
 use std::sync::Mutex;
@@ -292,14 +294,14 @@ async fn usage_reported_during_a_freeze_is_counted_exactly_once() {
         let (store, barrier) = (store.clone(), barrier.clone());
         tokio::spawn(async move {
             barrier.wait().await;
-            store.freeze(now, now).await.expect("freeze")
+            store.freeze(now, now, &[]).await.expect("freeze")
         })
     };
     for report in reports {
         assert_eq!(report.await.expect("join"), 10);
     }
     freezer.await.expect("join");
-    store.freeze(now, now + 1).await.expect("second freeze");
+    store.freeze(now, now + 1, &[]).await.expect("second freeze");
     let reported: i64 = (0..8).map(|i| 10 * (1 + i)).sum();
     let metered: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM metering_records")
         .fetch_one(store.pool())
@@ -409,4 +411,76 @@ async fn usage_of_a_deprovisioned_license_is_taken_for_one_hour_after_its_end() 
     assert!(store.record_usage(&[usage("g", ws, 11 * H, 1)], 20 * H).await.expect("store").is_ok());
     let message = UsageRefusal::AfterFinalWindow { row: 1, hour: 12 * H, deprovisioned_at: 10 * H + 1800 }.to_string();
     assert!(message.starts_with("row 1: the subscription ended") && message.contains("one hour"), "{message}");
+}
+
+async fn set_customer(store: &Store, account: &str, assignment: &str) {
+    sqlx::query(&format!("UPDATE marketplace_customers SET {assignment} WHERE aws_account_id = $1"))
+        .bind(account)
+        .execute(store.pool())
+        .await
+        .expect("customer");
+}
+
+#[tokio::test]
+async fn heartbeats_fill_subscribed_customers_quiet_hours_once_from_the_first_run_on() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let busy = settled_workspace(&store, "111111111111", "busy").await;
+    let quiet = settled_workspace(&store, "222222222222", "quiet").await;
+    for account in ["333333333333", "444444444444", "555555555555", "666666666666", "777777777777", "888888888888"] {
+        new_session(&store, account).await;
+    }
+    set_customer(&store, "333333333333", "subscription_state = 'cancellation_pending'").await; // still subscribed
+    set_customer(&store, "444444444444", "subscription_state = 'payment_failed'").await;
+    set_customer(&store, "555555555555", "subscription_state = 'cancelled'").await;
+    set_customer(&store, "666666666666", "subscription_state = 'locked'").await;
+    set_customer(&store, "777777777777", "license_arn = NULL").await; // a legacy customer without a license
+    set_customer(&store, "888888888888", &format!("created_at = {}", 11 * H + 1)).await; // registered at 11:00:01
+    let meter = FakeMeter::default();
+    let hosts = vec!["hosts".to_owned()];
+    // The first run (10:20) fixes the first hour of heartbeats: 10:00, not closed yet; nothing older.
+    let first = run_with_heartbeats(&store, &meter, "me", 10 * H + 1200, quick(), &hosts).await.expect("run");
+    assert_eq!((first.heartbeats, first.sent), (0, 0));
+    let rows = vec![
+        usage("1", busy, 11 * H, 3),
+        UsageReport { dimension: "log_gb".into(), ..usage("2", quiet, 11 * H, 4) }, // not a heartbeat dimension
+    ];
+    store.record_usage(&rows, 12 * H).await.expect("store").expect("accepted");
+    let run = run_with_heartbeats(&store, &meter, "me", 13 * H + 600, quick(), &hosts).await.expect("run");
+    // busy: 10 and 12 (11 has usage); quiet and pending: 10, 11, 12; the late registrant: 12.
+    assert_eq!((run.frozen, run.heartbeats, run.sent), (2, 9, 11));
+    let mut beats: Vec<(String, i64)> = meter
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|r| r.quantity == 0)
+        .map(|r| {
+            assert_eq!(r.dimension, "hosts");
+            (r.aws_account_id.clone(), r.usage_hour / H)
+        })
+        .collect();
+    beats.sort();
+    let expected: Vec<(String, i64)> = [
+        ("111111111111", 10),
+        ("111111111111", 12),
+        ("222222222222", 10),
+        ("222222222222", 11),
+        ("222222222222", 12),
+        ("333333333333", 10),
+        ("333333333333", 11),
+        ("333333333333", 12),
+        ("888888888888", 12),
+    ]
+    .iter()
+    .map(|(a, h)| ((*a).to_owned(), *h))
+    .collect();
+    assert_eq!(beats, expected);
+    // Never twice for an hour; the next closed hour gets its own.
+    let again = run_with_heartbeats(&store, &meter, "me", 13 * H + 700, quick(), &hosts).await.expect("run");
+    assert_eq!((again.heartbeats, again.sent), (0, 0));
+    let next = run_with_heartbeats(&store, &meter, "me", 14 * H + 600, quick(), &hosts).await.expect("run");
+    assert_eq!(next.heartbeats, 4);
+    // Off (no dimensions): none.
+    let off = run_with_heartbeats(&store, &meter, "me", 15 * H + 600, quick(), &[]).await.expect("run");
+    assert_eq!(off.heartbeats, 0);
 }
