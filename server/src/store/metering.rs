@@ -6,8 +6,7 @@ crate::store::on_each_backend! {
 use crate::store::{corrupt, unavailable, Entity};
 use crate::metering::{
     aggregate_allocations, heartbeat_hours, Allocation, Frozen, MeteringStore, PendingRecord, RecordStatus,
-    UsageAccepted, UsageRefusal,
-    UsagePart, UsageReport, FINAL_USAGE_SECS, HEARTBEATS_SINCE, MAX_ALLOCATIONS,
+    UsageAccepted, UsagePart, UsageRefusal, UsageReport, FINAL_USAGE_SECS, HEARTBEATS_SINCE, MAX_ALLOCATIONS,
 };
 use app::ssr::audit::AuditEntry;
 use app::ssr::ports::StoreError;
