@@ -13,7 +13,7 @@ use aws_sdk_marketplacemetering::error::SdkError;
 use aws_sdk_marketplacemetering::operation::batch_meter_usage::BatchMeterUsageError;
 use aws_sdk_marketplacemetering::operation::resolve_customer::ResolveCustomerError;
 use aws_sdk_marketplacemetering::primitives::DateTime;
-use aws_sdk_marketplacemetering::types::{UsageRecord, UsageRecordResultStatus};
+use aws_sdk_marketplacemetering::types::{Tag, UsageAllocation, UsageRecord, UsageRecordResultStatus};
 use aws_sdk_marketplacemetering::Client;
 use std::time::Duration;
 
@@ -137,6 +137,9 @@ impl Meter for Marketplace {
                 Some(license) => record.customer_aws_account_id(&r.aws_account_id).license_arn(license),
                 None => record.customer_identifier(r.customer_identifier.clone().unwrap_or_default()),
             };
+            if !r.allocations.is_empty() {
+                record = record.set_usage_allocations(Some(usage_allocations(&r.allocations)?));
+            }
             usage.push(record.build().map_err(|e| MeterError::Refused(e.to_string()))?);
         }
         let output = self
@@ -176,6 +179,28 @@ impl Meter for Marketplace {
         answer.unprocessed.extend(output.unprocessed_records().iter().map(key));
         Ok(answer)
     }
+}
+
+/// A record's allocations as AWS's `UsageAllocations` (no tags: the untagged share, `Tags` left out).
+fn usage_allocations(allocations: &[crate::metering::Allocation]) -> Result<Vec<UsageAllocation>, MeterError> {
+    let refused = |e: aws_sdk_marketplacemetering::error::BuildError| MeterError::Refused(e.to_string());
+    allocations
+        .iter()
+        .map(|a| {
+            let quantity =
+                i32::try_from(a.quantity).map_err(|_| MeterError::Refused("allocated quantity too large".into()))?;
+            let tags = a
+                .tags
+                .iter()
+                .map(|t| Tag::builder().key(&t.key).value(&t.value).build().map_err(refused))
+                .collect::<Result<Vec<_>, _>>()?;
+            UsageAllocation::builder()
+                .allocated_usage_quantity(quantity)
+                .set_tags((!tags.is_empty()).then_some(tags))
+                .build()
+                .map_err(refused)
+        })
+        .collect()
 }
 
 fn meter_error<R: std::fmt::Debug>(err: SdkError<BatchMeterUsageError, R>) -> MeterError {

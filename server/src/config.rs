@@ -35,6 +35,10 @@ pub struct Config {
     pub internal_token: SecretKey,
     /// Seconds between runs of the metering job (`PORTAL_METERING_INTERVAL_SECS`); 0 turns it off.
     pub metering_interval_secs: u64,
+    /// Dimensions in which subscribed customers without usage in an hour get a zero-quantity record
+    /// (`PORTAL_METERING_HEARTBEAT_DIMENSIONS`, comma-separated; default the listing's base dimension, `none`
+    /// turns heartbeats off). Each must be one of the listing's dimensions.
+    pub metering_heartbeat_dimensions: Vec<String>,
     /// Seconds between runs of the reconciliation with AWS's agreements (`PORTAL_RECONCILE_INTERVAL_SECS`);
     /// 0 turns it off. The first run comes one interval after start.
     pub reconcile_interval_secs: u64,
@@ -279,11 +283,7 @@ impl Config {
         };
         let internal_token = secret("PORTAL_INTERNAL_TOKEN", internal_token)?
             .unwrap_or_else(|| SecretKey(DEV_INTERNAL_TOKEN.as_bytes().to_vec()));
-        let seconds = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            get(name).map_or(Ok(default), |v| v.parse().map_err(|e| invalid(name, e)))
-        };
-        let metering_interval_secs = seconds("PORTAL_METERING_INTERVAL_SECS", DEFAULT_METERING_INTERVAL_SECS)?;
-        let reconcile_interval_secs = seconds("PORTAL_RECONCILE_INTERVAL_SECS", DEFAULT_RECONCILE_INTERVAL_SECS)?;
+        let (metering_interval_secs, reconcile_interval_secs, metering_heartbeat_dimensions) = read_jobs(&get)?;
         let (aws_partition, aws_region) = read_partition(&get)?;
         let guards = Guards::read(&get, mode, &product_code, aws_partition)?;
         Ok(Config {
@@ -296,6 +296,7 @@ impl Config {
             eventbridge_api_key: guards.eventbridge_api_key,
             internal_token,
             metering_interval_secs,
+            metering_heartbeat_dimensions,
             reconcile_interval_secs,
             public_url,
             mode,
@@ -314,6 +315,46 @@ impl Config {
     pub fn dev_mode(&self) -> bool {
         self.mode == Mode::Dev
     }
+}
+
+/// The schedules of the metering job and the reconciliation, and the job's heartbeat dimensions.
+fn read_jobs(get: &impl Fn(&str) -> Option<String>) -> Result<(u64, u64, Vec<String>), ConfigError> {
+    let seconds = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+        get(name).map_or(Ok(default), |v| v.parse().map_err(|e| invalid(name, e)))
+    };
+    Ok((
+        seconds("PORTAL_METERING_INTERVAL_SECS", DEFAULT_METERING_INTERVAL_SECS)?,
+        seconds("PORTAL_RECONCILE_INTERVAL_SECS", DEFAULT_RECONCILE_INTERVAL_SECS)?,
+        heartbeat_dimensions(get("PORTAL_METERING_HEARTBEAT_DIMENSIONS").as_deref())?,
+    ))
+}
+
+/// `PORTAL_METERING_HEARTBEAT_DIMENSIONS`: unset, the base dimension; `none`, no heartbeats; else names of the
+/// listing's dimensions, comma-separated (an unknown one refuses to start, naming it).
+fn heartbeat_dimensions(value: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let name = "PORTAL_METERING_HEARTBEAT_DIMENSIONS";
+    let Some(value) = value else {
+        return Ok(vec![crate::metering::BASE_DIMENSION.to_owned()]);
+    };
+    if value == "none" {
+        return Ok(Vec::new());
+    }
+    let mut dimensions: Vec<String> = Vec::new();
+    for dimension in value.split(',').map(str::trim) {
+        if !crate::metering::DIMENSIONS.contains(&dimension) {
+            return Err(invalid(
+                name,
+                format!(
+                    "{dimension:?} is not a dimension of the listing ({}); `none` turns heartbeats off",
+                    crate::metering::DIMENSIONS.join(", ")
+                ),
+            ));
+        }
+        if !dimensions.iter().any(|d| d == dimension) {
+            dimensions.push(dimension.to_owned());
+        }
+    }
+    Ok(dimensions)
 }
 
 /// The addresses shown on buyer pages: `https://` (or `http://` in dev), else the defaults.
@@ -720,6 +761,25 @@ mod tests {
             dev(&[("AWS_MARKETPLACE_PRODUCT_CODE", "bad code")]),
             Err(ConfigError::Invalid { name: "AWS_MARKETPLACE_PRODUCT_CODE", .. })
         ));
+    }
+
+    #[test]
+    fn heartbeats_go_out_in_the_base_dimension_unless_told_otherwise() {
+        let dimensions = |pairs: &[(&str, &str)]| dev(pairs).map(|c| c.metering_heartbeat_dimensions);
+        assert_eq!(dimensions(&[]), Ok(vec!["hosts".to_owned()]));
+        assert_eq!(prod(&[]).map(|c| c.metering_heartbeat_dimensions), Ok(vec!["hosts".to_owned()]));
+        let name = "PORTAL_METERING_HEARTBEAT_DIMENSIONS";
+        assert_eq!(dimensions(&[(name, "none")]), Ok(vec![]));
+        assert_eq!(dimensions(&[(name, " log_gb, hosts,log_gb ")]), Ok(vec!["log_gb".to_owned(), "hosts".to_owned()]));
+        for bad in ["gpus", "hosts,,log_gb", "hosts,gpus", "Hosts"] {
+            let err = dimensions(&[(name, bad)]).expect_err(bad);
+            assert!(
+                matches!(&err, ConfigError::Invalid { name: n, reason } if *n == name && reason.contains("is not a dimension of the listing")),
+                "{bad}: {err}"
+            );
+        }
+        let err = dimensions(&[(name, "hosts,gpus")]).expect_err("unknown");
+        assert!(err.to_string().contains("\"gpus\" is not a dimension of the listing (hosts, log_gb"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! job's schedule, and its dev-mode controls (`POST /_dev/metering/run`, `POST /_dev/usage/generate`).
 
 use crate::aws::Marketplace;
-use crate::metering::{run_once, Backoff, MeteringStore, UsageRefusal, UsageReport, DIMENSIONS};
+use crate::metering::{run_with_heartbeats, Backoff, MeteringStore, UsageRefusal, UsageReport, DIMENSIONS};
 use crate::reconcile;
 use crate::store::ServerStore;
 use app::ssr::ports::now;
@@ -29,6 +29,8 @@ pub struct MeteringState {
     pub holder: Arc<str>,
     /// The listing whose licenses the reconciliation compares with AWS's agreements.
     pub product_code: Arc<str>,
+    /// The dimensions of the job's heartbeats (`PORTAL_METERING_HEARTBEAT_DIMENSIONS`; empty: none).
+    pub heartbeat_dimensions: Arc<[String]>,
 }
 
 impl MeteringState {
@@ -44,7 +46,7 @@ impl MeteringState {
     /// One run of the metering job now.
     pub async fn run(&self, backoff: Backoff) -> Result<crate::metering::RunReport, app::ssr::ports::StoreError> {
         let store: &dyn MeteringStore = self.store.as_ref();
-        run_once(store, &self.marketplace, &self.holder, now(), backoff).await
+        run_with_heartbeats(store, &self.marketplace, &self.holder, now(), backoff, &self.heartbeat_dimensions).await
     }
 }
 
@@ -104,8 +106,10 @@ pub struct UsageBody {
 }
 
 /// `POST /internal/usage` with `Authorization: Bearer $PORTAL_INTERNAL_TOKEN` and
-/// `{"records":[{"event_id","workspace_id","dimension","hour","quantity"}]}`: all rows or none are stored;
-/// a row whose `event_id` was reported before is counted once.
+/// `{"records":[{"event_id","workspace_id","dimension","hour","quantity","allocations"?}]}`: all rows or none
+/// are stored; a row whose `event_id` was reported before is counted once. Refused with 422 naming the row:
+/// a bad row (its allocations included), an unknown workspace, an hour after a deprovisioned license's final
+/// hour.
 pub async fn usage(
     State(state): State<MeteringState>,
     headers: HeaderMap,
@@ -217,6 +221,7 @@ pub async fn dev_generate(
                 dimension: (*dimension).to_owned(),
                 hour,
                 quantity: (i as i64 + 1) * (h + 1),
+                allocations: None,
             });
         }
     }

@@ -131,6 +131,7 @@ fn metering_state(
         internal_token: Arc::new(config.internal_token.bytes().to_vec()),
         holder: internal::instance_name().into(),
         product_code: config.product_code.as_str().into(),
+        heartbeat_dimensions: config.metering_heartbeat_dimensions.clone().into(),
     }
 }
 

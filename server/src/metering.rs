@@ -1,6 +1,7 @@
 //! Metering for subscription listings: usage arrives per workspace, dimension and hour (`POST /internal/usage`);
 //! the job freezes each AWS customer's total per dimension and usage hour into one metering record (its
-//! quantity never changes afterwards), sends pending records with `BatchMeterUsage` in batches of at most 25
+//! quantity never changes afterwards; its allocations summed per tag set), adds zero-quantity heartbeats for
+//! subscribed customers' quiet hours in the heartbeat dimensions, sends pending records with `BatchMeterUsage` in batches of at most 25
 //! with the usage hour as the timestamp, stores each answer, retries what AWS left unprocessed or refused
 //! with throttling / 5xx (with backoff), and flags records that reached the 6-hour window unsent. A lease in
 //! the database lets exactly one portal instance run the job at a time.
@@ -24,10 +25,23 @@ pub const CLOSE_AFTER_SECS: i64 = 10 * 60;
 pub const LEASE_SECS: i64 = 5 * 60;
 pub const LEASE_NAME: &str = "metering";
 
+/// The listing's base dimension: heartbeats go out in it unless `PORTAL_METERING_HEARTBEAT_DIMENSIONS` says
+/// otherwise.
+pub const BASE_DIMENSION: &str = "hosts";
+/// Where the hour heartbeats started with is kept.
+pub const HEARTBEATS_SINCE: &str = "metering.heartbeats_since";
+
 /// The listing's metering dimensions (what a Guance workspace is billed by). Usage in any other dimension
 /// is refused when it is reported, so one bad row can never fail a whole batch at AWS.
 pub const DIMENSIONS: [&str; 5] =
     ["hosts", "log_gb", "apm_traces_million", "rum_sessions_thousand", "metric_series_thousand"];
+
+/// After a license is deprovisioned AWS takes its usage for this long more: usage hours that start before
+/// the deprovisioning time plus this are accepted, later ones refused.
+pub const FINAL_USAGE_SECS: i64 = 3600;
+
+mod allocations;
+pub use allocations::*;
 
 /// One usage report row, as `POST /internal/usage` takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +54,9 @@ pub struct UsageReport {
     /// The hour the usage happened in, as Unix seconds; any second inside the hour is accepted.
     pub hour: i64,
     pub quantity: i64,
+    /// The quantity split by tags (AWS's `UsageAllocations`); the shares sum to `quantity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocations: Option<Vec<Allocation>>,
 }
 
 /// Why a usage report was refused (nothing of it is stored).
@@ -49,6 +66,11 @@ pub enum UsageRefusal {
     Invalid { row: usize, reason: String },
     #[error("unknown workspaces: {0:?}")]
     UnknownWorkspaces(Vec<i64>),
+    /// The row's hour starts an hour or more after its customer's license was deprovisioned.
+    #[error(
+        "row {row}: the subscription ended (license deprovisioned) at {deprovisioned_at}; AWS takes usage for one hour after that, and hour {hour} is later"
+    )]
+    AfterFinalWindow { row: usize, hour: i64, deprovisioned_at: i64 },
 }
 
 impl UsageReport {
@@ -65,6 +87,9 @@ impl UsageReport {
         }
         if self.hour < 0 || self.hour > now {
             return Err("hour must not be in the future".to_owned());
+        }
+        if let Some(allocations) = &self.allocations {
+            check_allocations(allocations, self.quantity)?;
         }
         Ok(())
     }
@@ -94,6 +119,8 @@ pub struct PendingRecord {
     pub dimension: String,
     pub usage_hour: i64,
     pub quantity: i64,
+    /// Sent as `UsageAllocations` when not empty; the shares sum to `quantity`.
+    pub allocations: Vec<Allocation>,
 }
 
 impl PendingRecord {
@@ -183,8 +210,10 @@ pub trait MeteringStore: Send + Sync {
     async fn acquire_lease(&self, name: &str, holder: &str, now: i64, ttl: i64) -> Result<bool, StoreError>;
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
     /// Freezes every closed hour's usage (hours that ended at or before `closed_before`) into metering records;
-    /// usage for an hour frozen earlier is marked late. Returns (records created, late events).
-    async fn freeze(&self, closed_before: i64, now: i64) -> Result<(u64, u64), StoreError>;
+    /// usage for an hour frozen earlier is marked late. In the same transaction, every subscribed customer
+    /// with a license and no record in a `heartbeats` dimension for a closed hour gets a zero-quantity one
+    /// (see [`heartbeat_hours`]).
+    async fn freeze(&self, closed_before: i64, now: i64, heartbeats: &[String]) -> Result<Frozen, StoreError>;
     /// Freezes all of one customer's open usage now, the current hour included (the final usage before a
     /// subscription ends); returns the records created.
     async fn freeze_customer(&self, customer_id: i64, now: i64) -> Result<u64, StoreError>;
@@ -196,6 +225,27 @@ pub trait MeteringStore: Send + Sync {
     async fn mark_sent(&self, answers: &[(i64, RecordStatus)], now: i64) -> Result<(), StoreError>;
     /// Counts a failed attempt for these records.
     async fn mark_failed(&self, ids: &[i64], error: &str, now: i64) -> Result<(), StoreError>;
+}
+
+/// What a freeze created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Frozen {
+    /// Records of reported usage.
+    pub records: u64,
+    /// Events of hours frozen earlier (never counted).
+    pub late: u64,
+    /// Zero-quantity heartbeat records.
+    pub heartbeats: u64,
+}
+
+/// The closed hours that get heartbeats in a freeze at `now`: each hour that starts at or after `since` (the
+/// hour the job first ran with heartbeats on) and that AWS still takes (not over 6 hours old), up to the last
+/// hour that ended by `closed_before`.
+pub fn heartbeat_hours(since: i64, closed_before: i64, now: i64) -> Vec<i64> {
+    let oldest = now - WINDOW_SECS;
+    let first = since.max(oldest + (3600 - oldest.rem_euclid(3600)) % 3600);
+    let first = first + (3600 - first.rem_euclid(3600)) % 3600;
+    (0..).map(|i| first + i * 3600).take_while(|hour| hour + 3600 <= closed_before).collect()
 }
 
 /// How hard one run tries a batch before leaving it to the next run.
@@ -224,6 +274,8 @@ pub struct RunReport {
     /// False when another instance held the lease (nothing was done).
     pub ran: bool,
     pub frozen: u64,
+    /// Zero-quantity records for customers without usage in a heartbeat dimension.
+    pub heartbeats: u64,
     pub late_events: u64,
     pub stale: u64,
     pub sent: u64,
@@ -232,7 +284,7 @@ pub struct RunReport {
     pub left_pending: u64,
 }
 
-/// One run of the metering job at `now` by `holder` (this instance's id).
+/// One run of the metering job at `now` by `holder` (this instance's id), without heartbeats.
 pub async fn run_once(
     store: &dyn MeteringStore,
     meter: &dyn Meter,
@@ -240,12 +292,24 @@ pub async fn run_once(
     now: i64,
     backoff: Backoff,
 ) -> Result<RunReport, StoreError> {
+    run_with_heartbeats(store, meter, holder, now, backoff, &[]).await
+}
+
+/// One run of the metering job at `now` by `holder`, with heartbeats in `heartbeats` (dimensions).
+pub async fn run_with_heartbeats(
+    store: &dyn MeteringStore,
+    meter: &dyn Meter,
+    holder: &str,
+    now: i64,
+    backoff: Backoff,
+    heartbeats: &[String],
+) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
     if !store.acquire_lease(LEASE_NAME, holder, now, LEASE_SECS).await? {
         return Ok(report);
     }
     report.ran = true;
-    let outcome = send_all(store, meter, holder, now, backoff, &mut report).await;
+    let outcome = send_all(store, meter, holder, now, backoff, heartbeats, &mut report).await;
     store.release_lease(LEASE_NAME, holder).await?;
     outcome?;
     if report.stale > 0 {
@@ -254,6 +318,7 @@ pub async fn run_once(
     metrics::counter!("portal_metering_stale_total").increment(report.stale);
     metrics::counter!("portal_metering_sent_total").increment(report.sent);
     metrics::counter!("portal_metering_late_events_total").increment(report.late_events);
+    metrics::counter!("portal_metering_heartbeats_total").increment(report.heartbeats);
     metrics::gauge!("portal_metering_left_pending").set(report.left_pending as f64);
     Ok(report)
 }
@@ -264,11 +329,13 @@ async fn send_all(
     holder: &str,
     now: i64,
     backoff: Backoff,
+    heartbeats: &[String],
     report: &mut RunReport,
 ) -> Result<(), StoreError> {
-    let (frozen, late) = store.freeze(now - CLOSE_AFTER_SECS, now).await?;
-    report.frozen = frozen;
-    report.late_events = late;
+    let frozen = store.freeze(now - CLOSE_AFTER_SECS, now, heartbeats).await?;
+    report.frozen = frozen.records;
+    report.heartbeats = frozen.heartbeats;
+    report.late_events = frozen.late;
     report.stale = store.mark_stale(now - WINDOW_SECS, now).await?;
     let mut after = 0;
     loop {
@@ -360,7 +427,14 @@ mod tests {
     use super::*;
 
     fn row(hour: i64, quantity: i64) -> UsageReport {
-        UsageReport { event_id: "e1".into(), workspace_id: 1, dimension: "hosts".into(), hour, quantity }
+        UsageReport {
+            event_id: "e1".into(),
+            workspace_id: 1,
+            dimension: "hosts".into(),
+            hour,
+            quantity,
+            allocations: None,
+        }
     }
 
     #[test]
@@ -377,6 +451,30 @@ mod tests {
         let mut no_id = row(3600, 1);
         no_id.event_id = " ".into();
         assert!(no_id.check(now).is_err());
+    }
+
+    #[test]
+    fn a_row_is_checked_with_its_allocations() {
+        let share = |quantity| Allocation { quantity, tags: vec![Tag { key: "team".into(), value: "a".into() }] };
+        let with = |quantity| UsageReport { allocations: Some(vec![share(quantity)]), ..row(3600, 10) };
+        assert_eq!(with(10).check(10 * 3600), Ok(()));
+        assert!(with(9).check(10 * 3600).is_err_and(|e| e.contains("sum to 9")));
+    }
+
+    #[test]
+    fn heartbeats_cover_closed_hours_from_the_first_run_within_aws_window() {
+        let h = 3600;
+        // First run at 10:20: heartbeats start with the 10:00 hour, once it has closed.
+        assert_eq!(heartbeat_hours(10 * h, 10 * h + 1200 - CLOSE_AFTER_SECS, 10 * h + 1200), Vec::<i64>::new());
+        assert_eq!(heartbeat_hours(10 * h, 11 * h + 600 - CLOSE_AFTER_SECS, 11 * h + 600), vec![10 * h]);
+        assert_eq!(
+            heartbeat_hours(10 * h, 13 * h + 600 - CLOSE_AFTER_SECS, 13 * h + 600),
+            vec![10 * h, 11 * h, 12 * h]
+        );
+        // A job that was off for a day: only hours AWS still takes (within 6 hours), never older.
+        let now = 40 * h + 900;
+        assert_eq!(heartbeat_hours(10 * h, now - CLOSE_AFTER_SECS, now), (35..40).map(|i| i * h).collect::<Vec<_>>());
+        assert_eq!(heartbeat_hours(10 * h, 40 * h, 40 * h), (34..40).map(|i| i * h).collect::<Vec<_>>());
     }
 
     #[test]

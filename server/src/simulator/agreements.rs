@@ -168,11 +168,22 @@ impl Simulator {
     /// AWS's side of a subscription change: the current agreement of `account` for `product` becomes
     /// `status` (`ACTIVE`, or an end: `CANCELLED`, `EXPIRED`, `TERMINATED`, …), ended now unless active.
     pub fn set_agreement_status(&self, account: &AwsAccountId, product: &ProductCode, status: &'static str) {
+        self.set_agreement_status_at(account, product, status, unix_now());
+    }
+
+    /// [`Simulator::set_agreement_status`], ended at `at` (Unix seconds) unless active.
+    pub fn set_agreement_status_at(
+        &self,
+        account: &AwsAccountId,
+        product: &ProductCode,
+        status: &'static str,
+        at: i64,
+    ) {
         let mut state = self.lock();
         let license = Self::license_in(&mut state, account, product);
         if let Some(agreement) = state.agreements.iter_mut().rev().find(|a| a.license == license) {
             agreement.status = status;
-            agreement.end = (status != "ACTIVE").then(unix_now);
+            agreement.end = (status != "ACTIVE").then_some(at);
         }
     }
 
@@ -393,6 +404,7 @@ mod tests {
             // Nothing listens there: a delivery would be reported as failed.
             deliver_to: Some("http://127.0.0.1:9/nowhere".into()),
             drop: true,
+            at: None,
         };
         let sent = sim.send_eventbridge(req).await.expect("sent");
         assert_eq!((sent["dropped"].as_bool(), &sent["delivered"]), (Some(true), &serde_json::Value::Null));

@@ -30,6 +30,8 @@ pub struct EventBridgeSendRequest {
     /// A lost event: AWS's agreement changes as the event says, but nothing is delivered.
     #[serde(default)]
     pub drop: bool,
+    /// When the change happened (Unix seconds; default now): the event's `time` and the agreement's end.
+    pub at: Option<i64>,
 }
 
 pub(super) fn rfc3339_now() -> String {
@@ -178,12 +180,17 @@ impl Simulator {
             AwsAccountId::parse(&req.aws_account_id).map_err(|e| describe_in(Locale::en, "aws_account_id", e))?;
         let product = self.default_product.clone();
         let base = req.detail_type.split(" - ").next().unwrap_or_default().trim();
+        let at = req.at.unwrap_or_else(unix_now);
+        let time = time::OffsetDateTime::from_unix_timestamp(at)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .ok_or_else(|| format!("at {at} is not a time"))?;
         match base {
             "Purchase Agreement Created" | "License Updated" => {
-                self.set_agreement_status(&account, &product, "ACTIVE");
+                self.set_agreement_status_at(&account, &product, "ACTIVE", at);
             }
-            "Purchase Agreement Ended" => self.set_agreement_status(&account, &product, "CANCELLED"),
-            "License Deprovisioned" => self.set_agreement_status(&account, &product, "TERMINATED"),
+            "Purchase Agreement Ended" => self.set_agreement_status_at(&account, &product, "CANCELLED", at),
+            "License Deprovisioned" => self.set_agreement_status_at(&account, &product, "TERMINATED", at),
             _ => {}
         }
         let (license, agreement) = {
@@ -201,7 +208,7 @@ impl Simulator {
             "detail-type": req.detail_type,
             "source": "aws.agreement-marketplace",
             "account": "287250355862",
-            "time": rfc3339_now(),
+            "time": time,
             "region": "us-east-1",
             "resources": [format!("arn:aws:aws-marketplace::aws:agreement:{agreement}")],
             "detail": {

@@ -26,7 +26,59 @@ pub(super) struct UsageRecordIn {
     #[serde(rename = "Quantity", default, skip_serializing_if = "Option::is_none")]
     quantity: Option<i64>,
     #[serde(rename = "UsageAllocations", default, skip_serializing_if = "Option::is_none")]
-    usage_allocations: Option<Vec<serde_json::Value>>,
+    usage_allocations: Option<Vec<UsageAllocationIn>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub(super) struct UsageAllocationIn {
+    #[serde(rename = "AllocatedUsageQuantity")]
+    allocated_usage_quantity: Option<i64>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<TagIn>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub(super) struct TagIn {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "Value")]
+    value: String,
+}
+
+/// A record's `UsageAllocations` as AWS checks them: 1 to 2500 of them, each with a quantity in range and
+/// 1 to 5 tags of AWS's characters and lengths when it has tags, their quantities summing to the record's.
+fn check_allocations(
+    allocations: &[UsageAllocationIn],
+    quantity: i64,
+) -> Result<Vec<crate::metering::Allocation>, AwsError> {
+    use crate::metering::{
+        tag_text_ok, Allocation, Tag, MAX_ALLOCATIONS, MAX_TAGS, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
+    };
+    if allocations.is_empty() || allocations.len() > MAX_ALLOCATIONS {
+        return Err(AwsError::InvalidUsageAllocations);
+    }
+    let mut kept = Vec::with_capacity(allocations.len());
+    for a in allocations {
+        let share = a.allocated_usage_quantity.ok_or(AwsError::Validation("AllocatedUsageQuantity is required"))?;
+        if !(0..=i64::from(i32::MAX)).contains(&share) {
+            return Err(AwsError::Validation("AllocatedUsageQuantity must be between 0 and 2147483647"));
+        }
+        let tags = a.tags.clone().unwrap_or_default();
+        if a.tags.is_some() && (tags.is_empty() || tags.len() > MAX_TAGS) {
+            return Err(AwsError::InvalidTag);
+        }
+        if !tags.iter().all(|t| tag_text_ok(&t.key, MAX_TAG_KEY_LEN) && tag_text_ok(&t.value, MAX_TAG_VALUE_LEN)) {
+            return Err(AwsError::InvalidTag);
+        }
+        kept.push(Allocation {
+            quantity: share,
+            tags: tags.into_iter().map(|t| Tag { key: t.key, value: t.value }).collect(),
+        });
+    }
+    if kept.iter().map(|a| a.quantity).sum::<i64>() != quantity {
+        return Err(AwsError::InvalidUsageAllocations);
+    }
+    Ok(kept)
 }
 
 /// The operations a fault may be injected into.
@@ -79,9 +131,21 @@ impl Simulator {
 
     /// BatchMeterUsage as AWS documents it: 1 to 25 records; the whole batch is refused when a timestamp is
     /// more than 6 hours old or in the future, a dimension is not the listing's, or a record names its
-    /// customer neither by account + license nor by CustomerIdentifier + ProductCode; an unknown customer
-    /// is `CustomerNotSubscribed`; the same customer, dimension and hour with another quantity is
+    /// customer neither by account + license nor by CustomerIdentifier + ProductCode, or its allocations break
+    /// AWS's rules; an unknown customer, or one whose license was deprovisioned more than an hour before the
+    /// record's hour, is `CustomerNotSubscribed`; the same customer, dimension and hour with another quantity is
     /// `DuplicateRecord`; an identical record gets the identical answer.
+    /// Whether AWS takes usage of `license` for the hour starting at `hour`: while its agreement is active,
+    /// and for one hour after the agreement ended (the final-usage window of a deprovisioned license).
+    fn meterable(state: &State_, license: &str, hour: i64) -> bool {
+        match state.agreements.iter().rev().find(|a| a.license == license) {
+            Some(agreement) if agreement.status != "ACTIVE" => {
+                agreement.end.is_some_and(|end| hour < end + crate::metering::FINAL_USAGE_SECS)
+            }
+            _ => true,
+        }
+    }
+
     pub(super) fn batch_meter_usage(
         &self,
         req: BatchMeterUsageRequest,
@@ -107,13 +171,7 @@ impl Simulator {
                 return Err(AwsError::Validation("Quantity must be between 0 and 2147483647"));
             }
             if let Some(allocations) = &r.usage_allocations {
-                if allocations.iter().any(|a| a["Tags"].as_array().is_some_and(|tags| tags.len() > 5)) {
-                    return Err(AwsError::InvalidTag);
-                }
-                let allocated: i64 = allocations.iter().filter_map(|a| a["AllocatedUsageQuantity"].as_i64()).sum();
-                if allocations.is_empty() || allocated != r.quantity.unwrap_or(0) {
-                    return Err(AwsError::InvalidUsageAllocations);
-                }
+                check_allocations(allocations, r.quantity.unwrap_or(0))?;
             }
             // AWS issues CustomerIdentifiers of letters and digits; anything else was never one of its.
             if let Some(id) = r.customer_identifier.as_deref().filter(|id| !id.is_empty()) {
@@ -127,29 +185,36 @@ impl Simulator {
         for r in records {
             let by_account = r.customer_aws_account_id.as_deref().filter(|id| !id.is_empty());
             let by_identifier = r.customer_identifier.as_deref().filter(|id| !id.is_empty());
-            let (customer, subscribed) =
+            let (customer, license) =
                 match (by_account, by_identifier, &product) {
                     (Some(account), None, _) => {
                         let license = r.license_arn.as_deref().ok_or(AwsError::InvalidLicense)?;
-                        let known = state.licenses.iter().any(|((a, p), l)| {
+                        let held = state.licenses.iter().find(|((a, p), l)| {
                             a.as_str() == account
                                 && crate::lifecycle::license_id(l) == crate::lifecycle::license_id(license)
                                 && product.as_ref().is_none_or(|code| code == p)
                         });
-                        (account.to_owned(), known)
+                        (account.to_owned(), held.map(|(_, l)| l.clone()))
                     }
                     (None, Some(identifier), Some(code)) => {
-                        let known = state.customer_ids.iter().any(|(account, id)| {
-                            id == identifier && state.licenses.contains_key(&(account.clone(), code.clone()))
-                        });
-                        (identifier.to_owned(), known)
+                        let held = state
+                            .customer_ids
+                            .iter()
+                            .find(|(_, id)| id.as_str() == identifier)
+                            .and_then(|(account, _)| state.licenses.get(&(account.clone(), code.clone())));
+                        (identifier.to_owned(), held.cloned())
                     }
                     _ => return Err(AwsError::Validation(
                         "Name the customer by CustomerAWSAccountId + LicenseArn or by CustomerIdentifier + ProductCode",
                     )),
                 };
+            let subscribed = license.as_deref().is_some_and(|l| Self::meterable(&state, l, r.timestamp as i64));
             let quantity = r.quantity.unwrap_or(0);
             let hour = r.timestamp as i64;
+            let allocations = match &r.usage_allocations {
+                Some(allocations) => check_allocations(allocations, quantity)?,
+                None => Vec::new(),
+            };
             // An account's usage is metered per license (agreement); a legacy customer's per identifier.
             let metered_as = match &r.license_arn {
                 Some(license) if by_account.is_some() => {
@@ -177,6 +242,7 @@ impl Simulator {
                 dimension: r.dimension.clone(),
                 timestamp: hour,
                 quantity,
+                allocations,
                 status: status.to_owned(),
                 metering_record_id: record_id.clone(),
             });
@@ -192,4 +258,88 @@ impl Simulator {
 
 pub(super) async fn list_metering(State(sim): State<Simulator>) -> Response {
     Json(json!({ "records": sim.received() })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3600;
+
+    fn sim_with_license() -> (Simulator, AwsAccountId, String) {
+        let sim = Simulator::new(ProductCode::parse("guance-dev").expect("product"));
+        let account = AwsAccountId::parse("123456789012").expect("account");
+        let license = sim.license_of(&account, sim.default_product());
+        (sim, account, license)
+    }
+
+    fn request(
+        license: &str,
+        hour: i64,
+        quantity: i64,
+        allocations: Option<serde_json::Value>,
+    ) -> BatchMeterUsageRequest {
+        let mut record = json!({ "Timestamp": hour, "CustomerAWSAccountId": "123456789012", "LicenseArn": license,
+                                 "Dimension": "hosts", "Quantity": quantity });
+        if let Some(allocations) = allocations {
+            record["UsageAllocations"] = allocations;
+        }
+        serde_json::from_value(json!({ "UsageRecords": [record] })).expect("request")
+    }
+
+    fn status(answer: &serde_json::Value) -> &str {
+        answer["Results"][0]["Status"].as_str().unwrap_or_default()
+    }
+
+    #[test]
+    fn allocations_are_checked_as_aws_checks_them_and_kept() {
+        let (sim, _, license) = sim_with_license();
+        let now = 100 * H + 60;
+        let hour = 99 * H;
+        let ok = json!([
+            { "AllocatedUsageQuantity": 4, "Tags": [{ "Key": "team", "Value": "a" }, { "Key": "env", "Value": "prod" }] },
+            { "AllocatedUsageQuantity": 6 }
+        ]);
+        let answer = sim.batch_meter_usage(request(&license, hour, 10, Some(ok)), now).expect("accepted");
+        assert_eq!(status(&answer), "Success");
+        let kept = &sim.received()[0].allocations;
+        assert_eq!(kept.len(), 2);
+        assert_eq!((kept[0].quantity, kept[0].tags.len(), kept[1].quantity, kept[1].tags.len()), (4, 2, 6, 0));
+        let six_tags: Vec<serde_json::Value> =
+            (0..6).map(|i| json!({ "Key": format!("k{i}"), "Value": "v" })).collect();
+        let too_many: Vec<serde_json::Value> = (0..2501).map(|_| json!({ "AllocatedUsageQuantity": 0 })).collect();
+        for (allocations, expected) in [
+            (json!([{ "AllocatedUsageQuantity": 9 }]), AwsError::InvalidUsageAllocations),
+            (json!([]), AwsError::InvalidUsageAllocations),
+            (json!(too_many), AwsError::InvalidUsageAllocations),
+            (json!([{ "AllocatedUsageQuantity": 10, "Tags": six_tags }]), AwsError::InvalidTag),
+            (json!([{ "AllocatedUsageQuantity": 10, "Tags": [] }]), AwsError::InvalidTag),
+            (json!([{ "AllocatedUsageQuantity": 10, "Tags": [{ "Key": "a#b", "Value": "v" }] }]), AwsError::InvalidTag),
+            (json!([{ "AllocatedUsageQuantity": 10, "Tags": [{ "Key": "k", "Value": "" }] }]), AwsError::InvalidTag),
+            (
+                json!([{ "AllocatedUsageQuantity": 10, "Tags": [{ "Key": "k".repeat(101), "Value": "v" }] }]),
+                AwsError::InvalidTag,
+            ),
+        ] {
+            let refused = sim.batch_meter_usage(request(&license, hour, 10, Some(allocations.clone())), now);
+            assert_eq!(refused.err(), Some(expected), "{allocations}");
+        }
+        assert_eq!(sim.received().len(), 1, "a refused batch is not received");
+    }
+
+    #[test]
+    fn a_deprovisioned_license_is_metered_for_one_hour_more() {
+        let (sim, account, license) = sim_with_license();
+        let now = 100 * H;
+        let ended = 95 * H + 1800; // deprovisioned at 95:30
+        sim.set_agreement_status_at(&account, sim.default_product(), "TERMINATED", ended);
+        let answer = |hour: i64| sim.batch_meter_usage(request(&license, hour, 1, None), now).expect("answered");
+        assert_eq!(status(&answer(95 * H)), "Success", "the hour it ended in");
+        assert_eq!(status(&answer(96 * H)), "Success", "96:00 starts within the hour after 95:30");
+        assert_eq!(status(&answer(96 * H + 1799)), "Success", "the last second of the window");
+        assert_eq!(status(&answer(96 * H + 1800)), "CustomerNotSubscribed", "one hour after the end");
+        assert_eq!(status(&answer(97 * H)), "CustomerNotSubscribed");
+        sim.set_agreement_status_at(&account, sim.default_product(), "ACTIVE", now);
+        assert_eq!(status(&answer(97 * H)), "Success", "active again");
+    }
 }

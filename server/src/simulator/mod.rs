@@ -78,6 +78,9 @@ pub struct ReceivedRecord {
     pub dimension: String,
     pub timestamp: i64,
     pub quantity: i64,
+    /// The `UsageAllocations` it came with (none: empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allocations: Vec<crate::metering::Allocation>,
     pub status: String,
     pub metering_record_id: Option<String>,
 }

@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::aws::{AwsSettings, Marketplace};
 use server::config::{simulator_url, DEV_INTERNAL_TOKEN};
-use server::metering::{run_once, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS};
+use server::metering::{
+    run_once, run_with_heartbeats, Backoff, Meter, MeterError, PendingRecord, RecordStatus, LEASE_SECS,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,6 +118,7 @@ async fn batch_meter_usage_answers_as_aws_documents_through_the_sdk() {
         dimension: dimension.into(),
         usage_hour,
         quantity,
+        allocations: Vec::new(),
     };
     let first = meter.batch_meter_usage(None, &[record("123456789012", "hosts", hour, 5)]).await.expect("call");
     let Some((_, RecordStatus::Success { metering_record_id })) = first.results.first().cloned() else {
@@ -289,7 +292,7 @@ async fn the_remaining_batch_meter_usage_errors_reach_the_sdk_typed() {
     let allocation = |quantity: i32, tags: usize| {
         UsageAllocation::builder()
             .allocated_usage_quantity(quantity)
-            .set_tags(Some((0..tags).map(tag).collect()))
+            .set_tags((tags > 0).then(|| (0..tags).map(tag).collect()))
             .build()
             .expect("allocation")
     };
@@ -305,4 +308,195 @@ async fn the_remaining_batch_meter_usage_errors_reach_the_sdk_typed() {
     fault(&aws, "disabled", 1).await;
     let err = call(record(5, None, "CUSTOMER1")).await.expect_err("disabled");
     assert!(matches!(err.into_service_error(), BatchMeterUsageError::DisabledApiException(_)));
+}
+
+async fn report(portal: &Server, records: Value) -> (StatusCode, Value) {
+    let res = http()
+        .post(format!("{}/internal/usage", portal.base))
+        .bearer_auth(DEV_INTERNAL_TOKEN)
+        .json(&json!({ "records": records }))
+        .send()
+        .await
+        .expect("usage");
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn allocations_reported_over_http_reach_aws_summed_per_tag_set() {
+    let portal = start(&[]).await;
+    let ws = customer_with_workspace(&portal, &portal, "123456789012").await;
+    let hour = last_closed_hour(now());
+    let team = |t: &str| json!([{ "key": "team", "value": t }]);
+    let row = |id: &str, quantity: i64, allocations: Value| {
+        json!({ "event_id": id, "workspace_id": ws, "dimension": "hosts", "hour": hour, "quantity": quantity,
+                "allocations": allocations })
+    };
+    let six_tags: Vec<Value> = (0..6).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+    for (records, reason) in [
+        (
+            json!([
+                row("a", 4, json!([{ "quantity": 4 }])),
+                row("b", 4, json!([{ "quantity": 3, "tags": team("x") }]))
+            ]),
+            "row 1: the allocations' quantities sum to 3, not to the row's quantity 4",
+        ),
+        (json!([row("c", 1, json!([{ "quantity": 1, "tags": six_tags }]))]), "row 0: allocation 0: at most 5 tags"),
+        (
+            json!([row("d", 1, json!([{ "quantity": 1, "tags": team("a&b") }]))]),
+            "row 0: allocation 0: the value of tag",
+        ),
+        (json!([row("e", 1, json!([]))]), "row 0: allocations must hold 1 to 2500 entries"),
+    ] {
+        let (status, body) = report(&portal, records).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"].as_str().is_some_and(|e| e.starts_with(reason)), "{body} should say {reason}");
+    }
+    let (status, _) = report(&portal, json!([row("f", 1, json!([{ "quantity": 1, "labels": [] }]))])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown field in an allocation");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM usage_events").fetch_one(portal.store.pool()).await.expect("n");
+    assert_eq!(stored, 0, "a refused report stores nothing");
+
+    let both = json!([{ "key": "team", "value": "b" }, { "key": "env", "value": "prod" }]);
+    let reversed = json!([{ "key": "env", "value": "prod" }, { "key": "team", "value": "b" }]);
+    let records = json!([
+        row("g", 5, json!([{ "quantity": 3, "tags": team("a") }, { "quantity": 2, "tags": both }])),
+        row("h", 4, json!([{ "quantity": 4, "tags": reversed }])),
+    ]);
+    assert_eq!(report(&portal, records).await.0, StatusCode::ACCEPTED);
+    let sent = run_once(&portal.store, &marketplace(&portal).await, "me", now(), quick()).await.expect("run");
+    assert_eq!((sent.frozen, sent.sent), (1, 1));
+    let received: Value = http()
+        .get(format!("{}/_sim/aws/metering", portal.base))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let record = &received["records"][0];
+    assert_eq!((record["status"].as_str(), record["quantity"].as_i64()), (Some("Success"), Some(9)));
+    assert_eq!(
+        record["allocations"],
+        json!([
+            { "quantity": 6, "tags": [{ "key": "env", "value": "prod" }, { "key": "team", "value": "b" }] },
+            { "quantity": 3, "tags": [{ "key": "team", "value": "a" }] }
+        ]),
+        "summed per identical tag set, whatever the order of the tags"
+    );
+    portal.task.abort();
+}
+
+#[tokio::test]
+async fn a_deprovisioned_license_is_metered_for_its_final_hour_and_no_later() {
+    let portal = start(&[]).await;
+    let account = "123456789012";
+    let ws = customer_with_workspace(&portal, &portal, account).await;
+    // The license was deprovisioned at half past, two hours before the last closed hour.
+    let newest = last_closed_hour(now());
+    let deprovisioned_at = newest - 2 * H + 1800;
+    let ended: Value = http()
+        .post(format!("{}/_sim/aws/eventbridge/send", portal.base))
+        .json(&json!({ "aws_account_id": account, "detail_type": "License Deprovisioned - Manufacturer",
+                       "at": deprovisioned_at }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ended["delivered"]["answer"]["outcome"], "applied", "{ended}");
+    let row = |id: &str, hour: i64| json!({ "event_id": id, "workspace_id": ws, "dimension": "hosts", "hour": hour, "quantity": 2 });
+    // The hour starting 30 minutes after the end is within the window; the next one is not.
+    let within = newest - H;
+    let (status, body) = report(&portal, json!([row("a", within), row("b", newest)])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let reason = body["error"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!("row 1: the subscription ended (license deprovisioned) at {deprovisioned_at}"))
+            && reason.contains(&format!("hour {newest} is later")),
+        "{reason}"
+    );
+    assert_eq!(report(&portal, json!([row("a", within)])).await.0, StatusCode::ACCEPTED);
+    let meter = marketplace(&portal).await;
+    let sent = run_once(&portal.store, &meter, "me", now(), quick()).await.expect("run");
+    assert_eq!(sent.sent, 1);
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM metering_records").fetch_one(portal.store.pool()).await.expect("row");
+    assert_eq!(status.as_deref(), Some("Success"), "AWS takes the final hour's usage");
+    // AWS's side of the boundary, through the SDK: the hour after the window is refused.
+    let license: String = sqlx::query_scalar("SELECT license_arn FROM marketplace_customers")
+        .fetch_one(portal.store.pool())
+        .await
+        .expect("license");
+    let record = |usage_hour: i64| PendingRecord {
+        id: 1,
+        aws_account_id: account.into(),
+        license_arn: Some(license.clone()),
+        customer_identifier: None,
+        product_code: "guance-dev".into(),
+        dimension: "log_gb".into(),
+        usage_hour,
+        quantity: 1,
+        allocations: Vec::new(),
+    };
+    let late = meter.batch_meter_usage(None, &[record(newest)]).await.expect("call");
+    assert_eq!(late.results[0].1, RecordStatus::CustomerNotSubscribed, "an hour after the deprovisioning");
+    let last = meter.batch_meter_usage(None, &[record(deprovisioned_at + H - 1)]).await.expect("call");
+    assert!(matches!(last.results[0].1, RecordStatus::Success { .. }), "the window's last second");
+    portal.task.abort();
+}
+
+#[tokio::test]
+async fn quiet_hours_send_zero_heartbeats_that_aws_accepts() {
+    let portal = start(&[]).await;
+    let ws = customer_with_workspace(&portal, &portal, "123456789012").await;
+    customer_with_workspace(&portal, &portal, "210987654321").await;
+    // Both registered long before these hours.
+    sqlx::query("UPDATE marketplace_customers SET created_at = 0").execute(portal.store.pool()).await.expect("age");
+    let at = now();
+    let newest = last_closed_hour(at);
+    let meter = marketplace(&portal).await;
+    let hosts = vec!["hosts".to_owned()];
+    // The first run, two hours ago, fixed the first hour of heartbeats.
+    let first = run_with_heartbeats(&portal.store, &meter, "me", at - 2 * H, quick(), &hosts).await.expect("run");
+    assert_eq!(first.heartbeats, 0);
+    let row = json!({ "event_id": "u", "workspace_id": ws, "dimension": "hosts", "hour": newest, "quantity": 5 });
+    assert_eq!(report(&portal, json!([row])).await.0, StatusCode::ACCEPTED);
+    let run = run_with_heartbeats(&portal.store, &meter, "me", at, quick(), &hosts).await.expect("run");
+    let hours = (newest - (at - 2 * H - (at - 2 * H).rem_euclid(H))) / H + 1;
+    assert_eq!((run.frozen, run.heartbeats as i64), (1, 2 * hours - 1), "every quiet hour since the first run, once");
+    let received: Value = http()
+        .get(format!("{}/_sim/aws/metering", portal.base))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let records = received["records"].as_array().expect("records");
+    assert_eq!(records.len() as i64, 2 * hours);
+    for r in records {
+        assert_eq!(r["status"], "Success", "AWS takes a zero quantity: {r}");
+        let busy = r["customer"] == "123456789012" && r["timestamp"] == newest;
+        assert_eq!(r["quantity"], if busy { 5 } else { 0 }, "{r}");
+    }
+    portal.task.abort();
+}
+
+#[tokio::test]
+async fn the_job_starts_heartbeats_as_configured() {
+    for (setting, started) in [(None, true), (Some("none"), false)] {
+        let extra: Vec<(&str, &str)> =
+            setting.map(|v| ("PORTAL_METERING_HEARTBEAT_DIMENSIONS", v)).into_iter().collect();
+        let portal = start(&extra).await;
+        let res = http().post(format!("{}/_dev/metering/run", portal.base)).send().await.expect("run");
+        assert_eq!(res.status(), StatusCode::OK);
+        let marks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_marks WHERE name = 'metering.heartbeats_since'")
+            .fetch_one(portal.store.pool())
+            .await
+            .expect("marks");
+        assert_eq!(marks == 1, started, "{setting:?}");
+        portal.task.abort();
+    }
 }

@@ -1,5 +1,7 @@
 use super::*;
-use crate::metering::{run_once, Backoff, BatchAnswer, Meter, MeterError, RecordKey};
+use crate::metering::{
+    run_once, run_with_heartbeats, Allocation, Backoff, BatchAnswer, Meter, MeterError, RecordKey, Tag,
+};
 use crate::store::test_support::{count, new_session, temp_store};
 use app::ssr::audit::AuditTrail;
 use std::sync::Mutex;
@@ -51,13 +53,22 @@ async fn settled_workspace(store: &Store, account: &str, name: &str) -> i64 {
 }
 
 fn usage(event: &str, workspace: i64, hour: i64, quantity: i64) -> UsageReport {
-    UsageReport { event_id: event.into(), workspace_id: workspace, dimension: "hosts".into(), hour, quantity }
+    UsageReport {
+        event_id: event.into(),
+        workspace_id: workspace,
+        dimension: "hosts".into(),
+        hour,
+        quantity,
+        allocations: None,
+    }
 }
 
 /// Answers like AWS and remembers every batch; fails the first `failures` calls with throttling.
 #[derive(Default)]
 struct FakeMeter {
     calls: Mutex<Vec<Vec<(RecordKey, i64)>>>,
+    /// Every record sent, as sent.
+    sent: Mutex<Vec<PendingRecord>>,
     failures: Mutex<u32>,
     unprocessed_once: Mutex<bool>,
 }
@@ -79,6 +90,7 @@ impl Meter for FakeMeter {
             }
         }
         self.calls.lock().expect("lock").push(records.iter().map(|r| (r.key(), r.quantity)).collect());
+        self.sent.lock().expect("lock").extend(records.iter().cloned());
         let mut answer = BatchAnswer::default();
         let mut unprocessed = self.unprocessed_once.lock().expect("lock");
         for (i, r) in records.iter().enumerate() {
@@ -282,14 +294,14 @@ async fn usage_reported_during_a_freeze_is_counted_exactly_once() {
         let (store, barrier) = (store.clone(), barrier.clone());
         tokio::spawn(async move {
             barrier.wait().await;
-            store.freeze(now, now).await.expect("freeze")
+            store.freeze(now, now, &[]).await.expect("freeze")
         })
     };
     for report in reports {
         assert_eq!(report.await.expect("join"), 10);
     }
     freezer.await.expect("join");
-    store.freeze(now, now + 1).await.expect("second freeze");
+    store.freeze(now, now + 1, &[]).await.expect("second freeze");
     let reported: i64 = (0..8).map(|i| 10 * (1 + i)).sum();
     let metered: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM metering_records")
         .fetch_one(store.pool())
@@ -308,4 +320,167 @@ async fn usage_reported_during_a_freeze_is_counted_exactly_once() {
             .expect("sum");
     assert_eq!(metered, summed, "a record carries exactly the events linked to it");
     assert_eq!(summed + late, reported, "every event is in a record or late, once");
+}
+
+fn tagged(shares: &[(i64, &str)]) -> Option<Vec<Allocation>> {
+    Some(
+        shares
+            .iter()
+            .map(|(quantity, team)| Allocation {
+                quantity: *quantity,
+                tags: if team.is_empty() { vec![] } else { vec![Tag { key: "team".into(), value: (*team).into() }] },
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn allocations_are_summed_per_tag_set_into_their_record_and_sent_with_it() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let a1 = settled_workspace(&store, "111111111111", "a1").await;
+    let a2 = settled_workspace(&store, "111111111111", "a2").await;
+    let rows = vec![
+        UsageReport { allocations: tagged(&[(2, "a"), (3, "b")]), ..usage("1", a1, 17 * H, 5) },
+        UsageReport { allocations: tagged(&[(4, "a")]), ..usage("2", a2, 17 * H + 9, 4) },
+        usage("3", a1, 17 * H + 60, 7), // no allocations: counted in the untagged share
+        usage("4", a1, 18 * H, 1),      // an hour without any: sent without allocations
+    ];
+    store.record_usage(&rows, 20 * H).await.expect("store").expect("accepted");
+    let meter = FakeMeter::default();
+    let report = run_once(&store, &meter, "me", 20 * H, quick()).await.expect("run");
+    assert_eq!((report.frozen, report.sent), (2, 2));
+    let mut sent = meter.sent.lock().expect("lock").clone();
+    sent.sort_by_key(|r| r.usage_hour);
+    assert_eq!((sent[0].usage_hour, sent[0].quantity), (17 * H, 16));
+    assert_eq!(sent[0].allocations, tagged(&[(7, ""), (6, "a"), (3, "b")]).unwrap_or_default());
+    assert_eq!(sent[0].allocations.iter().map(|a| a.quantity).sum::<i64>(), sent[0].quantity);
+    assert_eq!((sent[1].usage_hour, sent[1].allocations.len()), (18 * H, 0));
+}
+
+#[tokio::test]
+async fn a_record_with_more_tag_sets_than_aws_takes_is_sent_without_them_and_says_why() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let ws = settled_workspace(&store, "111111111111", "w").await;
+    let teams: Vec<String> = (0..2500).map(|i| format!("t{i}")).collect();
+    let shares: Vec<(i64, &str)> = teams.iter().map(|t| (1, t.as_str())).collect();
+    let rows = vec![
+        UsageReport { allocations: tagged(&shares), ..usage("1", ws, 17 * H, 2500) },
+        UsageReport { allocations: tagged(&[(1, "another")]), ..usage("2", ws, 17 * H, 1) },
+    ];
+    store.record_usage(&rows, 20 * H).await.expect("store").expect("accepted");
+    let meter = FakeMeter::default();
+    run_once(&store, &meter, "me", 20 * H, quick()).await.expect("run");
+    let sent = meter.sent.lock().expect("lock").clone();
+    assert_eq!((sent.len(), sent[0].quantity, sent[0].allocations.len()), (1, 2501, 0));
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM metering_records").fetch_one(store.pool()).await.expect("row");
+    assert_eq!(error.as_deref(), Some("allocations not sent: 2501 tag sets, AWS takes at most 2500"));
+}
+
+#[tokio::test]
+async fn usage_of_a_deprovisioned_license_is_taken_for_one_hour_after_its_end() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let ws = settled_workspace(&store, "111111111111", "ended").await;
+    let other = settled_workspace(&store, "222222222222", "active").await;
+    // Deprovisioned at 10:30: hours starting before 11:30 are still AWS's to take.
+    sqlx::query(
+        "UPDATE marketplace_customers SET subscription_state = 'cancelled', subscription_changed_at = $1
+          WHERE aws_account_id = '111111111111'",
+    )
+    .bind(10 * H + 1800)
+    .execute(store.pool())
+    .await
+    .expect("cancel");
+    let within = vec![usage("a", ws, 10 * H + 5, 1), usage("b", ws, 11 * H + 3599, 2), usage("c", other, 12 * H, 3)];
+    assert_eq!(
+        store.record_usage(&within, 20 * H).await.expect("store"),
+        Ok(UsageAccepted { accepted: 3, repeated: 0 })
+    );
+    let after = vec![usage("d", other, 13 * H, 1), usage("e", ws, 12 * H, 1)];
+    assert_eq!(
+        store.record_usage(&after, 20 * H).await.expect("store"),
+        Err(UsageRefusal::AfterFinalWindow { row: 1, hour: 12 * H, deprovisioned_at: 10 * H + 1800 })
+    );
+    assert_eq!(count(&store, "usage_events").await, 3, "nothing of a refused report is stored");
+    // Locked later: the same window, counted from the deprovisioning.
+    sqlx::query("UPDATE marketplace_customers SET subscription_state = 'locked' WHERE aws_account_id = '111111111111'")
+        .execute(store.pool())
+        .await
+        .expect("lock");
+    assert!(store.record_usage(&[usage("f", ws, 14 * H, 1)], 20 * H).await.expect("store").is_err());
+    assert!(store.record_usage(&[usage("g", ws, 11 * H, 1)], 20 * H).await.expect("store").is_ok());
+    let message = UsageRefusal::AfterFinalWindow { row: 1, hour: 12 * H, deprovisioned_at: 10 * H + 1800 }.to_string();
+    assert!(message.starts_with("row 1: the subscription ended") && message.contains("one hour"), "{message}");
+}
+
+async fn set_customer(store: &Store, account: &str, assignment: &str) {
+    sqlx::query(&format!("UPDATE marketplace_customers SET {assignment} WHERE aws_account_id = $1"))
+        .bind(account)
+        .execute(store.pool())
+        .await
+        .expect("customer");
+}
+
+#[tokio::test]
+async fn heartbeats_fill_subscribed_customers_quiet_hours_once_from_the_first_run_on() {
+    let (store, _dir) = temp_store::<Store>().await;
+    let busy = settled_workspace(&store, "111111111111", "busy").await;
+    let quiet = settled_workspace(&store, "222222222222", "quiet").await;
+    for account in ["333333333333", "444444444444", "555555555555", "666666666666", "777777777777", "888888888888"] {
+        new_session(&store, account).await;
+    }
+    set_customer(&store, "333333333333", "subscription_state = 'cancellation_pending'").await; // still subscribed
+    set_customer(&store, "444444444444", "subscription_state = 'payment_failed'").await;
+    set_customer(&store, "555555555555", "subscription_state = 'cancelled'").await;
+    set_customer(&store, "666666666666", "subscription_state = 'locked'").await;
+    set_customer(&store, "777777777777", "license_arn = NULL").await; // a legacy customer without a license
+    set_customer(&store, "888888888888", &format!("created_at = {}", 11 * H + 1)).await; // registered at 11:00:01
+    let meter = FakeMeter::default();
+    let hosts = vec!["hosts".to_owned()];
+    // The first run (10:20) fixes the first hour of heartbeats: 10:00, not closed yet; nothing older.
+    let first = run_with_heartbeats(&store, &meter, "me", 10 * H + 1200, quick(), &hosts).await.expect("run");
+    assert_eq!((first.heartbeats, first.sent), (0, 0));
+    let rows = vec![
+        usage("1", busy, 11 * H, 3),
+        UsageReport { dimension: "log_gb".into(), ..usage("2", quiet, 11 * H, 4) }, // not a heartbeat dimension
+    ];
+    store.record_usage(&rows, 12 * H).await.expect("store").expect("accepted");
+    let run = run_with_heartbeats(&store, &meter, "me", 13 * H + 600, quick(), &hosts).await.expect("run");
+    // busy: 10 and 12 (11 has usage); quiet and pending: 10, 11, 12; the late registrant: 12.
+    assert_eq!((run.frozen, run.heartbeats, run.sent), (2, 9, 11));
+    let mut beats: Vec<(String, i64)> = meter
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|r| r.quantity == 0)
+        .map(|r| {
+            assert_eq!(r.dimension, "hosts");
+            (r.aws_account_id.clone(), r.usage_hour / H)
+        })
+        .collect();
+    beats.sort();
+    let expected: Vec<(String, i64)> = [
+        ("111111111111", 10),
+        ("111111111111", 12),
+        ("222222222222", 10),
+        ("222222222222", 11),
+        ("222222222222", 12),
+        ("333333333333", 10),
+        ("333333333333", 11),
+        ("333333333333", 12),
+        ("888888888888", 12),
+    ]
+    .iter()
+    .map(|(a, h)| ((*a).to_owned(), *h))
+    .collect();
+    assert_eq!(beats, expected);
+    // Never twice for an hour; the next closed hour gets its own.
+    let again = run_with_heartbeats(&store, &meter, "me", 13 * H + 700, quick(), &hosts).await.expect("run");
+    assert_eq!((again.heartbeats, again.sent), (0, 0));
+    let next = run_with_heartbeats(&store, &meter, "me", 14 * H + 600, quick(), &hosts).await.expect("run");
+    assert_eq!(next.heartbeats, 4);
+    // Off (no dimensions): none.
+    let off = run_with_heartbeats(&store, &meter, "me", 15 * H + 600, quick(), &[]).await.expect("run");
+    assert_eq!(off.heartbeats, 0);
 }
