@@ -148,11 +148,7 @@ fn Portal() -> impl IntoView {
                     <Route path=path!("/terms") view=dev::TermsPage ssr=SsrMode::Async />
                     // The operator console: the server's guard answers 404 before these unless an operator is
                     // logged in (log in excepted); each page checks again.
-                    <Route
-                        path=path!("/operator/login")
-                        view=operator::login::OperatorLoginPage
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/operator/login") view=operator::login::OperatorLoginPage ssr=SsrMode::Async />
                     <Route path=path!("/operator") view=operator::customers::OperatorCustomersPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/operator/metering")

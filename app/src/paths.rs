@@ -39,6 +39,7 @@ pub const OPERATOR_WEBHOOKS: &str = "/operator/webhooks";
 /// The CSV exports of the console's filtered lists (server routes, streamed).
 pub const OPERATOR_CUSTOMERS_CSV: &str = "/operator/customers.csv";
 pub const OPERATOR_METERING_CSV: &str = "/operator/metering.csv";
+pub const OPERATOR_WEBHOOKS_CSV: &str = "/operator/webhooks.csv";
 /// Where `/dev`'s form posts (the server's dev route, not a page).
 pub const DEV_SUBSCRIBE: &str = "/dev/subscribe";
 

@@ -6,13 +6,13 @@
 //! server function are the only exceptions. It runs inside the session layer, before Leptos sees the request,
 //! so a page or function that forgot its own check still could not be reached (they check again).
 //!
-//! **Exports** (`/operator/customers.csv`, `/operator/metering.csv`, the list's own filters) stream: the store
+//! **Exports** (`/operator/customers.csv`, `/operator/metering.csv`, `/operator/webhooks.csv`, the list's own filters) stream: the store
 //! sends the rows, written as CSV one at a time, through a bounded channel into the response body, so an export
 //! of 100,000 rows never holds more than a few of them in memory. A cell that a spreadsheet would read as a
 //! formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`. Each export is audited before it
 //! starts (`operator.exported`, with its filters): data leaving the portal says who took what.
 
-use app::domain::console::{CustomerFilter, MeteringFilter};
+use app::domain::console::{CustomerFilter, DeliveryState, MeteringFilter};
 use app::operator::OperatorSession;
 use app::paths::{OPERATOR, OPERATOR_LOGIN};
 use app::ssr::ports::StoreError;
@@ -73,6 +73,12 @@ pub trait ConsoleExport: Send + Sync {
     async fn export_customers(&self, filter: &CustomerFilter, out: mpsc::Sender<Vec<u8>>) -> Result<u64, StoreError>;
     /// The metering records `filter` matches, newest first, a header line first; returns the rows sent.
     async fn export_metering(&self, filter: &MeteringFilter, out: mpsc::Sender<Vec<u8>>) -> Result<u64, StoreError>;
+    /// The webhook deliveries in `state` (any when `None`), newest first, a header line first.
+    async fn export_deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        out: mpsc::Sender<Vec<u8>>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// One CSV line of `cells`, each made safe for a spreadsheet.
@@ -166,6 +172,22 @@ pub async fn metering_csv(
     }
     let store = exports.export;
     csv_download("metering.csv", move |tx| Box::pin(async move { store.export_metering(&filter, tx).await }))
+}
+
+/// `GET /operator/webhooks.csv` (behind the guard): the webhook deliveries with the page's state filter.
+pub async fn deliveries_csv(
+    State(exports): State<Exports>,
+    Extension(operator): Extension<OperatorSession>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = query.get("state").and_then(|s| DeliveryState::parse(s));
+    let filter = state.map(|s| format!("state={}", s.code())).unwrap_or_default();
+    if let Err(e) = audited(&exports, &operator, "webhooks.csv", &filter).await {
+        tracing::error!(error = %e, "an export could not be audited: not sent");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let store = exports.export;
+    csv_download("webhooks.csv", move |tx| Box::pin(async move { store.export_deliveries(state, tx).await }))
 }
 
 #[cfg(test)]

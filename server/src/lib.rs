@@ -189,6 +189,7 @@ fn console_routes(store: &Arc<dyn store::ServerStore>) -> Router {
     Router::new()
         .route(app::paths::OPERATOR_CUSTOMERS_CSV, get(console::customers_csv))
         .route(app::paths::OPERATOR_METERING_CSV, get(console::metering_csv))
+        .route(app::paths::OPERATOR_WEBHOOKS_CSV, get(console::deliveries_csv))
         .with_state(console::Exports {
             export: store.clone() as Arc<dyn console::ConsoleExport>,
             store: store.clone() as Arc<dyn Store>,

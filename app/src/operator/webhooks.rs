@@ -194,6 +194,11 @@ fn WebhooksView(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let add = <OperatorAddWebhook as leptos::server_fn::ServerFn>::url();
+    let csv = if query.state.is_empty() {
+        crate::paths::OPERATOR_WEBHOOKS_CSV.to_owned()
+    } else {
+        format!("{}?state={}", crate::paths::OPERATOR_WEBHOOKS_CSV, query.state)
+    };
     let errors = query.error.clone().map(|message| FormErrors::one("url", message));
     let url_error = query
         .error
@@ -264,6 +269,11 @@ fn WebhooksView(
             </div>
             <Button label=td_string!(locale, operator_filter_apply) />
         </form>
+        <p class="console-count">
+            <a href=csv download="">
+                {t!(i18n, operator_export_csv)}
+            </a>
+        </p>
         {if deliveries.is_empty() {
             view! { <p>{t!(i18n, operator_webhook_deliveries_none)}</p> }.into_any()
         } else {

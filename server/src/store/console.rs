@@ -366,7 +366,52 @@ impl crate::console::ConsoleExport for Store {
         }, out)
         .await
     }
+
+    async fn export_deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        out: tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) -> Result<u64, StoreError> {
+        use app::domain::console::utc;
+        let rows = webhooks::deliveries_query(state, i64::MAX).fetch(self.pool());
+        stream_csv(rows, &DELIVERY_COLUMNS, |row| {
+            let d = webhooks::delivery_row(row)?;
+            Ok(crate::console::csv_line([
+                d.id.to_string().as_str(),
+                &d.event_id,
+                &d.event_type,
+                &d.endpoint_id.to_string(),
+                &d.url,
+                &d.customer_id.map(|id| id.to_string()).unwrap_or_default(),
+                d.state.code(),
+                &d.attempts.to_string(),
+                &utc(d.created_at),
+                &utc(d.next_attempt_at),
+                &d.last_status.map(|s| s.to_string()).unwrap_or_default(),
+                d.last_error.as_deref().unwrap_or_default(),
+                &d.delivered_at.map(utc).unwrap_or_default(),
+            ]))
+        }, out)
+        .await
+    }
 }
+
+/// The webhook deliveries export's columns.
+pub(crate) const DELIVERY_COLUMNS: [&str; 13] = [
+    "delivery_id",
+    "event_id",
+    "event_type",
+    "endpoint_id",
+    "url",
+    "customer_id",
+    "state",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "last_status",
+    "last_error",
+    "delivered_at",
+];
 
 /// Sends every row of `rows`, made a CSV line by `line`, after `header`; stops when the receiver is gone.
 async fn stream_csv<'e>(

@@ -87,7 +87,22 @@ fn endpoint_row(row: &DbRow) -> Result<WebhookEndpoint, sqlx::Error> {
     })
 }
 
-fn delivery_row(row: &DbRow) -> Result<DeliveryRow, sqlx::Error> {
+/// The deliveries in `state` (any when `None`), newest first, at most `limit`.
+pub(crate) fn deliveries_query<'q>(
+    state: Option<DeliveryState>,
+    limit: i64,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    sqlx::query(
+        "SELECT d.id, d.endpoint_id, e.url, d.event_id, d.event_type, d.customer_id, d.state, d.attempts,
+                d.created_at, d.next_attempt_at, d.last_status, d.last_error, d.delivered_at
+           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+          WHERE ($1 = '' OR d.state = $1) ORDER BY d.id DESC LIMIT $2",
+    )
+    .bind(state.map(DeliveryState::code).unwrap_or_default())
+    .bind(limit)
+}
+
+pub(crate) fn delivery_row(row: &DbRow) -> Result<DeliveryRow, sqlx::Error> {
     let state: String = row.try_get("state")?;
     Ok(DeliveryRow {
         id: row.try_get("id")?,
@@ -309,17 +324,7 @@ impl Store {
         state: Option<DeliveryState>,
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.id, d.endpoint_id, e.url, d.event_id, d.event_type, d.customer_id, d.state, d.attempts,
-                    d.created_at, d.next_attempt_at, d.last_status, d.last_error, d.delivered_at
-               FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-              WHERE ($1 = '' OR d.state = $1) ORDER BY d.id DESC LIMIT $2",
-        )
-        .bind(state.map(DeliveryState::code).unwrap_or_default())
-        .bind(limit.clamp(1, 10_000))
-        .fetch_all(self.pool())
-        .await
-        .map_err(unavailable)?;
+        let rows = deliveries_query(state, limit.clamp(1, 10_000)).fetch_all(self.pool()).await.map_err(unavailable)?;
         rows.iter().map(|row| delivery_row(row).map_err(unavailable)).collect()
     }
 

@@ -183,6 +183,22 @@ async fn events_reach_the_receiver_signed_failures_are_retried_dead_lettered_and
     assert_eq!(ids[1], ids[3], "the replay carries the same event id");
     assert_eq!(got[1].1, got[3].1, "and the same body");
 
+    // The deliveries export, filtered as the page is.
+    let csv = portal
+        .http
+        .get(format!("{}/operator/webhooks.csv?state=delivered", portal.base))
+        .header("cookie", &operator)
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "the header and both delivered: {csv}");
+    assert!(lines[0].starts_with("delivery_id,event_id,event_type,endpoint_id,url,"));
+    assert!(lines[1].contains(",customer.subscribed,1,") && lines[1].contains(",delivered,"), "{}", lines[1]);
+
     // 410 Gone: the endpoint is disabled and hears nothing more.
     receiver.lock().expect("lock").answer = 410;
     sqlx::query("UPDATE webhook_deliveries SET state = 'dead' WHERE id = $1")
