@@ -91,6 +91,22 @@ const FAULTY_OPERATIONS: [&str; 6] = [
     "GetAgreementEntitlements",
 ];
 
+/// The `not_subscribed` fault's answer to a BatchMeterUsage call: every record CustomerNotSubscribed, nothing
+/// metered.
+pub(super) fn not_subscribed(body: &[u8]) -> Response {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(req) => {
+            let records = req["UsageRecords"].as_array().cloned().unwrap_or_default();
+            let results: Vec<serde_json::Value> = records
+                .into_iter()
+                .map(|record| serde_json::json!({ "UsageRecord": record, "Status": "CustomerNotSubscribed" }))
+                .collect();
+            super::json_ok(serde_json::json!({ "Results": results, "UnprocessedRecords": [] }))
+        }
+        Err(_) => AwsError::Serialization.into_response(),
+    }
+}
+
 impl Simulator {
     pub(super) fn take_fault(&self, operation: &str) -> Option<FaultKind> {
         let mut state = self.lock();

@@ -391,19 +391,7 @@ async fn aws_json(State(sim): State<Simulator>, headers: HeaderMap, body: axum::
                 Err(_) => AwsError::Serialization.into_response(),
             };
         }
-        Some(FaultKind::NotSubscribed) if operation == "BatchMeterUsage" => {
-            return match serde_json::from_slice::<serde_json::Value>(&body) {
-                Ok(req) => {
-                    let records = req["UsageRecords"].as_array().cloned().unwrap_or_default();
-                    let results: Vec<serde_json::Value> = records
-                        .into_iter()
-                        .map(|record| json!({ "UsageRecord": record, "Status": "CustomerNotSubscribed" }))
-                        .collect();
-                    json_ok(json!({ "Results": results, "UnprocessedRecords": [] }))
-                }
-                Err(_) => AwsError::Serialization.into_response(),
-            };
-        }
+        Some(FaultKind::NotSubscribed) if operation == "BatchMeterUsage" => return not_subscribed(&body),
         Some(FaultKind::Unprocessed | FaultKind::NotSubscribed) | None => {}
     }
     answer(&sim, &target, &body)
