@@ -33,27 +33,14 @@ pub async fn login(username: Option<String>, password: Option<String>, next: Opt
         leptos_axum::redirect(&refused);
         return Ok(());
     }
-    let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
-        .await
-        .ok()
-        .map(|addr| format!("client:{}", addr.0 .0));
-    let account_key = format!("account:{}", username.to_lowercase());
     let at = now();
-    let hour_ago = at - 3600;
-    let account_failures = ports.store.login_failures(&account_key, hour_ago).await.map_err(unavailable)?;
-    let client_failures = match &client {
-        Some(key) => ports.store.login_failures(key, hour_ago).await.map_err(unavailable)?,
-        None => 0,
-    };
+    let throttle = super::ssr::Throttle::read(format!("account:{}", username.to_lowercase()), at).await?;
     let found = ports.store.login_account(&username).await.map_err(unavailable)?;
-    let hash = found.as_ref().map_or_else(|| super::ssr::dummy_hash().to_owned(), |a| a.password_hash.clone());
-    let matches = crate::ssr::checks::hashing(move || crate::ssr::checks::verify_password(&password, &hash))
-        .await
-        .map_err(unavailable)?;
+    let matches = super::ssr::verify(password, found.as_ref().map(|a| a.password_hash.clone())).await?;
     // No lockout (nobody can lock another out by failing on purpose): failures only slow the answers down.
     match found {
         Some(account) if matches => {
-            ports.store.clear_login_failures(&account_key).await.map_err(unavailable)?;
+            throttle.succeeded().await?;
             session.cycle_id().await.map_err(unavailable)?;
             // One kind of log in per session: a buyer is not also an operator here.
             session.remove_value(crate::ssr::console::OPERATOR_SESSION_KEY).await.map_err(unavailable)?;
@@ -63,11 +50,9 @@ pub async fn login(username: Option<String>, password: Option<String>, next: Opt
             leptos_axum::redirect(next.unwrap_or(crate::paths::YOUR_WORKSPACES));
         }
         _ => {
-            let keys: Vec<String> = std::iter::once(account_key).chain(client).collect();
-            ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
             let why = if found.is_some() { "wrong password" } else { "no such account" };
             security(Event::LoginFailed, Subject::Username(&username), why).await;
-            tokio::time::sleep(super::ssr::delay_for(account_failures.max(client_failures))).await;
+            throttle.failed(at).await?;
             // The typed username comes back in the form through a minute-long cookie for `/login` only: never
             // in the URL (addresses end up in logs, history and Referer headers), and no session is made for
             // a failure.

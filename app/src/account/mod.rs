@@ -105,6 +105,52 @@ pub(crate) mod ssr {
         }
     }
 
+    /// One log in's throttling (buyers' and operators'): the failures already counted in the last hour against
+    /// its name (`account:NAME`, `operator:NAME`) and against the request's client address.
+    pub struct Throttle {
+        keys: Vec<String>,
+        failures: i64,
+    }
+
+    impl Throttle {
+        pub async fn read(name_key: String, at: i64) -> Result<Self, AppError> {
+            let store = crate::ssr::ports()?.store;
+            let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
+                .await
+                .ok()
+                .map(|addr| format!("client:{}", addr.0 .0));
+            let mut failures = 0;
+            for key in std::iter::once(&name_key).chain(client.as_ref()) {
+                failures = failures.max(store.login_failures(key, at - 3600).await.map_err(unavailable)?);
+            }
+            Ok(Throttle { keys: std::iter::once(name_key).chain(client).collect(), failures })
+        }
+
+        /// A success: the name's failures are forgotten (the client's stay).
+        pub async fn succeeded(&self) -> Result<(), AppError> {
+            let store = crate::ssr::ports()?.store;
+            store.clear_login_failures(&self.keys[0]).await.map_err(unavailable)
+        }
+
+        /// A failure: counted against the name and the client, then the answer waits [`delay_for`] the
+        /// failures seen before.
+        pub async fn failed(&self, at: i64) -> Result<(), AppError> {
+            let store = crate::ssr::ports()?.store;
+            store.record_login_failure(&self.keys, at).await.map_err(unavailable)?;
+            tokio::time::sleep(delay_for(self.failures)).await;
+            Ok(())
+        }
+    }
+
+    /// Whether `password` matches `hash`; with no hash (nobody of that name) a dummy one is verified, so both
+    /// cases take the same time.
+    pub async fn verify(password: String, hash: Option<String>) -> Result<bool, AppError> {
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        crate::ssr::checks::hashing(move || crate::ssr::checks::verify_password(&password, &hash))
+            .await
+            .map_err(unavailable)
+    }
+
     /// A hash verified when the username is unknown, so both cases take the same time.
     pub fn dummy_hash() -> &'static str {
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 /// **Log in** (operator). Every failure goes back to `/operator/login?error=credentials`.
 #[server(endpoint = "operator_login")]
 pub async fn operator_login(username: Option<String>, password: Option<String>) -> Result<(), AppError> {
-    use crate::account::ssr::{delay_for, dummy_hash, session};
+    use crate::account::ssr::{delay_for, session, verify, Throttle};
     use crate::paths::{OPERATOR, OPERATOR_LOGIN};
     use crate::ssr::ports::now;
     use crate::ssr::security_log::{record as security, Event, Subject};
@@ -29,27 +29,14 @@ pub async fn operator_login(username: Option<String>, password: Option<String>) 
         leptos_axum::redirect(&refused);
         return Ok(());
     }
-    let client = leptos_axum::extract::<axum::Extension<crate::ssr::ports::ClientAddr>>()
-        .await
-        .ok()
-        .map(|addr| format!("client:{}", addr.0 .0));
-    // Not the buyers' `account:` keys: failing here never slows a buyer of the same name down.
-    let operator_key = format!("operator:{}", username.to_lowercase());
     let at = now();
-    let hour_ago = at - 3600;
-    let operator_failures = ports.store.login_failures(&operator_key, hour_ago).await.map_err(unavailable)?;
-    let client_failures = match &client {
-        Some(key) => ports.store.login_failures(key, hour_ago).await.map_err(unavailable)?,
-        None => 0,
-    };
+    // Not the buyers' `account:` keys: failing here never slows a buyer of the same name down.
+    let throttle = Throttle::read(format!("operator:{}", username.to_lowercase()), at).await?;
     let found = ports.store.operator_login(&username).await.map_err(unavailable)?;
-    let hash = found.as_ref().map_or_else(|| dummy_hash().to_owned(), |o| o.password_hash.clone());
-    let matches = crate::ssr::checks::hashing(move || crate::ssr::checks::verify_password(&password, &hash))
-        .await
-        .map_err(unavailable)?;
+    let matches = verify(password, found.as_ref().map(|o| o.password_hash.clone())).await?;
     match found {
         Some(operator) if matches => {
-            ports.store.clear_login_failures(&operator_key).await.map_err(unavailable)?;
+            throttle.succeeded().await?;
             session.cycle_id().await.map_err(unavailable)?;
             // One kind of log in per session: an operator is not also a buyer here.
             session.remove_value(crate::account::ssr::USER).await.map_err(unavailable)?;
@@ -65,11 +52,9 @@ pub async fn operator_login(username: Option<String>, password: Option<String>) 
             leptos_axum::redirect(OPERATOR);
         }
         _ => {
-            let keys: Vec<String> = std::iter::once(operator_key).chain(client).collect();
-            ports.store.record_login_failure(&keys, at).await.map_err(unavailable)?;
             let why = if found.is_some() { "wrong password" } else { "no such operator" };
             security(Event::OperatorLoginFailed, Subject::Operator(&username), why).await;
-            tokio::time::sleep(delay_for(operator_failures.max(client_failures))).await;
+            throttle.failed(at).await?;
             leptos_axum::redirect(&refused);
         }
     }
